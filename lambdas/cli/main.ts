@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { registerProfile } from './commands/profile.ts';
+import { registerShow } from './commands/show.ts';
+
+const program = new Command()
+  .name('driftwatch')
+  .description(
+    'Profile production images, detect drift against a reference and trailing days, track model performance.',
+  )
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(`\x1b[31m${text}\x1b[0m`) });
+
+// `driftwatch show x | head` closes stdout early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+registerProfile(program);
+registerShow(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`driftwatch: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

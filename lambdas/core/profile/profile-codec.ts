@@ -1,0 +1,242 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { UNREADABLE_REASONS, type UnreadableReason } from '../image/decoded-image.ts';
+import type { FrequentItems } from '../sketches/frequent-items.ts';
+import { KllSketch } from '../sketches/kll-sketch.ts';
+import { ByteReader, ByteWriter } from '../util/bytes.ts';
+import type { CategoricalColumn, DatasetProfile, NumericColumn } from './dataset-profile.ts';
+import type { Extreme } from './extremes.ts';
+
+/**
+ * Binary profile format, version 1:
+ *
+ *   "DWPF" | u8 format version | deflate-raw(body)
+ *   body  = header, key table, numeric columns, categorical columns, float pool
+ *
+ * KLL items (float32) go to one pool stored as four byte planes (all first bytes, then all second
+ * bytes, …): neighbouring sorted floats share their high bytes, which deflate then squeezes.
+ * Extreme-image keys are interned in a key table, since one image is often extreme in many features.
+ * Older versions must keep decoding: test/fixtures/profiles holds a golden file per version.
+ */
+export const PROFILE_FORMAT_VERSION = 1;
+const MAGIC = [0x44, 0x57, 0x50, 0x46]; // "DWPF"
+
+export class ProfileFormatError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProfileFormatError';
+  }
+}
+
+export function encodeProfile(profile: DatasetProfile): Uint8Array {
+  const keys = new Map<string, number>();
+  const keyIndex = (key: string) => {
+    let i = keys.get(key);
+    if (i === undefined) {
+      i = keys.size;
+      keys.set(key, i);
+    }
+    return i;
+  };
+  const pool: number[] = [];
+  const columns = new ByteWriter();
+  columns.varint(profile.numeric.size);
+  for (const [name, column] of profile.numeric) writeNumeric(columns, name, column, keyIndex, pool);
+  columns.varint(profile.categorical.size);
+  for (const [name, column] of profile.categorical) writeCategorical(columns, name, column);
+
+  const body = new ByteWriter()
+    .u16(profile.featureSetVersion)
+    .string(profile.dataset)
+    .string(profile.window.start)
+    .string(profile.window.end)
+    .varint(profile.images)
+    .u16(profile.k);
+  const reasons = Object.entries(profile.unreadable).filter(([, n]) => (n ?? 0) > 0);
+  body.varint(reasons.length);
+  for (const [reason, n] of reasons) body.string(reason).varint(n ?? 0);
+  body.varint(keys.size);
+  for (const key of keys.keys()) body.string(key);
+  body.bytes(columns.finish());
+  body.varint(pool.length).bytes(toBytePlanes(pool));
+
+  const compressed = deflateRawSync(body.finish(), { level: 9 });
+  const out = new Uint8Array(5 + compressed.length);
+  out.set(MAGIC, 0);
+  out[4] = PROFILE_FORMAT_VERSION;
+  out.set(compressed, 5);
+  return out;
+}
+
+export function decodeProfile(bytes: Uint8Array): DatasetProfile {
+  if (bytes.length < 5 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new ProfileFormatError('not a Driftwatch profile (missing "DWPF" header)');
+  }
+  const version = bytes[4];
+  if (version !== 1) {
+    throw new ProfileFormatError(
+      `profile format v${version} is newer than this Driftwatch (reads v1)`,
+    );
+  }
+  try {
+    return decodeV1(new ByteReader(inflateRawSync(bytes.subarray(5))));
+  } catch (error) {
+    if (error instanceof ProfileFormatError) throw error;
+    throw new ProfileFormatError(`corrupt profile: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function writeNumeric(
+  w: ByteWriter,
+  name: string,
+  c: NumericColumn,
+  keyIndex: (key: string) => number,
+  pool: number[],
+): void {
+  const m = c.moments;
+  w.string(name).varint(c.missing).varint(m.count);
+  if (m.count > 0) w.f64(m.mean).f64(m.m2).f64(m.min).f64(m.max);
+  const s = c.sketch.toState();
+  w.u16(s.k).varint(s.n).u32(s.randomState);
+  if (s.n > 0) w.f32(s.min).f32(s.max);
+  w.u8(s.levels.length);
+  for (const level of s.levels) {
+    w.varint(level.length);
+    pool.push(...level);
+  }
+  for (const list of [c.lowest, c.highest]) {
+    w.u8(list.length);
+    for (const e of list) w.f64(e.value).varint(keyIndex(e.key));
+  }
+}
+
+function writeCategorical(w: ByteWriter, name: string, c: CategoricalColumn): void {
+  const f = c.items;
+  w.string(name)
+    .varint(c.missing)
+    .varint(f.capacity)
+    .varint(f.total)
+    .varint(f.maxError)
+    .varint(f.counts.size);
+  for (const [item, n] of f.counts) w.string(item).varint(n);
+}
+
+function decodeV1(r: ByteReader): DatasetProfile {
+  const featureSetVersion = r.u16();
+  const dataset = r.string();
+  const window = { start: r.string(), end: r.string() };
+  const images = r.varint();
+  const k = r.u16();
+  const unreadable: DatasetProfile['unreadable'] = {};
+  const reasonCount = r.varint();
+  for (let i = 0; i < reasonCount; i++) {
+    const reason = r.string();
+    if (!(UNREADABLE_REASONS as readonly string[]).includes(reason)) {
+      throw new ProfileFormatError(`unknown unreadable reason "${reason}"`);
+    }
+    unreadable[reason as UnreadableReason] = r.varint();
+  }
+  const keys: string[] = [];
+  const keyCount = r.varint();
+  for (let i = 0; i < keyCount; i++) keys.push(r.string());
+
+  // Numeric columns reference the float pool, which comes last: read structure first.
+  const pending: { name: string; column: Omit<NumericColumn, 'sketch'>; sketch: SketchHeader }[] =
+    [];
+  const numericCount = r.varint();
+  for (let i = 0; i < numericCount; i++) pending.push(readNumeric(r, keys));
+  const categorical = new Map<string, CategoricalColumn>();
+  const categoricalCount = r.varint();
+  for (let i = 0; i < categoricalCount; i++) {
+    const [name, column] = readCategorical(r);
+    categorical.set(name, column);
+  }
+  const poolLength = r.varint();
+  const pool = fromBytePlanes(r.bytes(poolLength * 4), poolLength);
+
+  let at = 0;
+  const numeric = new Map<string, NumericColumn>();
+  for (const { name, column, sketch } of pending) {
+    const levels = sketch.levelSizes.map((size) => {
+      const level = Array.from(pool.subarray(at, at + size));
+      at += size;
+      return level;
+    });
+    const kll = KllSketch.fromState({ ...sketch, levels });
+    numeric.set(name, { ...column, sketch: kll });
+  }
+  return { featureSetVersion, dataset, window, images, unreadable, numeric, categorical, k };
+}
+
+interface SketchHeader {
+  k: number;
+  n: number;
+  randomState: number;
+  min: number;
+  max: number;
+  levelSizes: number[];
+}
+
+function readNumeric(r: ByteReader, keys: readonly string[]) {
+  const name = r.string();
+  const missing = r.varint();
+  const count = r.varint();
+  const moments =
+    count > 0
+      ? { count, mean: r.f64(), m2: r.f64(), min: r.f64(), max: r.f64() }
+      : { count: 0, mean: 0, m2: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+  const k = r.u16();
+  const n = r.varint();
+  const randomState = r.u32();
+  const [min, max] = n > 0 ? [r.f32(), r.f32()] : [Number.NaN, Number.NaN];
+  const levelSizes: number[] = [];
+  const levelCount = r.u8();
+  for (let i = 0; i < levelCount; i++) levelSizes.push(r.varint());
+  const readList = (): Extreme[] => {
+    const list: Extreme[] = [];
+    const length = r.u8();
+    for (let i = 0; i < length; i++) {
+      const value = r.f64();
+      const key = keys[r.varint()];
+      if (key === undefined)
+        throw new ProfileFormatError(`extreme of "${name}" points past the key table`);
+      list.push({ value, key });
+    }
+    return list;
+  };
+  const lowest = readList();
+  const highest = readList();
+  return {
+    name,
+    column: { moments, missing, lowest, highest },
+    sketch: { k, n, randomState, min, max, levelSizes },
+  };
+}
+
+function readCategorical(r: ByteReader): [string, CategoricalColumn] {
+  const name = r.string();
+  const missing = r.varint();
+  const capacity = r.varint();
+  const total = r.varint();
+  const maxError = r.varint();
+  const counts = new Map<string, number>();
+  const size = r.varint();
+  for (let i = 0; i < size; i++) counts.set(r.string(), r.varint());
+  const items: FrequentItems = { capacity, total, maxError, counts };
+  return [name, { items, missing }];
+}
+
+function toBytePlanes(values: readonly number[]): Uint8Array {
+  const floats = Float32Array.from(values);
+  const raw = new Uint8Array(floats.buffer);
+  const out = new Uint8Array(raw.length);
+  const n = values.length;
+  for (let i = 0; i < n; i++) for (let b = 0; b < 4; b++) out[b * n + i] = raw[i * 4 + b] as number;
+  return out;
+}
+
+function fromBytePlanes(planes: Uint8Array, n: number): Float32Array {
+  const raw = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++)
+    for (let b = 0; b < 4; b++) raw[i * 4 + b] = planes[b * n + i] as number;
+  return new Float32Array(raw.buffer);
+}

@@ -1,0 +1,5 @@
+/** One image to profile: a stable key (S3 key or relative path) and a way to read its bytes. */
+export interface ImageInput {
+  readonly key: string;
+  read(): Promise<Uint8Array>;
+}

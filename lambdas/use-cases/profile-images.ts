@@ -1,0 +1,97 @@
+import type { ImageFeatures } from '../core/features/catalogue.ts';
+import { extractFeatures } from '../core/features/extract-features.ts';
+import type { UnreadableReason } from '../core/image/decoded-image.ts';
+import {
+  addImage,
+  addUnreadable,
+  type DatasetProfile,
+  emptyProfile,
+  type ProfileOptions,
+} from '../core/profile/dataset-profile.ts';
+import type { ImageDecoder } from '../ports/image-decoder.ts';
+import type { ImageInput } from '../ports/image-source.ts';
+
+export interface UnreadableImage {
+  readonly key: string;
+  readonly reason: UnreadableReason;
+  readonly detail: string;
+}
+
+export interface ProfileImagesResult {
+  readonly profile: DatasetProfile;
+  readonly unreadable: readonly UnreadableImage[];
+}
+
+export interface ProfileImagesOptions extends ProfileOptions {
+  readonly decoder: ImageDecoder;
+  /** Images decoded at once; libvips runs one thread per image (default 4, the libuv pool size). */
+  readonly inFlight?: number;
+  readonly onImage?: (key: string, features: ImageFeatures) => void;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Profiles a batch of images into one partial profile. A file that cannot be read or decoded is
+ * counted as unreadable with its reason and never fails the batch. Images are added to the profile
+ * in input order whatever order decoding finishes in, so the profile is reproducible.
+ */
+export async function profileImages(
+  inputs: readonly ImageInput[],
+  options: ProfileImagesOptions,
+): Promise<ProfileImagesResult> {
+  const { decoder, inFlight = 4, onImage, onProgress } = options;
+  const profile = emptyProfile(options);
+  const unreadable: UnreadableImage[] = [];
+  const outcomes = new Array<ImageFeatures | UnreadableImage | undefined>(inputs.length);
+  let nextToStart = 0;
+  let nextToAdd = 0;
+  let done = 0;
+
+  const flush = () => {
+    while (nextToAdd < inputs.length && outcomes[nextToAdd] !== undefined) {
+      const outcome = outcomes[nextToAdd] as ImageFeatures | UnreadableImage;
+      const key = (inputs[nextToAdd] as ImageInput).key;
+      if ('reason' in outcome) {
+        addUnreadable(profile, outcome.reason);
+        unreadable.push(outcome);
+      } else {
+        addImage(profile, key, outcome);
+        onImage?.(key, outcome);
+      }
+      outcomes[nextToAdd] = undefined;
+      nextToAdd++;
+    }
+  };
+
+  const worker = async () => {
+    while (nextToStart < inputs.length) {
+      const index = nextToStart++;
+      outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder);
+      done++;
+      onProgress?.(done, inputs.length);
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, inputs.length)) }, worker));
+  flush();
+  return { profile, unreadable };
+}
+
+async function profileOne(
+  input: ImageInput,
+  decoder: ImageDecoder,
+): Promise<ImageFeatures | UnreadableImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await input.read();
+  } catch (error) {
+    return {
+      key: input.key,
+      reason: 'read-failed',
+      detail: error instanceof Error ? error.message : String(error),
+    };
+  }
+  const decoded = await decoder.decode(bytes);
+  if (!decoded.ok) return { key: input.key, reason: decoded.reason, detail: decoded.detail };
+  return extractFeatures(decoded.image, decoded.container);
+}
