@@ -100,7 +100,12 @@ function readExif(meta: Metadata): ExifFacts {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0]!.trim() : String(error);
+  return error instanceof Error
+    ? error.message
+        .trim()
+        .split(/\s*\n\s*/)
+        .join('; ')
+    : String(error);
 }
 
 /** Encodes raw pixels as JPEG (used by the synthetic scenario and tests). */

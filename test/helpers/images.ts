@@ -16,9 +16,14 @@ export const rgbImage = (
   return { width, height, channels: 3, pixels };
 };
 
-export const greyImage = (width: number, height: number, value: (x: number, y: number) => number): DecodedImage => {
+export const greyImage = (
+  width: number,
+  height: number,
+  value: (x: number, y: number) => number,
+): DecodedImage => {
   const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = value(x, y);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) pixels[y * width + x] = value(x, y);
   return { width, height, channels: 1, pixels };
 };
 
@@ -28,7 +33,10 @@ export function normal(random: SeededRandom): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
 }
 
-export const mapPixels = (image: DecodedImage, f: (value: number, index: number) => number): DecodedImage => ({
+export const mapPixels = (
+  image: DecodedImage,
+  f: (value: number, index: number) => number,
+): DecodedImage => ({
   ...image,
   pixels: image.pixels.map((v, i) => Math.max(0, Math.min(255, Math.round(f(v, i))))),
 });
@@ -45,7 +53,8 @@ export const pixelate = (image: DecodedImage, block: number): DecodedImage => {
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < width; x++) {
       const src = ((y - (y % block)) * width + (x - (x % block))) * channels;
-      for (let c = 0; c < channels; c++) out[(y * width + x) * channels + c] = image.pixels[src + c] as number;
+      for (let c = 0; c < channels; c++)
+        out[(y * width + x) * channels + c] = image.pixels[src + c] as number;
     }
   }
   return { ...image, pixels: out };

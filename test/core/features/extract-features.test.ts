@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerFacts, DecodedImage } from '../../../lambdas/core/image/decoded-image.ts';
 import { extractFeatures } from '../../../lambdas/core/features/extract-features.ts';
+import type { ContainerFacts, DecodedImage } from '../../../lambdas/core/image/decoded-image.ts';
 import {
   boxBlur,
   greyImage,
@@ -10,7 +10,13 @@ import {
   withGaussianNoise,
 } from '../../helpers/images.ts';
 
-const container: ContainerFacts = { format: 'png', bytes: 1000, colorspace: 'srgb', hasAlpha: false, exif: {} };
+const container: ContainerFacts = {
+  format: 'png',
+  bytes: 1000,
+  colorspace: 'srgb',
+  hasAlpha: false,
+  exif: {},
+};
 const features = (image: DecodedImage) => extractFeatures(image, container).numeric;
 
 describe('extractFeatures', () => {
@@ -80,7 +86,13 @@ describe('extractFeatures', () => {
 
   it('estimates the sigma of added Gaussian noise within 5%', () => {
     for (const sigma of [5, 10, 20]) {
-      const f = features(withGaussianNoise(greyImage(256, 256, () => 128), sigma, sigma));
+      const f = features(
+        withGaussianNoise(
+          greyImage(256, 256, () => 128),
+          sigma,
+          sigma,
+        ),
+      );
       expect(f.noise).toBeGreaterThan(sigma * 0.95);
       expect(f.noise).toBeLessThan(sigma * 1.05);
       expect(f['luma.contrast']).toBeCloseTo(sigma, 0);
@@ -118,7 +130,11 @@ describe('extractFeatures', () => {
     const small = withGaussianNoise(scene(600, 400, 6), 8);
     const big = rgbImage(1800, 1200, (x, y) => {
       const p = (Math.floor(y / 3) * 600 + Math.floor(x / 3)) * 3;
-      return [small.pixels[p] as number, small.pixels[p + 1] as number, small.pixels[p + 2] as number];
+      return [
+        small.pixels[p] as number,
+        small.pixels[p + 1] as number,
+        small.pixels[p + 2] as number,
+      ];
     });
     // Act
     const a = features(small);
@@ -134,20 +150,29 @@ describe('extractFeatures', () => {
       width: 8,
       height: 8,
       channels: 4,
-      pixels: Uint8Array.from({ length: 256 }, (_, i) => [10, 20, 30, i % 8 < 4 ? 0 : 255][i % 4] as number),
+      pixels: Uint8Array.from(
+        { length: 256 },
+        (_, i) => [10, 20, 30, i % 8 < 4 ? 0 : 255][i % 4] as number,
+      ),
     };
     expect(features(rgba)['hue.mean']).toBe(features(rgb)['hue.mean']);
     expect(features(rgb).entropy).toBeCloseTo(Math.log2(3), 10);
-    expect(features(rgba).entropy).toBeCloseTo(-(3 * (1 / 4) * Math.log2(1 / 4) + 2 * (1 / 8) * Math.log2(1 / 8)), 10);
+    expect(features(rgba).entropy).toBeCloseTo(
+      -(3 * (1 / 4) * Math.log2(1 / 4) + 2 * (1 / 8) * Math.log2(1 / 8)),
+      10,
+    );
   });
 
   it('reports container facts as categorical features', () => {
-    const f = extractFeatures(rgbImage(4, 4, () => [1, 2, 3]), {
-      ...container,
-      format: 'jpeg',
-      jpegQuality: 85,
-      exif: { orientation: 6, make: 'Canon', model: 'EOS' },
-    });
+    const f = extractFeatures(
+      rgbImage(4, 4, () => [1, 2, 3]),
+      {
+        ...container,
+        format: 'jpeg',
+        jpegQuality: 85,
+        exif: { orientation: 6, make: 'Canon', model: 'EOS' },
+      },
+    );
     expect(f.categorical).toEqual({
       format: 'jpeg',
       colorspace: 'srgb',

@@ -1,0 +1,11 @@
+/** `npm run eval`: every heavy evaluation, in order. Each script prints its own table. */
+import { spawnSync } from 'node:child_process';
+
+const scripts = ['eval/kll-accuracy.ts'];
+let failed = false;
+for (const script of scripts) {
+  console.log(`\n### ${script}\n`);
+  const result = spawnSync('npx', ['tsx', script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  failed ||= result.status !== 0;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
+import { runCli } from '../helpers/cli.ts';
+import { withTempDir } from '../helpers/files.ts';
+import { scene } from '../helpers/images.ts';
+
+describe('driftwatch profile / show', () => {
+  it('profiles a folder, reports the bad file, and shows the profile', async () => {
+    await withTempDir(async (dir) => {
+      // Prepare
+      for (const seed of [1, 2, 3])
+        await writeFile(path.join(dir, `img_${seed}.jpg`), await encodeJpeg(scene(100, 80, seed)));
+      await writeFile(path.join(dir, 'broken.jpg'), 'not an image');
+      const out = path.join(dir, 'day.profile');
+
+      // Act
+      const profiled = await runCli(['profile', dir, '-o', out, '--dataset', 'pets']);
+      const shown = await runCli(['show', out]);
+      const json = await runCli(['show', out, '--json']);
+
+      // Assess
+      expect(profiled.code).toBe(0);
+      expect(profiled.stdout).toMatch(/Profiled 3 image\(s\), 1 unreadable/);
+      expect(profiled.stdout).toMatch(/broken\.jpg: not-an-image/);
+      expect(shown.stdout).toMatch(/Dataset pets/);
+      expect(shown.stdout).toMatch(/^sharpness\s+3\s+0\s/m);
+      const summary = JSON.parse(json.stdout);
+      expect(summary.images).toBe(3);
+      expect(summary.unreadableByReason).toEqual({ 'not-an-image': 1 });
+    });
+  });
+
+  it('prints help for every command', async () => {
+    for (const args of [['--help'], ['profile', '--help'], ['show', '--help']]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Usage: driftwatch/);
+    }
+  });
+
+  it('fails with a clear message when the profile file is not a profile', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'bogus.profile');
+      await writeFile(file, 'nope');
+      const result = await runCli(['show', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/not a Driftwatch profile/);
+    });
+  });
+});

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  addImage,
+  addUnreadable,
+  type DatasetProfile,
+  emptyProfile,
+  mergeProfiles,
+} from '../../../lambdas/core/profile/dataset-profile.ts';
+import {
+  decodeProfile,
+  encodeProfile,
+  ProfileFormatError,
+} from '../../../lambdas/core/profile/profile-codec.ts';
+import { summarize } from '../../../lambdas/core/profile/summary.ts';
+import { KllSketch } from '../../../lambdas/core/sketches/kll-sketch.ts';
+import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
+import { featureStream } from '../../helpers/features.ts';
+
+const FIXTURES = new URL('../../fixtures/profiles/', import.meta.url);
+
+/** Size budgets (bytes) from the foundation issue. */
+const MAX_DAY_PROFILE_BYTES = 64 * 1024;
+const MAX_BATCH_PROFILE_BYTES = 20 * 1024;
+
+function batchProfile(n: number, seed: number, offset = 0): DatasetProfile {
+  const p = emptyProfile({
+    dataset: 'cats-dogs',
+    window: { start: '2026-11-28', end: '2026-11-28' },
+  });
+  for (const [i, f] of featureStream(n, seed).entries()) {
+    addImage(
+      p,
+      `images/cats-dogs/2026/11/28/camera-01/img_${String(offset + i).padStart(7, '0')}.jpg`,
+      f,
+    );
+  }
+  return p;
+}
+
+/**
+ * A profile of about `target` images, grown by doubling: each step merges the profile with a copy
+ * whose retained sketch items are perturbed, so the sketches have the level structure and distinct
+ * values of a real profile of that size without profiling 10^7 feature vectors.
+ */
+function grownProfile(target: number): DatasetProfile {
+  let profile = batchProfile(10_000, 1);
+  const random = new SeededRandom(2);
+  while (profile.images < target) {
+    const copy = decodeProfile(encodeProfile(profile));
+    for (const column of copy.numeric.values()) {
+      const state = column.sketch.toState();
+      const levels = state.levels.map((level) =>
+        level.map((x) => x * (1 + (random.next() - 0.5) * 1e-3)),
+      );
+      Object.assign(column, { sketch: KllSketch.fromState({ ...state, levels }) });
+    }
+    profile = mergeProfiles(profile, copy);
+  }
+  return profile;
+}
+
+describe('profile codec', () => {
+  it('round-trips a profile: re-encoding the decoded profile gives the same bytes', () => {
+    const p = batchProfile(500, 3);
+    addUnreadable(p, 'corrupt', 2);
+    const bytes = encodeProfile(p);
+    const decoded = decodeProfile(bytes);
+    expect(encodeProfile(decoded)).toEqual(bytes);
+    expect(summarize(decoded)).toEqual(summarize(p));
+  });
+
+  it('encodes identical profiles to identical bytes (same seed, same input order)', () => {
+    expect(encodeProfile(batchProfile(300, 4))).toEqual(encodeProfile(batchProfile(300, 4)));
+  });
+
+  it('fits a batch of 100 images in 20 KB and a day of 10^6 or 10^7 images in 64 KB', () => {
+    const batch = encodeProfile(batchProfile(100, 5)).length;
+    const million = grownProfile(1_000_000);
+    const tenMillion = grownProfile(10_000_000);
+    const day6 = encodeProfile(million).length;
+    const day7 = encodeProfile(tenMillion).length;
+    console.info(
+      `profile sizes: 100 images ${batch} B; ${million.images.toLocaleString()} images ${day6} B; ${tenMillion.images.toLocaleString()} images ${day7} B`,
+    );
+    expect(batch).toBeLessThanOrEqual(MAX_BATCH_PROFILE_BYTES);
+    expect(day6).toBeLessThanOrEqual(MAX_DAY_PROFILE_BYTES);
+    expect(day7).toBeLessThanOrEqual(MAX_DAY_PROFILE_BYTES);
+  });
+
+  it('still decodes the version 1 golden file to the recorded summary', () => {
+    const bytes = readFileSync(new URL('v1-small.dwp', FIXTURES));
+    const expected = JSON.parse(readFileSync(new URL('v1-small.summary.json', FIXTURES), 'utf8'));
+    expect(JSON.parse(JSON.stringify(summarize(decodeProfile(bytes))))).toEqual(expected);
+  });
+
+  it('rejects bytes that are not a profile, a newer version and a truncated body', () => {
+    const good = encodeProfile(batchProfile(10, 6));
+    expect(() => decodeProfile(new TextEncoder().encode('hello'))).toThrow(
+      /not a Driftwatch profile/,
+    );
+    const newer = Uint8Array.from(good);
+    newer[4] = 9;
+    expect(() => decodeProfile(newer)).toThrow(/newer than this Driftwatch/);
+    expect(() => decodeProfile(good.subarray(0, good.length - 20))).toThrow(ProfileFormatError);
+  });
+});
