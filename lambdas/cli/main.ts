@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerCompare } from './commands/compare.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerProfile } from './commands/profile.ts';
+import { registerRun } from './commands/run.ts';
 import { registerShow } from './commands/show.ts';
 
 const program = new Command()
@@ -18,6 +21,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 registerProfile(program);
 registerShow(program);
+registerRun(program);
+registerCompare(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -21,7 +21,12 @@ const spec = (name: string, description: string, higher: string, lower: string) 
 
 export const NUMERIC_FEATURES = [
   // whylogs-compatible (Pillow semantics)
-  spec('hue.mean', 'Pillow HSV hue mean (0–255)', 'hues shifted up', 'hues shifted down'),
+  spec(
+    'hue.mean',
+    'Pillow HSV hue mean (0–255)',
+    'the mean hue byte is higher',
+    'the mean hue byte is lower',
+  ),
   spec(
     'hue.stddev',
     'Pillow HSV hue population stddev',
@@ -32,7 +37,7 @@ export const NUMERIC_FEATURES = [
     'saturation.mean',
     'Pillow HSV saturation mean (0–255)',
     'colours are more saturated',
-    'colours are washed out',
+    'colours are more washed out',
   ),
   spec(
     'saturation.stddev',
@@ -56,7 +61,7 @@ export const NUMERIC_FEATURES = [
     'entropy',
     'Pillow Image.entropy() over all bands (bits)',
     'images carry more detail or noise',
-    'images carry less information',
+    'images carry less detail',
   ),
   spec('width', 'pixel width as stored', 'images are wider', 'images are narrower'),
   spec('height', 'pixel height as stored', 'images are taller', 'images are shorter'),
@@ -65,8 +70,8 @@ export const NUMERIC_FEATURES = [
   spec(
     'luma.contrast',
     'RMS contrast: luma population stddev',
-    'contrast rose',
-    'contrast fell: images look flat or foggy',
+    'contrast is higher',
+    'contrast is lower: images look flat or foggy',
   ),
   spec(
     'dark.fraction',
@@ -83,26 +88,26 @@ export const NUMERIC_FEATURES = [
   spec(
     'clipped.fraction',
     'fraction of samples at exactly 0 or 255',
-    'more samples are clipped',
+    'more samples are clipped at 0 or 255',
     'fewer samples are clipped',
   ),
   spec(
     'hue.circularMean',
     'circular mean hue of chromatic pixels (degrees)',
-    'hue rotated forward',
-    'hue rotated backward',
+    'hues are rotated forward',
+    'hues are rotated backward',
   ),
   spec(
     'hue.concentration',
     'mean resultant length of chromatic hues (0–1)',
-    'colours converge on one hue (colour cast)',
-    'colours are more varied',
+    'hues converge on one colour, as with a colour cast',
+    'hues are more spread',
   ),
   spec(
     'chromatic.fraction',
     'fraction of pixels with saturation ≥ 10%',
     'more pixels are coloured',
-    'fewer pixels are coloured (greyscale?)',
+    'fewer pixels are coloured: greyscale?',
   ),
   spec('red.relative', 'mean R / (mean R + G + B)', 'images are redder', 'images are less red'),
   spec(
@@ -134,20 +139,20 @@ export const NUMERIC_FEATURES = [
   spec(
     'blockiness',
     'luma step across 8-pixel block edges / step elsewhere',
-    'images are blockier (heavy compression or pixelation)',
+    'images are blockier: heavy compression or pixelation',
     'images are less blocky',
   ),
   spec(
     'flat.fraction',
     'fraction of neighbour pairs with luma step ≤ 1',
-    'more flat patches (pixelation, blur, saturation)',
-    'fewer flat patches',
+    'images have more flat patches, as with pixelation or blur',
+    'images have fewer flat patches',
   ),
   spec(
     'isolated.fraction',
     'fraction of pixels far brighter or darker than all 4 neighbours',
-    'more isolated dead, stuck or impulse pixels',
-    'fewer isolated pixels',
+    'there are more isolated dead, stuck or impulse pixels',
+    'there are fewer isolated pixels',
   ),
   // file and container
   spec('file.bytes', 'file size in bytes', 'files are larger', 'files are smaller'),
@@ -160,8 +165,8 @@ export const NUMERIC_FEATURES = [
   spec(
     'jpeg.quality',
     'JPEG quality estimated from the luminance quantisation table',
-    'JPEG quality rose',
-    'JPEG quality fell: heavier compression',
+    'JPEG quality is higher',
+    'JPEG quality is lower: heavier compression',
   ),
   spec(
     'aspectRatio',
@@ -178,8 +183,8 @@ export const NUMERIC_FEATURES = [
   spec(
     'channels',
     'decoded channels including alpha',
-    'more channels',
-    'fewer channels (greyscale?)',
+    'images have more channels',
+    'images have fewer channels: greyscale?',
   ),
 ] as const;
 

@@ -1,0 +1,88 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DatasetProfile } from '../../core/profile/dataset-profile.ts';
+import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
+import type { ProfileStore } from '../../ports/profile-store.ts';
+
+const EXTENSION = '.profile';
+const safe = (segment: string) => encodeURIComponent(segment);
+
+/**
+ * Profiles as files under one folder:
+ *   partials/<dataset>/<day>/<key>.profile, days/<dataset>/<day>.profile, reference/<dataset>.profile
+ */
+export class FileProfileStore implements ProfileStore {
+  constructor(readonly root: string) {}
+
+  async savePartial(
+    dataset: string,
+    day: string,
+    key: string,
+    profile: DatasetProfile,
+  ): Promise<void> {
+    await this.write(
+      path.join(this.root, 'partials', safe(dataset), safe(day), `${safe(key)}${EXTENSION}`),
+      profile,
+    );
+  }
+
+  async listPartials(dataset: string, day: string): Promise<DatasetProfile[]> {
+    const dir = path.join(this.root, 'partials', safe(dataset), safe(day));
+    const names = (await readdirOrEmpty(dir)).filter((n) => n.endsWith(EXTENSION)).sort();
+    return Promise.all(names.map(async (n) => decodeProfile(await readFile(path.join(dir, n)))));
+  }
+
+  async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {
+    await this.write(this.dayPath(dataset, day), profile);
+  }
+
+  async loadDayProfile(dataset: string, day: string): Promise<DatasetProfile | undefined> {
+    return this.read(this.dayPath(dataset, day));
+  }
+
+  async listDays(dataset: string): Promise<string[]> {
+    const names = await readdirOrEmpty(path.join(this.root, 'days', safe(dataset)));
+    return names
+      .filter((n) => n.endsWith(EXTENSION))
+      .map((n) => decodeURIComponent(n.slice(0, -EXTENSION.length)));
+  }
+
+  async saveReference(dataset: string, profile: DatasetProfile): Promise<void> {
+    await this.write(this.referencePath(dataset), profile);
+  }
+
+  async loadReference(dataset: string): Promise<DatasetProfile | undefined> {
+    return this.read(this.referencePath(dataset));
+  }
+
+  dayPath(dataset: string, day: string): string {
+    return path.join(this.root, 'days', safe(dataset), `${safe(day)}${EXTENSION}`);
+  }
+
+  referencePath(dataset: string): string {
+    return path.join(this.root, 'reference', `${safe(dataset)}${EXTENSION}`);
+  }
+
+  private async write(file: string, profile: DatasetProfile): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, encodeProfile(profile));
+  }
+
+  private async read(file: string): Promise<DatasetProfile | undefined> {
+    try {
+      return decodeProfile(await readFile(file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { SharpDecoder } from '../../adapters/sharp-codec.ts';
+import { type DayReport, type FolderRun, runFolder } from '../../local/run-folder.ts';
+import { loadMonitorConfig } from '../config-file.ts';
+import { formatNumber, table } from '../format.ts';
+import { progressBar } from '../progress.ts';
+
+interface RunOptions {
+  reference?: string;
+  config?: string;
+  out?: string;
+  dataset?: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the nightly pipeline locally over a folder with one sub-folder per day')
+    .argument(
+      '<root>',
+      'folder holding day_1/, day_2/, … (or ISO dates), an optional reference/ and labels/',
+    )
+    .option('--reference <dir>', 'reference images (default: <root>/reference)')
+    .option(
+      '--config <file>',
+      'monitor config JSON (default: the shipped defaults, see docs/monitors.md)',
+    )
+    .option(
+      '--out <dir>',
+      'where profiles, results and alerts go (default: <root>/.driftwatch/out)',
+    )
+    .option('--dataset <name>', 'dataset name (default: the root folder name)')
+    .option('--json', 'print one JSON document on stdout (progress still goes to stderr)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  driftwatch run ./cats-vs-dogs            # day_1 … day_7 plus reference/\n  driftwatch run ./shots --json > run.json',
+    )
+    .action(async (root: string, opts: RunOptions) => {
+      const run = await runLocal(root, opts);
+      if (opts.json) console.log(JSON.stringify(toJson(run)));
+      else printRun(run);
+    });
+}
+
+export async function runLocal(root: string, opts: RunOptions): Promise<FolderRun> {
+  const config = await loadMonitorConfig(opts.config);
+  let bar: ReturnType<typeof progressBar> | undefined;
+  let barLabel = '';
+  const run = await runFolder({
+    root,
+    config,
+    reference: opts.reference,
+    out: opts.out,
+    dataset: opts.dataset,
+    decoder: new SharpDecoder(),
+    log: (message) => console.error(message),
+    onProgress: (label, done, total) => {
+      if (label !== barLabel) {
+        bar?.stop();
+        bar = progressBar(`profiling ${label.padEnd(10)}`);
+        barLabel = label;
+      }
+      bar?.update(done, total);
+      if (done === total) {
+        bar?.stop();
+        bar = undefined;
+        barLabel = '';
+      }
+    },
+  });
+  bar?.stop();
+  return run;
+}
+
+/** The documented `--json` shape. */
+export function toJson(run: FolderRun) {
+  return {
+    dataset: run.dataset,
+    out: run.out,
+    days: run.days.map((d) => ({
+      day: d.day,
+      images: d.images,
+      unreadable: d.unreadable,
+      alerts: d.alerts.map((a) => ({
+        monitor: a.monitor,
+        feature: a.feature,
+        baseline: a.baseline,
+        score: a.score,
+        threshold: a.threshold,
+        severity: a.severity,
+      })),
+    })),
+  };
+}
+
+function alertedFeatures(day: DayReport): string {
+  const features = [...new Set(day.alerts.map((a) => a.feature ?? a.monitor))];
+  return features.length > 4
+    ? `${features.slice(0, 4).join(', ')} +${features.length - 4}`
+    : features.join(', ');
+}
+
+export function printRun(run: FolderRun): void {
+  if (run.reference)
+    console.log(`Reference: ${run.reference.images} images from ${run.reference.folder}`);
+  const rows = run.days.map((d) => [
+    d.day,
+    String(d.images),
+    String(d.unreadable),
+    d.alerts.length
+      ? `ALERT (${new Set(d.alerts.map((a) => `${a.monitor}|${a.feature ?? ''}`)).size})`
+      : 'ok',
+    alertedFeatures(d) || '–',
+  ]);
+  console.log(table(['day', 'images', 'unreadable', 'status', 'what moved'], rows));
+  for (const d of run.days) {
+    for (const u of d.unreadableFiles)
+      console.log(`  ${d.day}: unreadable ${u.key} — ${u.reason} (${u.detail})`);
+  }
+  for (const d of run.days) {
+    if (!d.digest) continue;
+    console.log(
+      `\n── ${d.digest.subject}${d.digestStatus === 'already-sent' ? '  (sent on an earlier run)' : ''}`,
+    );
+    const strongest = [...d.alerts]
+      .sort((a, b) => b.score / b.threshold - a.score / a.threshold)
+      .slice(0, 5);
+    for (const a of strongest) {
+      console.log(
+        `   ${a.severity.padEnd(6)} ${a.summary} (${formatNumber(a.score)} > ${formatNumber(a.threshold)} vs ${a.baseline})`,
+      );
+    }
+    if (d.alerts.length > strongest.length)
+      console.log(`   … and ${d.alerts.length - strongest.length} more in the digest`);
+  }
+  console.log(`\nProfiles, results and alert digests: ${run.out}`);
+}

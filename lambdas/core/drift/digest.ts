@@ -1,0 +1,127 @@
+import { bySeverity, type MonitorResult } from './monitor-result.ts';
+
+/** SNS email subjects must stay under 100 characters. */
+export const MAX_SUBJECT_LENGTH = 100;
+
+export interface DigestAlert {
+  readonly monitor: string;
+  readonly feature?: string | undefined;
+  readonly baseline: string;
+  readonly statistic: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly severity: string;
+  readonly summary: string;
+}
+
+/** One message per dataset and day: every fired monitor, most severe first. */
+export interface Digest {
+  readonly dataset: string;
+  readonly day: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly alerts: readonly DigestAlert[];
+  /** Identity of the fired set: a re-run that fires the same (monitor, feature, baseline) set sends nothing. */
+  readonly fingerprint: string;
+  /** True when an earlier digest for the same day went out with a different set. */
+  readonly update: boolean;
+  readonly reportUrl?: string | undefined;
+}
+
+/** Removes control characters and caps length, so file or dataset names cannot forge lines in an email. */
+export function plainText(value: string, maxLength = 200): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
+}
+
+export function fingerprintOf(fired: readonly MonitorResult[]): string {
+  return [...new Set(fired.map((r) => `${r.monitor}|${r.feature ?? ''}|${r.baseline}`))]
+    .sort()
+    .join('\n');
+}
+
+const fmt = (x: number) =>
+  !Number.isFinite(x)
+    ? String(x)
+    : Math.abs(x) >= 100
+      ? x.toFixed(0)
+      : Math.abs(x) >= 1
+        ? x.toFixed(2)
+        : x.toFixed(3);
+
+/** Builds the digest for a day's fired results; undefined when nothing fired. */
+export function buildDigest(options: {
+  readonly dataset: string;
+  readonly day: string;
+  readonly results: readonly MonitorResult[];
+  readonly update?: boolean;
+  readonly reportUrl?: string | undefined;
+}): Digest | undefined {
+  const fired = options.results.filter((r) => r.fired).sort(bySeverity);
+  if (fired.length === 0) return undefined;
+  const dataset = plainText(options.dataset, 60);
+  const day = plainText(options.day, 30);
+  const alerts: DigestAlert[] = fired.map((r) => ({
+    monitor: r.monitor,
+    feature: r.feature,
+    baseline: r.baseline,
+    statistic: r.statistic,
+    score: r.score,
+    threshold: r.threshold,
+    severity: r.severity,
+    summary: plainText(r.summary, 300),
+  }));
+
+  // One line per (monitor, feature), listing every baseline it fired against.
+  const groups = new Map<string, DigestAlert[]>();
+  for (const a of alerts) {
+    const key = `${a.monitor}|${a.feature ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const features = [
+    ...new Set(alerts.map((a) => a.feature).filter((f): f is string => f !== undefined)),
+  ];
+  const head = `${options.update ? 'Update: ' : ''}[Driftwatch] ${dataset} ${day}: `;
+  const what =
+    features.length > 0
+      ? `drift in ${features.length} feature${features.length === 1 ? '' : 's'} (${features.join(', ')})`
+      : `${groups.size} alert${groups.size === 1 ? '' : 's'}`;
+  const subject = plainText(head + what, MAX_SUBJECT_LENGTH);
+
+  const lines = [
+    `Driftwatch found ${groups.size} problem${groups.size === 1 ? '' : 's'} in dataset "${dataset}" on ${day}.`,
+    options.update
+      ? 'This updates an earlier digest for the same day: the set of alerts changed.'
+      : '',
+    '',
+  ];
+  for (const severity of ['high', 'medium', 'low']) {
+    const entries = [...groups.values()].filter((g) => (g[0] as DigestAlert).severity === severity);
+    if (entries.length === 0) continue;
+    lines.push(`${severity.toUpperCase()} (${entries.length})`);
+    for (const group of entries) {
+      const first = group[0] as DigestAlert;
+      const scores = group
+        .map((a) => `${a.statistic} ${fmt(a.score)} > ${fmt(a.threshold)} vs ${a.baseline}`)
+        .join('; ');
+      lines.push(`  • ${first.summary}.`);
+      lines.push(`    ${first.monitor}${first.feature ? ` · ${first.feature}` : ''} · ${scores}`);
+    }
+    lines.push('');
+  }
+  if (options.reportUrl) lines.push(`Report: ${options.reportUrl}`);
+  lines.push(
+    'What to do: look at the report, check the camera or pipeline that changed, and label a sample of the drifted images.',
+  );
+  return {
+    dataset: options.dataset,
+    day: options.day,
+    subject,
+    text: lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n'),
+    alerts,
+    fingerprint: fingerprintOf(fired),
+    update: options.update ?? false,
+    reportUrl: options.reportUrl,
+  };
+}

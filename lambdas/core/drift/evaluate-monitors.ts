@@ -1,0 +1,325 @@
+import type { DatasetProfile, NumericColumn } from '../profile/dataset-profile.ts';
+import { unreadableTotal } from '../profile/dataset-profile.ts';
+import { stddev } from '../sketches/moments.ts';
+import type { Baselines } from './baselines.ts';
+import { alignedShares, linf, linfThreshold } from './categorical-distances.ts';
+import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
+import type {
+  BaselineKind,
+  DriftMonitor,
+  Monitor,
+  MonitorConfig,
+  Severity,
+  SummaryMetric,
+} from './monitor-config.ts';
+import type { MonitorResult } from './monitor-result.ts';
+import {
+  hellinger,
+  jensenShannon,
+  ksStatistic,
+  ksThreshold,
+  normalizedWasserstein,
+  psi,
+  quantileBinMasses,
+} from './numeric-distances.ts';
+
+/**
+ * Evaluates every image monitor of the config for one day's profile against its baselines.
+ * Performance monitors are evaluated where labels are joined, not here. Pure and deterministic.
+ */
+export function evaluateMonitors(
+  config: MonitorConfig,
+  target: DatasetProfile,
+  baselines: Baselines,
+): MonitorResult[] {
+  const results: MonitorResult[] = [];
+  for (const monitor of config.monitors) {
+    switch (monitor.kind) {
+      case 'drift':
+        results.push(...evaluateDrift(monitor, target, baselines));
+        break;
+      case 'fixed-range':
+        results.push(...evaluateFixedRange(monitor, target));
+        break;
+      case 'stddev-band':
+        results.push(...evaluateStddevBand(monitor, target, baselines));
+        break;
+      case 'volume':
+        results.push(...evaluateVolume(monitor, target, baselines));
+        break;
+      case 'data-quality':
+        results.push(...evaluateDataQuality(monitor, target));
+        break;
+      case 'performance':
+        break;
+    }
+  }
+  return results;
+}
+
+function evaluateDrift(
+  monitor: DriftMonitor,
+  target: DatasetProfile,
+  baselines: Baselines,
+): MonitorResult[] {
+  const results: MonitorResult[] = [];
+  for (const kind of monitor.baselines) {
+    const baseline = baselines[kind];
+    if (!baseline) continue;
+    const against = baselineLabel(
+      kind,
+      kind === 'trailing' ? baselines.trailingDays.length : undefined,
+    );
+    for (const [feature, column] of target.numeric) {
+      if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
+      const base = baseline.numeric.get(feature);
+      if (!base || base.moments.count === 0 || column.moments.count === 0) continue;
+      results.push(numericDrift(monitor, feature, base, column, kind, against));
+    }
+    for (const [feature, column] of target.categorical) {
+      if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
+      const base = baseline.categorical.get(feature);
+      if (!base || base.items.total === 0 || column.items.total === 0) continue;
+      const shares = alignedShares(base.items, column.items);
+      const score = linf(shares.baseline, shares.target);
+      const threshold = Math.max(
+        linfThreshold(base.items.total, column.items.total, monitor.alpha),
+        monitor.minEffect,
+      );
+      let top = 0;
+      shares.items.forEach((_, i) => {
+        const change = Math.abs((shares.target[i] as number) - (shares.baseline[i] as number));
+        if (change > Math.abs((shares.target[top] as number) - (shares.baseline[top] as number)))
+          top = i;
+      });
+      results.push({
+        monitor: monitor.id,
+        kind: 'drift',
+        feature,
+        statistic: 'linf',
+        score,
+        threshold,
+        baseline: kind,
+        fired: score > threshold,
+        severity: monitor.severity ?? (score >= 0.5 ? 'high' : 'medium'),
+        direction: 'changed',
+        summary: explainCategoricalDrift(
+          feature,
+          shares.items[top] as string,
+          shares.baseline[top] as number,
+          shares.target[top] as number,
+          against,
+        ),
+      });
+    }
+  }
+  return results;
+}
+
+function numericDrift(
+  monitor: DriftMonitor,
+  feature: string,
+  base: NumericColumn,
+  column: NumericColumn,
+  kind: BaselineKind,
+  against: string,
+): MonitorResult {
+  const d = ksStatistic(base.sketch, column.sketch);
+  let score: number;
+  let threshold: number;
+  if (monitor.statistic === 'ks') {
+    score = d;
+    threshold = Math.max(ksThreshold(base.sketch, column.sketch, monitor.alpha), monitor.minEffect);
+  } else {
+    const masses = quantileBinMasses(base.sketch, column.sketch);
+    score =
+      monitor.statistic === 'hellinger'
+        ? hellinger(masses.baseline, masses.target)
+        : monitor.statistic === 'psi'
+          ? psi(masses.baseline, masses.target)
+          : monitor.statistic === 'js'
+            ? jensenShannon(masses.baseline, masses.target)
+            : normalizedWasserstein(base.sketch, column.sketch, stddev(base.moments) ?? 0);
+    threshold = monitor.threshold ?? Number.POSITIVE_INFINITY;
+  }
+  const baseMedian = base.sketch.quantile(0.5);
+  const targetMedian = column.sketch.quantile(0.5);
+  const up =
+    targetMedian !== baseMedian
+      ? targetMedian > baseMedian
+      : column.moments.mean >= base.moments.mean;
+  const fired = score > threshold;
+  const severity: Severity =
+    monitor.severity ?? (d >= 0.5 && score >= 2 * threshold ? 'high' : 'medium');
+  return {
+    monitor: monitor.id,
+    kind: 'drift',
+    feature,
+    statistic: monitor.statistic,
+    score,
+    threshold,
+    baseline: kind,
+    fired,
+    severity,
+    direction: up ? 'up' : 'down',
+    summary: explainNumericDrift(feature, up ? 'up' : 'down', d, against),
+  };
+}
+
+/** A summary metric of one feature in a profile; undefined when the feature has no values. */
+export function summaryMetric(
+  profile: DatasetProfile,
+  feature: string,
+  metric: SummaryMetric,
+): number | undefined {
+  const c = profile.numeric.get(feature);
+  if (!c) return undefined;
+  if (metric === 'missingFraction') {
+    const total = c.moments.count + c.missing;
+    return total === 0 ? undefined : c.missing / total;
+  }
+  if (c.moments.count === 0) return undefined;
+  switch (metric) {
+    case 'mean':
+      return c.moments.mean;
+    case 'stddev':
+      return stddev(c.moments);
+    case 'median':
+      return c.sketch.quantile(0.5);
+    case 'p05':
+      return c.sketch.quantile(0.05);
+    case 'p95':
+      return c.sketch.quantile(0.95);
+    case 'min':
+      return c.moments.min;
+    case 'max':
+      return c.moments.max;
+  }
+}
+
+const fmt = (x: number) =>
+  Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3);
+
+function evaluateFixedRange(
+  monitor: Extract<Monitor, { kind: 'fixed-range' }>,
+  target: DatasetProfile,
+): MonitorResult[] {
+  const value = summaryMetric(target, monitor.feature, monitor.metric);
+  if (value === undefined) return [];
+  const below = monitor.min !== undefined && value < monitor.min;
+  const above = monitor.max !== undefined && value > monitor.max;
+  const bound = below
+    ? (monitor.min as number)
+    : above
+      ? (monitor.max as number)
+      : (monitor.max ?? monitor.min ?? 0);
+  const range = `[${monitor.min === undefined ? '−∞' : fmt(monitor.min)}, ${monitor.max === undefined ? '∞' : fmt(monitor.max)}]`;
+  return [
+    {
+      monitor: monitor.id,
+      kind: monitor.kind,
+      feature: monitor.feature,
+      statistic: monitor.metric,
+      score: value,
+      threshold: bound,
+      baseline: 'none',
+      fired: below || above,
+      severity: monitor.severity ?? 'medium',
+      direction: below ? 'down' : above ? 'up' : undefined,
+      summary: `${monitor.feature} ${monitor.metric} is ${fmt(value)}, ${below || above ? 'outside' : 'inside'} ${range}`,
+    },
+  ];
+}
+
+function evaluateStddevBand(
+  monitor: Extract<Monitor, { kind: 'stddev-band' }>,
+  target: DatasetProfile,
+  baselines: Baselines,
+): MonitorResult[] {
+  const history = baselines.trailingDays
+    .map((p) => summaryMetric(p, monitor.feature, monitor.metric))
+    .filter((x): x is number => x !== undefined);
+  const value = summaryMetric(target, monitor.feature, monitor.metric);
+  if (value === undefined || history.length < monitor.minDays) return [];
+  const mean = history.reduce((s, x) => s + x, 0) / history.length;
+  const sd = Math.sqrt(history.reduce((s, x) => s + (x - mean) ** 2, 0) / (history.length - 1));
+  const distance =
+    sd > 0 ? Math.abs(value - mean) / sd : value === mean ? 0 : Number.POSITIVE_INFINITY;
+  const fired = distance > monitor.sigmas;
+  return [
+    {
+      monitor: monitor.id,
+      kind: monitor.kind,
+      feature: monitor.feature,
+      statistic: `${monitor.metric}-sigmas`,
+      score: distance,
+      threshold: monitor.sigmas,
+      baseline: 'trailing',
+      fired,
+      severity: monitor.severity ?? 'medium',
+      direction: value >= mean ? 'up' : 'down',
+      summary: `${monitor.feature} ${monitor.metric} is ${fmt(value)}, ${Number.isFinite(distance) ? distance.toFixed(1) : '∞'}σ from the trailing mean ${fmt(mean)}`,
+    },
+  ];
+}
+
+function evaluateVolume(
+  monitor: Extract<Monitor, { kind: 'volume' }>,
+  target: DatasetProfile,
+  baselines: Baselines,
+): MonitorResult[] {
+  const counts = baselines.trailingDays
+    .map((p) => p.images + unreadableTotal(p))
+    .sort((a, b) => a - b);
+  if (counts.length < monitor.minDays) return [];
+  const mid = counts.length / 2;
+  const median =
+    counts.length % 2
+      ? (counts[Math.floor(mid)] as number)
+      : ((counts[mid - 1] as number) + (counts[mid] as number)) / 2;
+  const count = target.images + unreadableTotal(target);
+  const ratio = median > 0 ? count / median : count > 0 ? Number.POSITIVE_INFINITY : 1;
+  const low = ratio < monitor.minRatio;
+  const high = ratio > monitor.maxRatio;
+  return [
+    {
+      monitor: monitor.id,
+      kind: monitor.kind,
+      statistic: 'volume-ratio',
+      score: ratio,
+      threshold: low ? monitor.minRatio : monitor.maxRatio,
+      baseline: 'trailing',
+      fired: low || high,
+      severity: monitor.severity ?? 'medium',
+      direction: low ? 'down' : high ? 'up' : undefined,
+      summary: `${count} files arrived, ${ratio.toFixed(2)}× the trailing median of ${median}`,
+    },
+  ];
+}
+
+function evaluateDataQuality(
+  monitor: Extract<Monitor, { kind: 'data-quality' }>,
+  target: DatasetProfile,
+): MonitorResult[] {
+  const bad = unreadableTotal(target);
+  const total = target.images + bad;
+  if (total === 0) return [];
+  const fraction = bad / total;
+  const reasons = Object.entries(target.unreadable)
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
+  return [
+    {
+      monitor: monitor.id,
+      kind: monitor.kind,
+      statistic: 'unreadable-fraction',
+      score: fraction,
+      threshold: monitor.maxUnreadableFraction,
+      baseline: 'none',
+      fired: fraction > monitor.maxUnreadableFraction,
+      severity: monitor.severity ?? 'high',
+      direction: 'up',
+      summary: `${bad} of ${total} files could not be read${reasons ? ` (${reasons})` : ''}`,
+    },
+  ];
+}

@@ -1,0 +1,29 @@
+import type { MonitorResult } from '../core/drift/monitor-result.ts';
+
+/** What a night run stored for a dataset-day. Versioned: it outlives deploys. */
+export interface NightRecord {
+  readonly version: 1;
+  readonly dataset: string;
+  readonly day: string;
+  readonly images: number;
+  readonly unreadable: number;
+  readonly unreadableByReason: Record<string, number>;
+  readonly results: readonly MonitorResult[];
+  readonly driftAlerted: boolean;
+  readonly digest: 'none' | 'sent' | 'update-sent' | 'already-sent';
+  readonly evaluatedAt: string;
+}
+
+export type DigestClaim = 'new' | 'duplicate' | 'update';
+
+export interface NightStore {
+  saveNight(record: NightRecord): Promise<void>;
+  loadNight(dataset: string, day: string): Promise<NightRecord | undefined>;
+  /**
+   * Atomically records that a digest with this fingerprint is going out for the dataset-day:
+   * 'new' (first), 'update' (a different set went out before), 'duplicate' (this set already went).
+   */
+  claimDigest(dataset: string, day: string, fingerprint: string): Promise<DigestClaim>;
+  /** Undoes a claim whose publish failed, so a retry sends it. */
+  releaseDigest(dataset: string, day: string, fingerprint: string): Promise<void>;
+}

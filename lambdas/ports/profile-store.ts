@@ -1,0 +1,12 @@
+import type { DatasetProfile } from '../core/profile/dataset-profile.ts';
+
+/** Where partial, day and reference profiles live (DynamoDB in AWS, files locally). */
+export interface ProfileStore {
+  /** The partial profiles written for a dataset-day, in key order (merge order matters for reproducibility). */
+  listPartials(dataset: string, day: string): Promise<DatasetProfile[]>;
+  saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void>;
+  loadDayProfile(dataset: string, day: string): Promise<DatasetProfile | undefined>;
+  /** Days that have a day profile, in any order. */
+  listDays(dataset: string): Promise<string[]>;
+  loadReference(dataset: string): Promise<DatasetProfile | undefined>;
+}

@@ -1,0 +1,157 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { listImageFiles } from '../adapters/local/image-folder.ts';
+import { encodeJpeg, resize, SharpDecoder } from '../adapters/sharp-codec.ts';
+import type { DecodedImage } from '../core/image/decoded-image.ts';
+import { SeededRandom } from '../core/sketches/random.ts';
+import { CAMERA_FAULT, type Corruption } from './corruptions.ts';
+import { type AnimalClass, syntheticPhoto } from './synthetic-photo.ts';
+
+export interface ScenarioOptions {
+  readonly out: string;
+  readonly referenceSize?: number;
+  readonly perDay?: number;
+  readonly days?: number;
+  /** First day (1-based) with the camera fault. */
+  readonly faultFromDay?: number;
+  readonly fault?: Corruption;
+  readonly seed?: number;
+  readonly width?: number;
+  readonly height?: number;
+  /** Build from these photos (Kaggle-style cat.1.jpg / dog.2.jpg names) instead of synthetic ones. */
+  readonly images?: string | undefined;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScenarioImage {
+  readonly folder: string;
+  readonly file: string;
+  readonly animal: AnimalClass;
+  readonly faulty: boolean;
+}
+
+export interface Scenario {
+  readonly root: string;
+  readonly days: readonly string[];
+  readonly images: readonly ScenarioImage[];
+}
+
+const MANIFEST = 'scenario.json';
+const QUALITY = 90;
+
+/**
+ * Writes the cats-vs-dogs story as a local root: reference/ (a training-like sample) and day_1 … day_N,
+ * with the camera fault applied to every image from `faultFromDay` on. Deterministic for a seed, and
+ * reused when the same options were already written.
+ */
+export async function buildScenario(options: ScenarioOptions): Promise<Scenario> {
+  const settings = {
+    referenceSize: options.referenceSize ?? 200,
+    perDay: options.perDay ?? 100,
+    days: options.days ?? 7,
+    faultFromDay: options.faultFromDay ?? 4,
+    seed: options.seed ?? 1,
+    width: options.width ?? 500,
+    height: options.height ?? 375,
+    images: options.images ? path.resolve(options.images) : null,
+    custom: options.fault !== undefined,
+  };
+  const root = path.resolve(options.out);
+  const manifestPath = path.join(root, MANIFEST);
+  try {
+    const previous = JSON.parse(await readFile(manifestPath, 'utf8'));
+    if (!settings.custom && JSON.stringify(previous.settings) === JSON.stringify(settings))
+      return previous.scenario as Scenario;
+  } catch {
+    // no usable manifest: build
+  }
+  await rm(root, { recursive: true, force: true });
+
+  const days = Array.from({ length: settings.days }, (_, i) => `day_${i + 1}`);
+  const plan: { folder: string; animal: AnimalClass; faulty: boolean; source?: number }[] = [];
+  const random = new SeededRandom(settings.seed);
+  const animalOf = (): AnimalClass => (random.next() < 0.5 ? 'cat' : 'dog');
+  for (let i = 0; i < settings.referenceSize; i++)
+    plan.push({ folder: 'reference', animal: animalOf(), faulty: false });
+  days.forEach((day, d) => {
+    for (let i = 0; i < settings.perDay; i++)
+      plan.push({ folder: day, animal: animalOf(), faulty: d + 1 >= settings.faultFromDay });
+  });
+
+  const photos = settings.images
+    ? await userPhotos(settings.images, plan.length, settings.seed)
+    : undefined;
+  const fault = options.fault ?? CAMERA_FAULT;
+  const counters = { cat: 0, dog: 0 };
+  const images: ScenarioImage[] = [];
+  for (const [i, item] of plan.entries()) {
+    const source = photos?.[i];
+    const animal = source?.animal ?? item.animal;
+    let image: DecodedImage = source
+      ? await source.load()
+      : syntheticPhoto(settings.width, settings.height, settings.seed * 1_000_003 + i, animal);
+    if (item.faulty) image = await fault(image, settings.seed * 7919 + i);
+    counters[animal]++;
+    const file = `${animal}.${counters[animal]}.jpg`;
+    await mkdir(path.join(root, item.folder), { recursive: true });
+    await writeFile(path.join(root, item.folder, file), await encodeJpeg(image, QUALITY));
+    images.push({ folder: item.folder, file, animal, faulty: item.faulty });
+    options.onProgress?.(i + 1, plan.length);
+  }
+  const scenario: Scenario = { root, days, images };
+  await writeFile(manifestPath, `${JSON.stringify({ settings, scenario }, null, 1)}\n`);
+  return scenario;
+}
+
+/** The user's photos, shuffled with the seed, each loaded as RGB with the long edge at most 500 px. */
+async function userPhotos(folder: string, needed: number, seed: number) {
+  const files = await listImageFiles(folder);
+  const labelled = files
+    .map((f) => ({
+      f,
+      animal: /^(cat|dog)[._-]/i.exec(path.basename(f.key))?.[1]?.toLowerCase() as
+        | AnimalClass
+        | undefined,
+    }))
+    .filter((x): x is { f: (typeof files)[number]; animal: AnimalClass } => x.animal !== undefined);
+  if (labelled.length < needed) {
+    throw new Error(
+      `--images needs at least ${needed} photos named like cat.1.jpg / dog.2.jpg in ${folder}, found ${labelled.length}`,
+    );
+  }
+  const random = new SeededRandom(seed);
+  for (let i = labelled.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [labelled[i], labelled[j]] = [
+      labelled[j] as (typeof labelled)[number],
+      labelled[i] as (typeof labelled)[number],
+    ];
+  }
+  const decoder = new SharpDecoder();
+  return labelled.slice(0, needed).map(({ f, animal }) => ({
+    animal,
+    load: async (): Promise<DecodedImage> => {
+      const decoded = await decoder.decode(await f.read());
+      if (!decoded.ok) throw new Error(`${f.key}: ${decoded.detail}`);
+      let image = decoded.image;
+      if (image.channels !== 3) image = toRgb(image);
+      const scale = Math.min(1, 500 / Math.max(image.width, image.height));
+      return scale < 1
+        ? resize(image, Math.round(image.width * scale), Math.round(image.height * scale))
+        : image;
+    },
+  }));
+}
+
+function toRgb(image: DecodedImage): DecodedImage {
+  const n = image.width * image.height;
+  const pixels = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const p = i * image.channels;
+    const grey = image.channels <= 2;
+    pixels[i * 3] = image.pixels[p] as number;
+    pixels[i * 3 + 1] = image.pixels[grey ? p : p + 1] as number;
+    pixels[i * 3 + 2] = image.pixels[grey ? p : p + 2] as number;
+  }
+  return { width: image.width, height: image.height, channels: 3, pixels };
+}
