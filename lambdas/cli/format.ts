@@ -7,11 +7,16 @@ export function formatNumber(value: number | undefined): string {
   return value.toFixed(abs >= 100 ? 1 : abs >= 1 ? 3 : 4);
 }
 
+const NUMERIC_CELL = /^([-+]?\d|–$)/;
+
+/** An aligned table: numeric columns right-aligned, text columns left-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => NUMERIC_CELL.test(r[i] ?? '')));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -95,7 +95,8 @@ export function toJson(run: FolderRun) {
 }
 
 function alertedFeatures(day: DayReport): string {
-  const features = [...new Set(day.alerts.map((a) => a.feature ?? a.monitor))];
+  const strongest = [...day.alerts].sort((a, b) => b.score / b.threshold - a.score / a.threshold);
+  const features = [...new Set(strongest.map((a) => a.feature ?? a.monitor))];
   return features.length > 4
     ? `${features.slice(0, 4).join(', ')} +${features.length - 4}`
     : features.join(', ');

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildDigest,
+  fingerprintOf,
+  MAX_SUBJECT_LENGTH,
+  plainText,
+} from '../../../lambdas/core/drift/digest.ts';
+import type { MonitorResult } from '../../../lambdas/core/drift/monitor-result.ts';
+
+const result = (over: Partial<MonitorResult>): MonitorResult => ({
+  monitor: 'image-drift',
+  kind: 'drift',
+  feature: 'sharpness',
+  statistic: 'ks',
+  score: 0.9,
+  threshold: 0.3,
+  baseline: 'reference',
+  fired: true,
+  severity: 'high',
+  direction: 'down',
+  summary: 'sharpness fell sharply against the reference: images are blurrier',
+  ...over,
+});
+
+describe('buildDigest', () => {
+  it('sends nothing when nothing fired', () => {
+    expect(
+      buildDigest({ dataset: 'pets', day: '2026-11-28', results: [result({ fired: false })] }),
+    ).toBeUndefined();
+  });
+
+  it('lists fired monitors by severity with score, threshold and every baseline', () => {
+    const digest = buildDigest({
+      dataset: 'pets',
+      day: '2026-11-28',
+      results: [
+        result({
+          feature: 'noise',
+          severity: 'medium',
+          summary: 'noise rose clearly against the reference: images are noisier',
+        }),
+        result({}),
+        result({ baseline: 'trailing', score: 0.8, threshold: 0.4 }),
+        result({ feature: 'entropy', fired: false }),
+      ],
+    });
+    expect(digest?.subject).toBe(
+      '[Driftwatch] pets 2026-11-28: drift in 2 features (sharpness, noise)',
+    );
+    const text = digest?.text ?? '';
+    expect(text.indexOf('HIGH (1)')).toBeLessThan(text.indexOf('MEDIUM (1)'));
+    expect(text).toContain(
+      '  • sharpness fell sharply against the reference: images are blurrier.',
+    );
+    expect(text).toContain('ks 0.900 > 0.300 vs reference; ks 0.800 > 0.400 vs trailing');
+    expect(digest?.alerts).toHaveLength(3);
+  });
+
+  it('keeps the subject within 100 characters', () => {
+    const many = Array.from({ length: 30 }, (_, i) => result({ feature: `feature.number.${i}` }));
+    const digest = buildDigest({
+      dataset: 'a-very-long-dataset-name-for-cameras',
+      day: '2026-11-28',
+      results: many,
+    });
+    expect(digest?.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    expect(digest?.subject.endsWith('…')).toBe(true);
+  });
+
+  it('marks an update and fingerprints the fired set, not the scores', () => {
+    const a = buildDigest({
+      dataset: 'pets',
+      day: 'd',
+      results: [result({ score: 0.9 })],
+      update: true,
+    });
+    const b = buildDigest({ dataset: 'pets', day: 'd', results: [result({ score: 0.7 })] });
+    expect(a?.subject.startsWith('Update: ')).toBe(true);
+    expect(a?.fingerprint).toBe(b?.fingerprint);
+    expect(fingerprintOf([result({}), result({ baseline: 'trailing' })])).toBe(
+      'image-drift|sharpness|reference\nimage-drift|sharpness|trailing',
+    );
+  });
+
+  it('strips control characters so a hostile name cannot forge lines', () => {
+    expect(plainText('cam\r\nSubject: win\u0007')).toBe('cam  Subject: win ');
+    const digest = buildDigest({ dataset: 'evil\nBcc: x', day: 'd', results: [result({})] });
+    expect(digest?.subject).not.toContain('\n');
+    expect(digest?.text.split('\n')[0]).toContain('"evil Bcc: x"');
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts';
+import { FileNotifier } from '../../lambdas/adapters/local/file-notifier.ts';
+import { FileProfileStore } from '../../lambdas/adapters/local/file-profile-store.ts';
+import type { Digest } from '../../lambdas/core/drift/digest.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
+import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
+import type { Notifier } from '../../lambdas/ports/notifier.ts';
+import { runNight } from '../../lambdas/use-cases/run-night.ts';
+import { featureStream } from '../helpers/features.ts';
+import { withTempDir } from '../helpers/files.ts';
+
+const DATASET = 'pets';
+const now = () => new Date('2026-11-28T03:00:00Z');
+const profileOf = (features: readonly ImageFeatures[], day: string, offset = 0) => {
+  const p = emptyProfile({ dataset: DATASET, window: { start: day, end: day } });
+  for (const [i, f] of features.entries())
+    addImage(p, `images/${DATASET}/${day}/${offset + i}.jpg`, f);
+  return p;
+};
+const blurred = (features: readonly ImageFeatures[]) =>
+  features.map((f) => ({
+    ...f,
+    numeric: { ...f.numeric, sharpness: (f.numeric.sharpness as number) / 3 },
+  }));
+
+async function setUp(dir: string) {
+  const profiles = new FileProfileStore(dir);
+  const nights = new FileNightStore(dir);
+  const notifier = new FileNotifier(dir);
+  await profiles.saveReference(DATASET, profileOf(featureStream(300, 1), 'reference'));
+  return {
+    profiles,
+    nights,
+    notifier,
+    deps: { profiles, nights, notifier, config: DEFAULT_MONITOR_CONFIG, now },
+  };
+}
+
+describe('runNight', () => {
+  it('merges the partials of the day, stays silent on a clean day and alerts once on a drifted one', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, notifier, deps } = await setUp(dir);
+      // Prepare: day 1 clean in two partials, day 2 blurred
+      const clean = featureStream(120, 2);
+      await profiles.savePartial(
+        DATASET,
+        '2026-11-01',
+        'batch-a',
+        profileOf(clean.slice(0, 70), '2026-11-01'),
+      );
+      await profiles.savePartial(
+        DATASET,
+        '2026-11-01',
+        'batch-b',
+        profileOf(clean.slice(70), '2026-11-01', 70),
+      );
+      await profiles.savePartial(
+        DATASET,
+        '2026-11-02',
+        'batch-a',
+        profileOf(blurred(featureStream(100, 3)), '2026-11-02'),
+      );
+
+      // Act
+      const day1 = await runNight(DATASET, '2026-11-01', deps);
+      const day2 = await runNight(DATASET, '2026-11-02', deps);
+
+      // Assess
+      expect(day1.record).toMatchObject({
+        images: 120,
+        driftAlerted: false,
+        digest: 'none',
+        evaluatedAt: '2026-11-28T03:00:00.000Z',
+      });
+      expect(day2.record).toMatchObject({ images: 100, driftAlerted: true, digest: 'sent' });
+      const fired = day2.record.results.filter((r) => r.fired);
+      expect(new Set(fired.map((r) => r.feature))).toEqual(new Set(['sharpness']));
+      expect(new Set(fired.map((r) => r.baseline))).toEqual(new Set(['reference', 'trailing']));
+      expect(notifier.sent.map((d) => d.subject)).toEqual([
+        '[Driftwatch] pets 2026-11-02: drift in 1 feature (sharpness)',
+      ]);
+      expect((await profiles.loadDayProfile(DATASET, '2026-11-01'))?.images).toBe(120);
+    });
+  });
+
+  it('sends no second digest when the night is re-run with the same alerts, and an update when they change', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, notifier, deps } = await setUp(dir);
+      const day = '2026-11-02';
+      await profiles.savePartial(DATASET, day, 'a', profileOf(blurred(featureStream(100, 4)), day));
+      await runNight(DATASET, day, deps);
+      const rerun = await runNight(DATASET, day, deps);
+      expect(rerun.record.digest).toBe('already-sent');
+      expect(notifier.sent).toHaveLength(1);
+
+      // A late batch of grey images changes the set of alerts: one update goes out.
+      const grey = featureStream(100, 5).map((f) => ({
+        ...f,
+        categorical: { ...f.categorical, colorspace: 'b-w' },
+      }));
+      await profiles.savePartial(DATASET, day, 'b', profileOf(blurred(grey), day, 100));
+      const late = await runNight(DATASET, day, deps);
+      expect(late.record.digest).toBe('update-sent');
+      expect(notifier.sent).toHaveLength(2);
+      expect(notifier.sent[1]?.subject.startsWith('Update: ')).toBe(true);
+      expect(late.record.images).toBe(200);
+    });
+  });
+
+  it('leaves days that alerted out of the trailing baseline, so a persisting fault keeps alerting', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      const days = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05'];
+      for (const [i, day] of days.entries()) {
+        const features = featureStream(100, 10 + i);
+        await profiles.savePartial(
+          DATASET,
+          day,
+          'a',
+          profileOf(i >= 2 ? blurred(features) : features, day),
+        );
+      }
+      const outcomes = [];
+      for (const day of days) outcomes.push(await runNight(DATASET, day, deps));
+      expect(outcomes.map((o) => o.record.driftAlerted)).toEqual([false, false, true, true, true]);
+      const lastTrailing = outcomes[4]?.record.results.filter(
+        (r) => r.baseline === 'trailing' && r.fired,
+      );
+      expect(lastTrailing?.map((r) => r.feature)).toContain('sharpness');
+    });
+  });
+
+  it('releases the digest claim when publishing fails, so the retry sends it', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      const day = '2026-11-02';
+      await profiles.savePartial(DATASET, day, 'a', profileOf(blurred(featureStream(100, 6)), day));
+      const failing: Notifier = { publish: () => Promise.reject(new Error('SNS is down')) };
+      await expect(runNight(DATASET, day, { ...deps, notifier: failing })).rejects.toThrow(
+        'SNS is down',
+      );
+      const sent: Digest[] = [];
+      const retry = await runNight(DATASET, day, {
+        ...deps,
+        notifier: { publish: async (d) => void sent.push(d) },
+      });
+      expect(retry.record.digest).toBe('sent');
+      expect(sent).toHaveLength(1);
+    });
+  });
+});
