@@ -5,13 +5,19 @@
  */
 import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
 import { buildBaselines } from '../lambdas/core/drift/baselines.ts';
+import { alignedShares } from '../lambdas/core/drift/categorical-distances.ts';
 import { whylabsHellinger } from '../lambdas/core/drift/compare-profiles.ts';
 import { evaluateMonitors } from '../lambdas/core/drift/evaluate-monitors.ts';
 import type { MonitorConfig } from '../lambdas/core/drift/monitor-config.ts';
+import { hellinger } from '../lambdas/core/drift/numeric-distances.ts';
 import type { ImageFeatures } from '../lambdas/core/features/catalogue.ts';
 import { extractFeatures } from '../lambdas/core/features/extract-features.ts';
 import type { DecodedImage } from '../lambdas/core/image/decoded-image.ts';
-import { addImage, type DatasetProfile, emptyProfile } from '../lambdas/core/profile/dataset-profile.ts';
+import {
+  addImage,
+  type DatasetProfile,
+  emptyProfile,
+} from '../lambdas/core/profile/dataset-profile.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
 import { CORRUPTIONS } from '../lambdas/scenario/corruptions.ts';
 import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
@@ -32,10 +38,19 @@ export async function featuresOf(image: DecodedImage): Promise<ImageFeatures> {
 }
 
 export function cleanImage(size: ImageSize, seed: number): DecodedImage {
-  return syntheticPhoto(size.width, size.height, seed, new SeededRandom(seed).next() < 0.5 ? 'cat' : 'dog');
+  return syntheticPhoto(
+    size.width,
+    size.height,
+    seed,
+    new SeededRandom(seed).next() < 0.5 ? 'cat' : 'dog',
+  );
 }
 
-export async function cleanFeatures(size: ImageSize, seeds: readonly number[], onImage?: () => void): Promise<ImageFeatures[]> {
+export async function cleanFeatures(
+  size: ImageSize,
+  seeds: readonly number[],
+  onImage?: () => void,
+): Promise<ImageFeatures[]> {
   const out: ImageFeatures[] = [];
   for (const seed of seeds) {
     out.push(await featuresOf(cleanImage(size, seed)));
@@ -45,7 +60,12 @@ export async function cleanFeatures(size: ImageSize, seeds: readonly number[], o
 }
 
 export type Variant = 'severity3' | 'severity1' | 'severity3-25' | 'severity3-half';
-export const VARIANTS: readonly Variant[] = ['severity3', 'severity1', 'severity3-25', 'severity3-half'];
+export const VARIANTS: readonly Variant[] = [
+  'severity3',
+  'severity1',
+  'severity3-25',
+  'severity3-half',
+];
 
 /**
  * Corrupted day features for one corruption: 100 fresh clean images, corrupted at severity 3 (all),
@@ -59,7 +79,12 @@ export async function corruptedFeatures(
 ): Promise<Record<Variant, ImageFeatures[]>> {
   const spec = CORRUPTIONS[corruption];
   if (!spec) throw new Error(`unknown corruption ${corruption}`);
-  const out: Record<Variant, ImageFeatures[]> = { severity3: [], severity1: [], 'severity3-25': [], 'severity3-half': [] };
+  const out: Record<Variant, ImageFeatures[]> = {
+    severity3: [],
+    severity1: [],
+    'severity3-25': [],
+    'severity3-half': [],
+  };
   for (const [i, seed] of seeds.entries()) {
     const clean = cleanImage(size, seed);
     const sev3 = await featuresOf(await spec.severity3(clean, seed));
@@ -81,16 +106,33 @@ export function dayProfile(features: readonly ImageFeatures[], day: string): Dat
 /** Draws `n` distinct items from the pool. */
 export function sample<T>(pool: readonly T[], n: number, random: SeededRandom): T[] {
   const indices = new Set<number>();
-  while (indices.size < Math.min(n, pool.length)) indices.add(Math.floor(random.next() * pool.length));
+  while (indices.size < Math.min(n, pool.length))
+    indices.add(Math.floor(random.next() * pool.length));
   return [...indices].map((i) => pool[i] as T);
 }
 
 export interface DayVerdict {
   readonly alerted: boolean;
   readonly driftFeatures: readonly string[];
-  /** WhyLabs' default on the same baselines: Hellinger on 30 equal-width bins > 0.7. */
+  /**
+   * WhyLabs' default on the same baselines: whylogs' image features only, Hellinger on 30
+   * equal-width bins > 0.7 (frequent-items Hellinger for the colorspace).
+   */
   readonly whylabs: boolean;
 }
+
+/** The features whylogs' log_image produces (Pillow semantics), which WhyLabs monitors by default. */
+export const WHYLOGS_FEATURES = [
+  'hue.mean',
+  'hue.stddev',
+  'saturation.mean',
+  'saturation.stddev',
+  'brightness.mean',
+  'brightness.stddev',
+  'entropy',
+  'width',
+  'height',
+];
 
 /** Judges one day against the reference and the trailing days, as the nightly use case does. */
 export function judgeDay(
@@ -101,7 +143,11 @@ export function judgeDay(
 ): DayVerdict {
   const baselines = buildBaselines({
     day: 'day_999999',
-    history: trailing.map((t, i) => ({ day: `day_${i}`, profile: t.profile, driftAlerted: t.alerted })),
+    history: trailing.map((t, i) => ({
+      day: `day_${i}`,
+      profile: t.profile,
+      driftAlerted: t.alerted,
+    })),
     reference,
     trailingDays: config.baselines.trailingDays,
     excludeAlertedDays: config.baselines.excludeAlertedDays,
@@ -110,14 +156,32 @@ export function judgeDay(
   let whylabs = false;
   for (const base of [baselines.reference, baselines.trailing]) {
     if (!base) continue;
-    for (const [feature, column] of day.numeric) {
+    for (const feature of WHYLOGS_FEATURES) {
+      const column = day.numeric.get(feature);
       const b = base.numeric.get(feature);
-      if (b && b.moments.count > 0 && column.moments.count > 0 && whylabsHellinger(b.sketch, column.sketch) > 0.7) whylabs = true;
+      if (!column) continue;
+      if (
+        b &&
+        b.moments.count > 0 &&
+        column.moments.count > 0 &&
+        whylabsHellinger(b.sketch, column.sketch) > 0.7
+      )
+        whylabs = true;
+    }
+  }
+  for (const base of [baselines.reference, baselines.trailing]) {
+    const b = base?.categorical.get('colorspace');
+    const t = day.categorical.get('colorspace');
+    if (b && t && b.items.total > 0 && t.items.total > 0) {
+      const shares = alignedShares(b.items, t.items);
+      if (hellinger(shares.baseline, shares.target) > 0.7) whylabs = true;
     }
   }
   return {
     alerted: fired.length > 0,
-    driftFeatures: [...new Set(fired.map((r) => r.feature).filter((f): f is string => f !== undefined))],
+    driftFeatures: [
+      ...new Set(fired.map((r) => r.feature).filter((f): f is string => f !== undefined)),
+    ],
     whylabs,
   };
 }

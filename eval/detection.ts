@@ -15,7 +15,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MONITOR_CONFIG, type MonitorConfig, parseMonitorConfig } from '../lambdas/core/drift/monitor-config.ts';
+import {
+  DEFAULT_MONITOR_CONFIG,
+  type MonitorConfig,
+  parseMonitorConfig,
+} from '../lambdas/core/drift/monitor-config.ts';
 import type { ImageFeatures } from '../lambdas/core/features/catalogue.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
 import { CORRUPTIONS } from '../lambdas/scenario/corruptions.ts';
@@ -66,10 +70,18 @@ async function computeSeed(seed: number): Promise<void> {
   const pool = await cleanFeatures(SIZE, range(100_000, POOL_SIZE), tick);
   const corrupted: SeedFeatures['corrupted'] = {};
   for (const [k, name] of Object.keys(CORRUPTIONS).entries()) {
-    corrupted[name] = await corruptedFeatures(SIZE, name, range(1_000_000 + k * 1000, CORRUPTED_PER_DAY), tick);
+    corrupted[name] = await corruptedFeatures(
+      SIZE,
+      name,
+      range(1_000_000 + k * 1000, CORRUPTED_PER_DAY),
+      tick,
+    );
   }
   await mkdir(CACHE, { recursive: true });
-  await writeFile(cacheFile(seed), JSON.stringify({ reference, pool, corrupted } satisfies SeedFeatures));
+  await writeFile(
+    cacheFile(seed),
+    JSON.stringify({ reference, pool, corrupted } satisfies SeedFeatures),
+  );
 }
 
 async function loadSeed(seed: number): Promise<SeedFeatures | undefined> {
@@ -87,10 +99,16 @@ async function ensureSeeds(seeds: number[]): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const runOne = (seed: number) =>
     new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', self, '--compute-seed', String(seed), '--size', `${W}x${H}`], {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed ${seed} worker exited with ${code}`))));
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', self, '--compute-seed', String(seed), '--size', `${W}x${H}`],
+        {
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`seed ${seed} worker exited with ${code}`)),
+      );
     });
   const queue = [...missing];
   await Promise.all(
@@ -109,7 +127,12 @@ function cleanRun(config: MonitorConfig, data: SeedFeatures, size: number, seed:
   const features = new Map<string, number>();
   for (let d = 0; d < CLEAN_DAYS; d++) {
     const profile = dayProfile(sample(data.pool, size, random), `day_${d}`);
-    const verdict = judgeDay(config, profile, reference, history.slice(-config.baselines.trailingDays));
+    const verdict = judgeDay(
+      config,
+      profile,
+      reference,
+      history.slice(-config.baselines.trailingDays),
+    );
     if (verdict.alerted) alerts++;
     if (verdict.whylabs) whylabs++;
     for (const f of verdict.driftFeatures) features.set(f, (features.get(f) ?? 0) + 1);
@@ -118,10 +141,18 @@ function cleanRun(config: MonitorConfig, data: SeedFeatures, size: number, seed:
   return { alerts, whylabs, features };
 }
 
-function firstBadDay(config: MonitorConfig, data: SeedFeatures, corrupted: ImageFeatures[], seed: number): DayVerdict {
+function firstBadDay(
+  config: MonitorConfig,
+  data: SeedFeatures,
+  corrupted: ImageFeatures[],
+  seed: number,
+): DayVerdict {
   const random = new SeededRandom(seed * 7 + corrupted.length);
   const reference = dayProfile(data.reference, 'reference');
-  const trailing = [1, 2, 3].map((d) => ({ profile: dayProfile(sample(data.pool, corrupted.length, random), `day_${d}`), alerted: false }));
+  const trailing = [1, 2, 3].map((d) => ({
+    profile: dayProfile(sample(data.pool, corrupted.length, random), `day_${d}`),
+    alerted: false,
+  }));
   return judgeDay(config, dayProfile(corrupted, 'bad'), reference, trailing);
 }
 
@@ -132,15 +163,21 @@ async function main(): Promise<void> {
     return;
   }
   const configFile = option('config', '');
-  const config = configFile ? parseMonitorConfig(JSON.parse(await readFile(configFile, 'utf8'))) : DEFAULT_MONITOR_CONFIG;
+  const config = configFile
+    ? parseMonitorConfig(JSON.parse(await readFile(configFile, 'utf8')))
+    : DEFAULT_MONITOR_CONFIG;
   const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
   const started = performance.now();
   await ensureSeeds(seeds);
   const data = await Promise.all(seeds.map(async (s) => (await loadSeed(s)) as SeedFeatures));
 
-  console.log(`Images ${W}×${H}, JPEG q90; reference ${REFERENCE_SIZE} images; clean days drawn from a pool of ${POOL_SIZE} per seed; seeds ${seeds.join(', ')}.\n`);
+  console.log(
+    `Images ${W}×${H}, JPEG q90; reference ${REFERENCE_SIZE} images; clean days drawn from a pool of ${POOL_SIZE} per seed; seeds ${seeds.join(', ')}.\n`,
+  );
   console.log('### False alarms on clean days\n');
-  console.log('| images/day | day-evaluations | days with any alert (Driftwatch) | days with any alert (WhyLabs default) | features that fired |');
+  console.log(
+    '| images/day | day-evaluations | days with any alert (Driftwatch) | days with any alert (WhyLabs default) | features that fired |',
+  );
   console.log('|---:|---:|---:|---:|---|');
   for (const size of DAILY_SIZES) {
     let alerts = 0;
@@ -157,15 +194,28 @@ async function main(): Promise<void> {
   }
 
   console.log('\n### Detection on the first corrupted day (detected in n of the seeds)\n');
-  console.log('| corruption | parameters (sev 3 / sev 1) | sev 3, 100/day | WhyLabs default | sev 1, 100/day | sev 3, 25/day | sev 3, 50% of 100 | strongest features (sev 3, 100/day) |');
+  console.log(
+    '| corruption | parameters (sev 3 / sev 1) | sev 3, 100/day | WhyLabs default | sev 1, 100/day | sev 3, 25/day | sev 3, 50% of 100 | strongest features (sev 3, 100/day) |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---|');
   const totals = { severity3: 0, whylabs: 0, severity1: 0, 'severity3-25': 0, 'severity3-half': 0 };
   for (const [name, spec] of Object.entries(CORRUPTIONS)) {
-    const hits: Record<Variant | 'whylabs', number> = { severity3: 0, severity1: 0, 'severity3-25': 0, 'severity3-half': 0, whylabs: 0 };
+    const hits: Record<Variant | 'whylabs', number> = {
+      severity3: 0,
+      severity1: 0,
+      'severity3-25': 0,
+      'severity3-half': 0,
+      whylabs: 0,
+    };
     const features = new Map<string, number>();
     data.forEach((d, i) => {
       for (const variant of VARIANTS) {
-        const verdict = firstBadDay(config, d, d.corrupted[name]?.[variant] ?? [], seeds[i] as number);
+        const verdict = firstBadDay(
+          config,
+          d,
+          d.corrupted[name]?.[variant] ?? [],
+          seeds[i] as number,
+        );
         if (verdict.alerted) hits[variant]++;
         if (variant === 'severity3') {
           if (verdict.whylabs) hits.whylabs++;
@@ -173,9 +223,15 @@ async function main(): Promise<void> {
         }
       }
     });
-    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += hits[k] === seeds.length ? 1 : 0;
-    const cell = (n: number) => (n === seeds.length ? `✓ ${n}/${n}` : `${n === 0 ? '✗' : '~'} ${n}/${seeds.length}`);
-    const top = [...features].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([f]) => f).join(', ');
+    for (const k of Object.keys(totals) as (keyof typeof totals)[])
+      totals[k] += hits[k] === seeds.length ? 1 : 0;
+    const cell = (n: number) =>
+      n === seeds.length ? `✓ ${n}/${n}` : `${n === 0 ? '✗' : '~'} ${n}/${seeds.length}`;
+    const top = [...features]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([f]) => f)
+      .join(', ');
     console.log(
       `| ${name} | ${spec.note} | ${cell(hits.severity3)} | ${cell(hits.whylabs)} | ${cell(hits.severity1)} | ${cell(hits['severity3-25'])} | ${cell(hits['severity3-half'])} | ${top || '–'} |`,
     );

@@ -1,7 +1,7 @@
 /** `npm run eval`: every heavy evaluation, in order. Each script prints its own table. */
 import { spawnSync } from 'node:child_process';
 
-const scripts = ['eval/kll-accuracy.ts'];
+const scripts = ['eval/kll-accuracy.ts', 'eval/detection.ts'];
 let failed = false;
 for (const script of scripts) {
   console.log(`\n### ${script}\n`);

@@ -12,7 +12,9 @@ const NUMERIC_CELL = /^([-+]?\d|–$)/;
 /** An aligned table: numeric columns right-aligned, text columns left-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => NUMERIC_CELL.test(r[i] ?? '')));
+  const numeric = header.map(
+    (_, i) => rows.length > 0 && rows.every((r) => NUMERIC_CELL.test(r[i] ?? '')),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

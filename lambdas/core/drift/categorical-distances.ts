@@ -2,26 +2,30 @@ import { type FrequentItems, itemShares } from '../sketches/frequent-items.ts';
 import { chiSquareSurvival } from './chi-square.ts';
 import { ksCriticalValue } from './numeric-distances.ts';
 
-/** Category shares of both sides over the union of their items ("(other)" holds the untracked tail). */
+/**
+ * Category shares of both sides over the union of their tracked items, and the slack: how much any
+ * share may be understated because a Misra–Gries summary dropped counts (maxError / total per side).
+ * Untracked tails are not compared: a high-cardinality baseline (many camera models) would otherwise
+ * show a large "other" share that an exact small day does not have.
+ */
 export function alignedShares(baseline: FrequentItems, target: FrequentItems) {
   const b = itemShares(baseline);
   const t = itemShares(target);
   const items = [...new Set([...b.keys(), ...t.keys()])].sort();
-  const p = items.map((i) => b.get(i) ?? 0);
-  const q = items.map((i) => t.get(i) ?? 0);
-  const pTail = 1 - p.reduce((s, x) => s + x, 0);
-  const qTail = 1 - q.reduce((s, x) => s + x, 0);
-  if (pTail > 1e-12 || qTail > 1e-12) {
-    items.push('(other)');
-    p.push(Math.max(0, pTail));
-    q.push(Math.max(0, qTail));
-  }
-  return { items, baseline: p, target: q };
+  const slack =
+    (baseline.total > 0 ? baseline.maxError / baseline.total : 0) +
+    (target.total > 0 ? target.maxError / target.total : 0);
+  return {
+    items,
+    baseline: items.map((i) => b.get(i) ?? 0),
+    target: items.map((i) => t.get(i) ?? 0),
+    slack,
+  };
 }
 
-/** L∞ distance: the largest change in any category's share. */
-export function linf(p: readonly number[], q: readonly number[]): number {
-  return p.reduce((d, pi, i) => Math.max(d, Math.abs(pi - (q[i] ?? 0))), 0);
+/** L∞ distance: the largest change in any category's share, less the summaries' slack (≥ 0). */
+export function linf(p: readonly number[], q: readonly number[], slack = 0): number {
+  return Math.max(0, p.reduce((d, pi, i) => Math.max(d, Math.abs(pi - (q[i] ?? 0))), 0) - slack);
 }
 
 /**

@@ -74,7 +74,7 @@ export function compareProfiles(
     const b = baseline.categorical.get(feature);
     if (!b || b.items.total === 0 || t.items.total === 0) continue;
     const shares = alignedShares(b.items, t.items);
-    const score = linf(shares.baseline, shares.target);
+    const score = linf(shares.baseline, shares.target, shares.slack);
     const threshold = Math.max(linfThreshold(b.items.total, t.items.total, alpha), minEffect);
     rows.push({
       feature,

@@ -81,7 +81,7 @@ function evaluateDrift(
       const base = baseline.categorical.get(feature);
       if (!base || base.items.total === 0 || column.items.total === 0) continue;
       const shares = alignedShares(base.items, column.items);
-      const score = linf(shares.baseline, shares.target);
+      const score = linf(shares.baseline, shares.target, shares.slack);
       const threshold = Math.max(
         linfThreshold(base.items.total, column.items.total, monitor.alpha),
         monitor.minEffect,

@@ -44,3 +44,25 @@ describe('categorical distances', () => {
     expect(linfThreshold(100, 100, 0.05)).toBeCloseTo(1.3581 * Math.sqrt(0.02), 3);
   });
 });
+
+describe('categorical drift on high-cardinality features', () => {
+  it('does not mistake a capped baseline summary for drift when the day is exact', () => {
+    // 500 reference images over 60 camera models (more than the 32 tracked); a day of 25 from the same mix.
+    let reference = emptyFrequentItems();
+    let day = emptyFrequentItems();
+    for (let i = 0; i < 500; i++) reference = addItem(reference, `model-${i % 60}`);
+    for (let i = 0; i < 25; i++) day = addItem(day, `model-${(i * 7) % 60}`);
+    expect(reference.maxError).toBeGreaterThan(0);
+    const shares = alignedShares(reference, day);
+    expect(linf(shares.baseline, shares.target, shares.slack)).toBeLessThan(0.1);
+  });
+
+  it('still sees a switch to one new camera model', () => {
+    let reference = emptyFrequentItems();
+    let day = emptyFrequentItems();
+    for (let i = 0; i < 500; i++) reference = addItem(reference, `model-${i % 60}`);
+    for (let i = 0; i < 25; i++) day = addItem(day, 'brand-new-camera');
+    const shares = alignedShares(reference, day);
+    expect(linf(shares.baseline, shares.target, shares.slack)).toBeGreaterThan(0.9);
+  });
+});

@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { withTempDir } from '../helpers/files.ts';
+
+describe('driftwatch demo', () => {
+  it('alerts from day 4, when the camera fault starts, and never on days 1–3', async () => {
+    await withTempDir(async (dir) => {
+      // A smaller version of `npm run demo` (100 images a day, 200 reference) to keep the suite fast.
+      const result = await runCli([
+        'demo',
+        '--out',
+        path.join(dir, 'demo'),
+        '--per-day',
+        '30',
+        '--reference',
+        '80',
+        '--json',
+      ]);
+      expect(result.code).toBe(0);
+      const days: { day: string; images: number; alerts: { feature?: string }[] }[] = JSON.parse(
+        result.stdout,
+      ).days;
+      expect(days.map((d) => d.day)).toEqual([
+        'day_1',
+        'day_2',
+        'day_3',
+        'day_4',
+        'day_5',
+        'day_6',
+        'day_7',
+      ]);
+      expect(days.map((d) => d.images)).toEqual([30, 30, 30, 30, 30, 30, 30]);
+      expect(days.map((d) => d.alerts.length > 0)).toEqual([
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+      ]);
+      const moved = new Set(days[3]?.alerts.map((a) => a.feature));
+      expect(moved.has('sharpness') || moved.has('isolated.fraction')).toBe(true);
+    });
+  }, 180_000);
+});
