@@ -1,5 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
+import { syntheticPhoto } from '../../lambdas/scenario/synthetic-photo.ts';
 import { runCli } from '../helpers/cli.ts';
 import { withTempDir } from '../helpers/files.ts';
 
@@ -42,6 +45,58 @@ describe('driftwatch demo', () => {
       ]);
       const moved = new Set(days[3]?.alerts.map((a) => a.feature));
       expect(moved.has('sharpness') || moved.has('isolated.fraction')).toBe(true);
+    });
+  }, 180_000);
+});
+
+describe('driftwatch demo --images', () => {
+  it('builds the same story from the user’s own cat.N.jpg / dog.N.jpg photos', async () => {
+    await withTempDir(async (dir) => {
+      const photos = path.join(dir, 'photos');
+      await mkdir(photos);
+      for (let i = 0; i < 100; i++) {
+        const animal = i % 2 ? 'dog' : 'cat';
+        await writeFile(
+          path.join(photos, `${animal}.${i}.jpg`),
+          await encodeJpeg(syntheticPhoto(200, 150, 500 + i, animal)),
+        );
+      }
+      const result = await runCli([
+        'demo',
+        '--images',
+        photos,
+        '--out',
+        path.join(dir, 'demo'),
+        '--per-day',
+        '10',
+        '--reference',
+        '30',
+        '--json',
+      ]);
+      expect(result.code).toBe(0);
+      const days: { images: number; alerts: unknown[] }[] = JSON.parse(result.stdout).days;
+      expect(days.map((d) => d.images)).toEqual([10, 10, 10, 10, 10, 10, 10]);
+      expect(days.map((d) => d.alerts.length > 0)).toEqual([
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+      ]);
+
+      const tooFew = await runCli([
+        'demo',
+        '--images',
+        photos,
+        '--out',
+        path.join(dir, 'demo2'),
+        '--per-day',
+        '100',
+      ]);
+      expect(tooFew.code).toBe(1);
+      expect(tooFew.stderr).toMatch(/needs at least 900 photos named like cat\.1\.jpg/);
     });
   }, 180_000);
 });
