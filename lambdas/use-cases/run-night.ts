@@ -1,4 +1,4 @@
-import { buildBaselines, type DayHistory } from '../core/drift/baselines.ts';
+import { buildBaselines, compareDays, type DayHistory } from '../core/drift/baselines.ts';
 import { buildDigest, type Digest } from '../core/drift/digest.ts';
 import { evaluateMonitors } from '../core/drift/evaluate-monitors.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
@@ -47,18 +47,7 @@ export async function runNight(
   const profile = mergeAll(partials) ?? emptyProfile({ dataset, window: { start: day, end: day } });
   await profiles.saveDayProfile(dataset, day, profile);
 
-  const history: DayHistory[] = [];
-  for (const other of await profiles.listDays(dataset)) {
-    if (other === day) continue;
-    const otherProfile = await profiles.loadDayProfile(dataset, other);
-    if (!otherProfile) continue;
-    const record = await nights.loadNight(dataset, other);
-    history.push({
-      day: other,
-      profile: otherProfile,
-      driftAlerted: record?.driftAlerted ?? false,
-    });
-  }
+  const history = await loadHistory(dataset, day, deps);
   const baselines = buildBaselines({
     day,
     history,
@@ -105,4 +94,45 @@ export async function runNight(
   };
   await nights.saveNight(record);
   return { record, profile, digest };
+}
+
+/** Days older than this are never read for trailing baselines. */
+const MAX_LOOKBACK_DAYS = 90;
+
+/**
+ * Loads only the earlier days the baselines need: the most recent `trailingDays` usable days (days
+ * that alerted on drift are skipped when excluded), and the days of the fixed range.
+ */
+async function loadHistory(
+  dataset: string,
+  day: string,
+  deps: RunNightDeps,
+): Promise<DayHistory[]> {
+  const { profiles, nights, config } = deps;
+  const earlier = (await profiles.listDays(dataset))
+    .filter((d) => compareDays(d, day) < 0)
+    .sort(compareDays)
+    .reverse()
+    .slice(0, MAX_LOOKBACK_DAYS);
+  const history: DayHistory[] = [];
+  let usable = 0;
+  for (const other of earlier) {
+    if (usable >= config.baselines.trailingDays) break;
+    const driftAlerted = (await nights.loadNight(dataset, other))?.driftAlerted ?? false;
+    if (driftAlerted && config.baselines.excludeAlertedDays) continue;
+    const profile = await profiles.loadDayProfile(dataset, other);
+    if (!profile) continue;
+    history.push({ day: other, profile, driftAlerted });
+    usable++;
+  }
+  const range = config.baselines.fixedRange;
+  if (range) {
+    for (const other of earlier) {
+      if (compareDays(other, range.from) < 0 || compareDays(other, range.to) > 0) continue;
+      if (history.some((h) => h.day === other)) continue;
+      const profile = await profiles.loadDayProfile(dataset, other);
+      if (profile) history.push({ day: other, profile, driftAlerted: false });
+    }
+  }
+  return history;
 }

@@ -1,0 +1,21 @@
+/**
+ * Resource definitions shared by the CDK stack and the integration tests, so the tests run against
+ * resources shaped exactly like the deployed ones.
+ */
+import { TABLE_SCHEMA } from '../lambdas/adapters/aws/table-schema.ts';
+
+export { TABLE_SCHEMA };
+
+/** Prefixes whose object-created events go to the images queue, and to the labels queue. */
+export const IMAGE_PREFIXES = ['images/', 'reference/'] as const;
+export const LABEL_PREFIX = 'labels/';
+export const REPORT_PREFIX = 'reports/';
+
+/** Receives before a message is parked in its DLQ. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export const PROFILE_FUNCTION = { memoryMb: 1769, timeoutSeconds: 120 } as const;
+export const MONITORS_FUNCTION = { memoryMb: 1024, timeoutSeconds: 600 } as const;
+
+/** SQS visibility must exceed the consumer's timeout; AWS recommends six times it. */
+export const IMAGES_QUEUE_VISIBILITY_SECONDS = 6 * PROFILE_FUNCTION.timeoutSeconds;

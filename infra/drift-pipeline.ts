@@ -1,0 +1,208 @@
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  IMAGE_PREFIXES,
+  IMAGES_QUEUE_VISIBILITY_SECONDS,
+  MAX_RECEIVE_COUNT,
+  MONITORS_FUNCTION,
+  PROFILE_FUNCTION,
+  REPORT_PREFIX,
+  TABLE_SCHEMA,
+} from './definitions.ts';
+import type { EnvironmentConfig } from './environments.ts';
+import { PipelineFunction } from './pipeline-function.ts';
+
+/**
+ * The whole Driftwatch pipeline for one environment:
+ * S3 images/ and reference/ → SQS (+DLQ) → profile-images → DynamoDB;
+ * EventBridge Scheduler (nightly, in the configured time zone) → run-monitors → SNS digest;
+ * CloudWatch alarms on the DLQ and on function errors → the same topic.
+ */
+export class DriftPipeline extends Construct {
+  readonly bucket: Bucket;
+  readonly table: Table;
+  readonly topic: Topic;
+  readonly imagesQueue: Queue;
+  readonly imagesDlq: Queue;
+  readonly profileFunction: PipelineFunction;
+  readonly monitorsFunction: PipelineFunction;
+
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    const dataRemoval = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: dataRemoval,
+    });
+    this.bucket = new Bucket(this, 'Data', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'data/',
+      lifecycleRules: [
+        {
+          id: 'expire-reports',
+          prefix: REPORT_PREFIX,
+          expiration: Duration.days(config.reportRetentionDays),
+        },
+      ],
+      removalPolicy: dataRemoval,
+    });
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+      removalPolicy: dataRemoval,
+    });
+
+    // A customer-managed key: the AWS-managed SNS key's policy cannot let CloudWatch alarms publish.
+    const topicKey = new Key(this, 'TopicKey', {
+      enableKeyRotation: true,
+      description: 'Driftwatch alert topic',
+    });
+    topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'Alerts', {
+      masterKey: topicKey,
+      enforceSSL: true,
+      displayName: `Driftwatch ${id}`,
+    });
+    for (const email of config.alertEmails)
+      this.topic.addSubscription(new EmailSubscription(email));
+
+    this.imagesDlq = new Queue(this, 'ImagesDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.imagesQueue = new Queue(this, 'ImagesQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(IMAGES_QUEUE_VISIBILITY_SECONDS),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.imagesDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    for (const prefix of IMAGE_PREFIXES) {
+      this.bucket.addEventNotification(
+        EventType.OBJECT_CREATED,
+        new SqsDestination(this.imagesQueue),
+        { prefix },
+      );
+    }
+
+    this.profileFunction = new PipelineFunction(this, 'ProfileImages', {
+      handler: 'profile-images',
+      ...PROFILE_FUNCTION,
+      nativeModules: ['sharp'],
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        TIME_ZONE: config.timeZone,
+        RECORD_TTL_DAYS: String(config.recordTtlDays),
+      },
+    });
+    const profileFn = this.profileFunction.fn;
+    profileFn.addEventSource(
+      new SqsEventSource(this.imagesQueue, {
+        batchSize: config.batchSize,
+        maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+      }),
+    );
+    profileFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: IMAGE_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
+    this.table.grant(profileFn, 'dynamodb:PutItem');
+
+    this.monitorsFunction = new PipelineFunction(this, 'RunMonitors', {
+      handler: 'run-monitors',
+      ...MONITORS_FUNCTION,
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        TIME_ZONE: config.timeZone,
+        MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
+      },
+    });
+    const monitorsFn = this.monitorsFunction.fn;
+    this.table.grant(
+      monitorsFn,
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    );
+    monitorsFn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    topicKey.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    new Schedule(this, 'Nightly', {
+      description: 'Driftwatch: evaluate yesterday for every dataset that had images',
+      schedule: ScheduleExpression.cron({
+        minute: String(config.nightly.minute),
+        hour: String(config.nightly.hour),
+        timeZone: TimeZone.of(config.timeZone),
+      }),
+      target: new LambdaInvoke(monitorsFn, { input: ScheduleTargetInput.fromObject({}) }),
+    });
+
+    const alarmAction = new SnsAction(this.topic);
+    const dlqAlarm = new Alarm(this, 'ImagesDlqNotEmpty', {
+      alarmDescription:
+        'Image events failed repeatedly and were parked in the DLQ: inspect and redrive them',
+      metric: this.imagesDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    dlqAlarm.addAlarmAction(alarmAction);
+    for (const [name, fn] of [
+      ['ProfileImagesErrors', profileFn],
+      ['RunMonitorsErrors', monitorsFn],
+    ] as const) {
+      const alarm = new Alarm(this, name, {
+        alarmDescription: `${fn.node.path} raised errors`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+    }
+  }
+}

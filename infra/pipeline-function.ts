@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface PipelineFunctionProps {
+  /** Handler file under lambdas/handlers/, without extension. */
+  readonly handler: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Record<string, string>;
+  /** Native modules installed for the Lambda's architecture instead of bundled (sharp). */
+  readonly nativeModules?: string[];
+}
+
+/**
+ * Every Driftwatch function: current Node runtime on arm64 (Graviton), ESM bundle with source maps,
+ * AWS SDK from the runtime, one log group with retention. Native modules are installed for linux
+ * arm64 explicitly: local bundling would otherwise copy the build machine's binaries.
+ */
+export class PipelineFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Driftwatch ${props.handler}`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: fileURLToPath(new URL(`../lambdas/handlers/${props.handler}.ts`, import.meta.url)),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      logGroup,
+      role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        externalModules: ['@aws-sdk/*'],
+        banner:
+          "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        nodeModules: props.nativeModules,
+        forceDockerBundling: false,
+        environment: props.nativeModules
+          ? { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' }
+          : undefined,
+      },
+    });
+  }
+}

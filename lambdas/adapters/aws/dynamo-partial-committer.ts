@@ -1,0 +1,80 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { encodeProfile } from '../../core/profile/profile-codec.ts';
+import type { CommitResult, ImageRecord, PartialCommitter } from '../../ports/partial-committer.ts';
+import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
+import { keys } from './table-schema.ts';
+
+/** DynamoDB transactions hold at most 100 items: the partial, the activity marker and 98 images. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * One TransactWriteItems per commit: the partial profile, a marker that the dataset had data that
+ * day, and a conditional put per image record (attribute_not_exists), so a redelivered image cancels
+ * the whole transaction and the cancellation reasons say which images were already counted.
+ */
+export class DynamoPartialCommitter implements PartialCommitter {
+  readonly maxImagesPerCommit = MAX_TRANSACTION_ITEMS - 2;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async commitPartial(
+    partial: Parameters<PartialCommitter['commitPartial']>[0],
+  ): Promise<CommitResult> {
+    const { dataset, day, partialKey, profile, records } = partial;
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.partial(dataset, day, partialKey),
+            profile: encodeProfile(profile),
+            images: profile.images,
+          },
+        },
+      },
+      ...(day === REFERENCE_DAY
+        ? []
+        : [{ Put: { TableName: this.tableName, Item: keys.active(day, dataset) } }]),
+      ...records.map((r) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.image(dataset, r.key), ...recordAttributes(r) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })),
+    ];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const offset = items.length - records.length;
+      const alreadyCounted = records
+        .filter((_, i) => reasons[offset + i]?.Code === 'ConditionalCheckFailed')
+        .map((r) => r.key);
+      // Cancelled for another reason (throttling, a conflicting transaction): let SQS retry.
+      if (alreadyCounted.length === 0) throw error;
+      return { committed: false, alreadyCounted };
+    }
+  }
+}
+
+function recordAttributes(r: ImageRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    dataset: r.dataset,
+    key: r.key,
+    day: r.day,
+    capturedAt: r.capturedAt,
+    expiresAt: r.expiresAt,
+  };
+  if (r.prediction !== undefined) out.prediction = r.prediction;
+  if (r.confidence !== undefined) out.confidence = r.confidence;
+  if (r.modelVersion !== undefined) out.modelVersion = r.modelVersion;
+  if (r.unreadable !== undefined) out.unreadable = r.unreadable;
+  return out;
+}

@@ -1,0 +1,90 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { type DatasetProfile, mergeAll } from '../../core/profile/dataset-profile.ts';
+import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
+import type { ProfileStore } from '../../ports/profile-store.ts';
+import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
+import { keys } from './table-schema.ts';
+
+/** Partial, day and reference profiles in the table. The reference is the merge of its partials. */
+export class DynamoProfileStore implements ProfileStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async listPartials(dataset: string, day: string): Promise<DatasetProfile[]> {
+    // Query returns items in sort-key order: the merge order is the same on every run.
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => decodeProfile(item.profile as Uint8Array));
+  }
+
+  async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.day(dataset, day),
+          profile: encodeProfile(profile),
+          images: profile.images,
+        },
+      }),
+    );
+  }
+
+  async loadDayProfile(dataset: string, day: string): Promise<DatasetProfile | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.day(dataset, day),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? decodeProfile(Item.profile as Uint8Array) : undefined;
+  }
+
+  async listDays(dataset: string): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.days(dataset) },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => item.sk as string);
+  }
+
+  async loadReference(dataset: string): Promise<DatasetProfile | undefined> {
+    return mergeAll(await this.listPartials(dataset, REFERENCE_DAY));
+  }
+
+  /** Datasets that received images on a day (for the nightly run). */
+  async datasetsActiveOn(day: string): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.activeOn(day) },
+    });
+    return items.map((item) => item.sk as string);
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The single DynamoDB table: key names, item keys and the TTL attribute. The CDK stack and the
+ * integration tests build the table from these same definitions.
+ *
+ * | item                      | pk                              | sk                |
+ * |---------------------------|---------------------------------|-------------------|
+ * | partial profile           | PARTIAL#<dataset>#<day>         | <partial key>     |
+ * | image record (prediction) | IMAGE#<dataset>#<s3 key>        | IMAGE             |
+ * | day profile               | DAY#<dataset>                   | <day>             |
+ * | night record              | NIGHT#<dataset>                 | <day>             |
+ * | digest claim              | DIGEST#<dataset>                | <day>             |
+ * | datasets active on a day  | ACTIVE#<day>                    | <dataset>         |
+ */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+// Keys use '#' as a separator; datasets and days never contain it (datasets are S3 key segments
+// validated by routeKey, days are ISO dates or "reference"), but S3 keys may, so they come last.
+export const keys = {
+  partial: (dataset: string, day: string, partialKey: string) => ({
+    pk: `PARTIAL#${dataset}#${day}`,
+    sk: partialKey,
+  }),
+  partials: (dataset: string, day: string) => `PARTIAL#${dataset}#${day}`,
+  image: (dataset: string, key: string) => ({ pk: `IMAGE#${dataset}#${key}`, sk: 'IMAGE' }),
+  day: (dataset: string, day: string) => ({ pk: `DAY#${dataset}`, sk: day }),
+  days: (dataset: string) => `DAY#${dataset}`,
+  night: (dataset: string, day: string) => ({ pk: `NIGHT#${dataset}`, sk: day }),
+  digest: (dataset: string, day: string) => ({ pk: `DIGEST#${dataset}`, sk: day }),
+  active: (day: string, dataset: string) => ({ pk: `ACTIVE#${day}`, sk: dataset }),
+  activeOn: (day: string) => `ACTIVE#${day}`,
+};

@@ -1,0 +1,92 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoPartialCommitter } from '../adapters/aws/dynamo-partial-committer.ts';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { SharpDecoder } from '../adapters/sharp-codec.ts';
+import { assertTimeZone } from '../core/util/time.ts';
+import {
+  commitPrepared,
+  type PreparedImage,
+  type ProfileBatchDeps,
+  prepareImage,
+} from '../use-cases/profile-batch.ts';
+import { numberEnv, requireEnv } from './environment.ts';
+import { imageEventsOf } from './s3-events.ts';
+
+export interface ProfileImagesDeps extends ProfileBatchDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * profile-images: SQS batches of S3 object-created events → one partial profile per dataset-day
+ * and one record per image in DynamoDB. Reading and profiling run per record under Powertools'
+ * batch processor (failed records are reported back to SQS); the batch is then committed at once.
+ */
+export function makeHandler(deps: ProfileImagesDeps) {
+  const { logger, metrics } = deps;
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    const prepared: PreparedImage[] = [];
+    const recordHandler = async (record: SQSRecord) => {
+      try {
+        for (const imageEvent of imageEventsOf(record)) {
+          const item = await prepareImage(imageEvent, deps);
+          if (item) prepared.push(item);
+        }
+      } catch (error) {
+        logger.warn('record failed; SQS will redeliver it', {
+          messageId: record.messageId,
+          error: (error as Error).message,
+        });
+        throw error;
+      }
+    };
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+    const failedToRead = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+
+    const committed = await commitPrepared(prepared, deps);
+    metrics.addMetric('ImagesProfiled', MetricUnit.Count, committed.profiled);
+    metrics.addMetric('ImagesUnreadable', MetricUnit.Count, committed.unreadable);
+    metrics.addMetric('ImagesAlreadyCounted', MetricUnit.Count, committed.alreadyCounted);
+    metrics.publishStoredMetrics();
+    logger.info('batch profiled', { messages: event.Records.length, ...committed });
+
+    const failures = new Set([...failedToRead, ...committed.failedMessageIds]);
+    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+/** Dependencies from the environment, built once per container. */
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImagesDeps {
+  const timeZone = env.TIME_ZONE?.trim() || 'UTC';
+  assertTimeZone(timeZone);
+  const logger = new Logger({ serviceName: 'driftwatch-profile-images' });
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  return {
+    objects: new S3ObjectStore(new S3Client({})),
+    committer: new DynamoPartialCommitter(db, requireEnv('TABLE_NAME', env)),
+    decoder: new SharpDecoder(),
+    timeZone,
+    recordTtlDays: numberEnv('RECORD_TTL_DAYS', 90, env),
+    logger,
+    metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'profile-images' }),
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+  };
+}
+
+let handlerInstance: ReturnType<typeof makeHandler> | undefined;
+
+export const handler = (event: SQSEvent, context: Context) => {
+  handlerInstance ??= makeHandler(defaultDeps());
+  return handlerInstance(event, context);
+};

@@ -1,0 +1,89 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
+import { DynamoProfileStore } from '../adapters/aws/dynamo-profile-store.ts';
+import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
+import { parseMonitorConfig } from '../core/drift/monitor-config.ts';
+import { assertTimeZone } from '../core/util/time.ts';
+import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
+import { requireEnv } from './environment.ts';
+
+/** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
+const requestSchema = z
+  .object({
+    dataset: z.string().min(1).optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+  })
+  .loose();
+
+export interface RunMonitorsDeps extends RunNightsDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface RunMonitorsResponse {
+  readonly nights: {
+    dataset: string;
+    day: string;
+    images: number;
+    unreadable: number;
+    alerts: number;
+    digest: string;
+  }[];
+}
+
+export function makeHandler(deps: RunMonitorsDeps) {
+  const { logger, metrics } = deps;
+  return async (event: unknown, context?: Context): Promise<RunMonitorsResponse> => {
+    if (context) logger.addContext(context);
+    const request = requestSchema.parse(event ?? {});
+    const outcomes = await runNights(request, deps);
+    const nights = outcomes.map(({ record }) => ({
+      dataset: record.dataset,
+      day: record.day,
+      images: record.images,
+      unreadable: record.unreadable,
+      alerts: record.results.filter((r) => r.fired).length,
+      digest: record.digest,
+    }));
+    for (const n of nights) {
+      logger.info('night evaluated', n);
+      metrics.addMetric('AlertsFired', MetricUnit.Count, n.alerts);
+    }
+    metrics.addMetric('NightsEvaluated', MetricUnit.Count, nights.length);
+    metrics.publishStoredMetrics();
+    return { nights };
+  };
+}
+
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDeps {
+  const timeZone = env.TIME_ZONE?.trim() || 'UTC';
+  assertTimeZone(timeZone);
+  const tableName = requireEnv('TABLE_NAME', env);
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const profiles = new DynamoProfileStore(db, tableName);
+  return {
+    profiles,
+    nights: new DynamoNightStore(db, tableName),
+    notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),
+    config: parseMonitorConfig(JSON.parse(env.MONITOR_CONFIG?.trim() || '{}')),
+    now: () => new Date(),
+    timeZone,
+    datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+    logger: new Logger({ serviceName: 'driftwatch-run-monitors' }),
+    metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'run-monitors' }),
+  };
+}
+
+let handlerInstance: ReturnType<typeof makeHandler> | undefined;
+
+export const handler = (event: unknown, context: Context) => {
+  handlerInstance ??= makeHandler(defaultDeps());
+  return handlerInstance(event, context);
+};

@@ -1,0 +1,38 @@
+import type { DatasetProfile } from '../core/profile/dataset-profile.ts';
+
+/** What is kept per image: the prediction to join labels with later, and how the image was counted. */
+export interface ImageRecord {
+  readonly dataset: string;
+  readonly key: string;
+  /** Dataset-day the image counts towards (`reference` for reference images). */
+  readonly day: string;
+  readonly capturedAt: string;
+  readonly prediction?: string | undefined;
+  readonly confidence?: number | undefined;
+  readonly modelVersion?: string | undefined;
+  /** Set when the image could not be profiled. */
+  readonly unreadable?: string | undefined;
+  /** Epoch seconds after which the record may be deleted (DynamoDB TTL). */
+  readonly expiresAt: number;
+}
+
+export type CommitResult =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly alreadyCounted: readonly string[] };
+
+/**
+ * Stores a batch's partial profile together with the records of the images it counts, atomically:
+ * if any image was already counted (a redelivered or concurrent message), nothing is stored and the
+ * keys of those images are returned, so the caller can rebuild the partial without them.
+ */
+export interface PartialCommitter {
+  /** The most images one commit can hold. */
+  readonly maxImagesPerCommit: number;
+  commitPartial(partial: {
+    readonly dataset: string;
+    readonly day: string;
+    readonly partialKey: string;
+    readonly profile: DatasetProfile;
+    readonly records: readonly ImageRecord[];
+  }): Promise<CommitResult>;
+}

@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import { FEATURE_SET_VERSION, type ImageFeatures } from '../core/features/catalogue.ts';
+import { extractFeatures } from '../core/features/extract-features.ts';
+import type { UnreadableReason } from '../core/image/decoded-image.ts';
+import {
+  addImage,
+  addUnreadable,
+  type DatasetProfile,
+  emptyProfile,
+  mergeAll,
+} from '../core/profile/dataset-profile.ts';
+import { decodeProfile } from '../core/profile/profile-codec.ts';
+import { dayInZone } from '../core/util/time.ts';
+import type { ImageDecoder } from '../ports/image-decoder.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { ImageRecord, PartialCommitter } from '../ports/partial-committer.ts';
+
+/** One S3 object-created event, as carried by an SQS message. */
+export interface ImageEvent {
+  readonly messageId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly eventTime: string;
+}
+
+export interface ProfileBatchDeps {
+  readonly objects: ObjectStore;
+  readonly committer: PartialCommitter;
+  readonly decoder: ImageDecoder;
+  readonly timeZone: string;
+  /** How long per-image prediction records are kept for late labels. */
+  readonly recordTtlDays: number;
+  /** Images decoded at once (libvips runs one thread per image). */
+  readonly inFlight?: number;
+  readonly log?: (
+    level: 'info' | 'warn',
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
+}
+
+export interface ProfileBatchResult {
+  /** Messages to retry (transient failures: reading S3, writing DynamoDB). */
+  readonly failedMessageIds: readonly string[];
+  readonly profiled: number;
+  readonly unreadable: number;
+  /** Images skipped because an earlier delivery already counted them. */
+  readonly alreadyCounted: number;
+  /** Keys outside images/<dataset>/ and reference/<dataset>/. */
+  readonly ignored: number;
+}
+
+export const REFERENCE_DAY = 'reference';
+
+/** Where a key belongs: images/<dataset>/… or reference/<dataset>/…; undefined for anything else. */
+export function routeKey(
+  key: string,
+): { kind: 'image' | 'reference'; dataset: string } | undefined {
+  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(key);
+  if (!match) return undefined;
+  return { kind: match[1] === 'images' ? 'image' : 'reference', dataset: match[2] as string };
+}
+
+export type Outcome =
+  | { kind: 'features'; features: ImageFeatures }
+  | { kind: 'unreadable'; reason: UnreadableReason; detail: string }
+  | { kind: 'profile'; profile: DatasetProfile };
+
+/**
+ * Profiles one SQS batch of S3 events into one partial profile per dataset-day, and one record per
+ * image, each image counted exactly once however often its event is delivered.
+ *
+ * Primary course:
+ *  1. route each key to its dataset (images/<dataset>/…, or reference/<dataset>/… for the baseline);
+ *  2. read the object and its metadata (prediction, confidence, model-version, captured-at);
+ *  3. decode and extract features, or count it unreadable with the reason;
+ *  4. group by dataset-day (captured-at, else the event time, in the configured time zone);
+ *  5. commit partial + records atomically; images another delivery already counted are dropped and
+ *     the partial is rebuilt without them.
+ * A failure to read S3 or to write fails only the messages concerned, which SQS then redelivers.
+ * The Lambda handler runs steps 1–3 per record under Powertools' batch processor and then calls
+ * `commitPrepared`; this function is the same flow for callers without one.
+ */
+export async function profileBatch(
+  events: readonly ImageEvent[],
+  deps: ProfileBatchDeps,
+): Promise<ProfileBatchResult> {
+  const failed = new Set<string>();
+  const prepared: PreparedImage[] = [];
+  let ignored = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < events.length) {
+      const event = events[next++] as ImageEvent;
+      try {
+        const item = await prepareImage(event, deps);
+        if (item) prepared.push(item);
+        else ignored++;
+      } catch (error) {
+        failed.add(event.messageId);
+        deps.log?.('warn', 'will retry: could not read the object', {
+          key: event.key,
+          error: (error as Error).message,
+        });
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(deps.inFlight ?? 4, events.length)) }, worker),
+  );
+  const committed = await commitPrepared(prepared, deps);
+  return {
+    ...committed,
+    failedMessageIds: [...new Set([...failed, ...committed.failedMessageIds])],
+    ignored,
+  };
+}
+
+/** An image read and profiled, waiting to be committed. */
+export interface PreparedImage {
+  readonly event: ImageEvent;
+  readonly dataset: string;
+  readonly record: ImageRecord;
+  readonly outcome: Outcome;
+}
+
+/**
+ * Steps 1–3 for one event: undefined for a key outside images/ and reference/ (logged and skipped);
+ * throws when the object cannot be read for a reason worth retrying.
+ */
+export async function prepareImage(
+  event: ImageEvent,
+  deps: ProfileBatchDeps,
+): Promise<PreparedImage | undefined> {
+  const route = routeKey(event.key);
+  if (!route) {
+    deps.log?.('warn', 'ignoring a key outside images/<dataset>/ and reference/<dataset>/', {
+      key: event.key,
+    });
+    return undefined;
+  }
+  return processOne(event, route.kind, route.dataset, deps);
+}
+
+/** Steps 4–5: group by dataset-day and commit; returns the messages to retry. */
+export async function commitPrepared(
+  prepared: readonly PreparedImage[],
+  deps: Pick<ProfileBatchDeps, 'committer' | 'log'>,
+): Promise<Omit<ProfileBatchResult, 'ignored'>> {
+  const failed = new Set<string>();
+  const groups = new Map<string, PreparedImage[]>();
+  for (const p of prepared) {
+    const id = `${p.dataset}\u0000${p.record.day}`;
+    groups.set(id, [...(groups.get(id) ?? []), p]);
+  }
+  let profiled = 0;
+  let unreadable = 0;
+  let alreadyCounted = 0;
+  for (const group of groups.values()) {
+    const sorted = [...group].sort((a, b) =>
+      a.record.key < b.record.key ? -1 : a.record.key > b.record.key ? 1 : 0,
+    );
+    for (let i = 0; i < sorted.length; i += deps.committer.maxImagesPerCommit) {
+      let chunk = sorted.slice(i, i + deps.committer.maxImagesPerCommit);
+      try {
+        while (chunk.length > 0) {
+          const first = chunk[0] as PreparedImage;
+          const result = await deps.committer.commitPartial({
+            dataset: first.dataset,
+            day: first.record.day,
+            partialKey: partialKeyOf(chunk),
+            profile: profileOf(chunk),
+            records: chunk.map((p) => p.record),
+          });
+          if (result.committed) break;
+          const seen = new Set(result.alreadyCounted);
+          alreadyCounted += chunk.filter((p) => seen.has(p.record.key)).length;
+          chunk = chunk.filter((p) => !seen.has(p.record.key));
+        }
+        for (const p of chunk) {
+          if (p.outcome.kind === 'unreadable') unreadable++;
+          else profiled += p.outcome.kind === 'profile' ? p.outcome.profile.images : 1;
+        }
+      } catch (error) {
+        for (const p of chunk) failed.add(p.event.messageId);
+        deps.log?.('warn', 'will retry: could not store the partial profile', {
+          error: (error as Error).message,
+          images: chunk.length,
+        });
+      }
+    }
+  }
+  return { failedMessageIds: [...failed], profiled, unreadable, alreadyCounted };
+}
+
+async function processOne(
+  event: ImageEvent,
+  kind: 'image' | 'reference',
+  dataset: string,
+  deps: ProfileBatchDeps,
+): Promise<PreparedImage> {
+  const object = await deps.objects.getObject(event.bucket, event.key);
+  const metadata = object?.metadata ?? {};
+  const capturedAt =
+    parseInstant(metadata['captured-at']) ?? parseInstant(event.eventTime) ?? new Date(0);
+  const day = kind === 'reference' ? REFERENCE_DAY : dayInZone(capturedAt, deps.timeZone);
+  const confidence = metadata.confidence === undefined ? undefined : Number(metadata.confidence);
+  const base = {
+    dataset,
+    key: event.key,
+    day,
+    capturedAt: capturedAt.toISOString(),
+    prediction: metadata.prediction,
+    confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
+    modelVersion: metadata['model-version'],
+    expiresAt: Math.floor(capturedAt.getTime() / 1000) + deps.recordTtlDays * 86_400,
+  };
+  if (!object) {
+    const outcome: Outcome = {
+      kind: 'unreadable',
+      reason: 'read-failed',
+      detail: 'the object no longer exists',
+    };
+    return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
+  }
+  if (kind === 'reference' && event.key.endsWith('.profile')) {
+    try {
+      const profile = decodeProfile(object.bytes);
+      if (profile.featureSetVersion !== FEATURE_SET_VERSION) {
+        const detail = `profile of feature set v${profile.featureSetVersion}; this deployment profiles v${FEATURE_SET_VERSION}`;
+        const outcome: Outcome = { kind: 'unreadable', reason: 'unsupported', detail };
+        return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
+      }
+      return {
+        event,
+        dataset,
+        record: base,
+        outcome: { kind: 'profile', profile: { ...profile, dataset } },
+      };
+    } catch (error) {
+      const outcome: Outcome = {
+        kind: 'unreadable',
+        reason: 'corrupt',
+        detail: (error as Error).message,
+      };
+      return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
+    }
+  }
+  const decoded = await deps.decoder.decode(object.bytes);
+  if (!decoded.ok) {
+    return {
+      event,
+      dataset,
+      record: { ...base, unreadable: decoded.reason },
+      outcome: { kind: 'unreadable', reason: decoded.reason, detail: decoded.detail },
+    };
+  }
+  return {
+    event,
+    dataset,
+    record: base,
+    outcome: { kind: 'features', features: extractFeatures(decoded.image, decoded.container) },
+  };
+}
+
+function profileOf(chunk: readonly PreparedImage[]): DatasetProfile {
+  const first = chunk[0] as PreparedImage;
+  const profile = emptyProfile({
+    dataset: first.dataset,
+    window: { start: first.record.day, end: first.record.day },
+  });
+  const uploaded: DatasetProfile[] = [];
+  for (const p of chunk) {
+    if (p.outcome.kind === 'features') addImage(profile, p.record.key, p.outcome.features);
+    else if (p.outcome.kind === 'unreadable') addUnreadable(profile, p.outcome.reason);
+    else uploaded.push({ ...p.outcome.profile, window: profile.window });
+  }
+  return mergeAll([profile, ...uploaded]) as DatasetProfile;
+}
+
+/** Same images, same key: a retried commit of the same chunk overwrites rather than adds. */
+function partialKeyOf(chunk: readonly PreparedImage[]): string {
+  const hash = createHash('sha256');
+  for (const p of chunk) hash.update(`${p.record.key}\n`);
+  return hash.digest('hex').slice(0, 32);
+}
+
+function parseInstant(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}

@@ -1,0 +1,54 @@
+import { compareDays } from '../core/drift/baselines.ts';
+import { dayInZone, daysBetween, isIsoDay, previousDay } from '../core/util/time.ts';
+import { type NightOutcome, type RunNightDeps, runNight } from './run-night.ts';
+
+export interface RunNightsRequest {
+  readonly dataset?: string | undefined;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+}
+
+export interface RunNightsDeps extends RunNightDeps {
+  readonly timeZone: string;
+  readonly datasetsActiveOn: (day: string) => Promise<string[]>;
+}
+
+/** Backfills are capped so a typo cannot start a multi-year run. */
+export const MAX_BACKFILL_DAYS = 366;
+
+export class InvalidRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/**
+ * The scheduled job: with no range, "yesterday" in the configured time zone for every dataset that
+ * had data; with {from, to} (and optionally a dataset), a backfill of every day in the range, oldest
+ * first so each day's trailing baseline is ready before the next.
+ */
+export async function runNights(
+  request: RunNightsRequest,
+  deps: RunNightsDeps,
+): Promise<NightOutcome[]> {
+  const yesterday = previousDay(dayInZone(deps.now(), deps.timeZone));
+  const from = request.from ?? request.to ?? yesterday;
+  const to = request.to ?? request.from ?? yesterday;
+  for (const day of [from, to])
+    if (!isIsoDay(day)) throw new InvalidRequestError(`"${day}" is not a YYYY-MM-DD date`);
+  if (compareDays(from, to) > 0)
+    throw new InvalidRequestError(`from (${from}) is after to (${to})`);
+  const days = daysBetween(from, to);
+  if (days.length > MAX_BACKFILL_DAYS)
+    throw new InvalidRequestError(`a backfill covers at most ${MAX_BACKFILL_DAYS} days`);
+
+  const outcomes: NightOutcome[] = [];
+  for (const day of days) {
+    const datasets = request.dataset
+      ? [request.dataset]
+      : (await deps.datasetsActiveOn(day)).sort();
+    for (const dataset of datasets) outcomes.push(await runNight(dataset, day, deps));
+  }
+  return outcomes;
+}
