@@ -1,0 +1,198 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { makeHandler } from '../../lambdas/handlers/profile-images.ts';
+import { scene } from '../helpers/images.ts';
+import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
+
+const s3 = mockClient(S3Client);
+const db = mockClient(DynamoDBDocumentClient);
+const handler = makeHandler({
+  objects: new S3ObjectStore(new S3Client({})),
+  committer: new DynamoPartialCommitter(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    'driftwatch-table',
+  ),
+  decoder: new SharpDecoder(),
+  timeZone: 'Europe/Paris',
+  recordTtlDays: 90,
+  logger: new Logger({ logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'Test' }),
+});
+
+let jpeg: Uint8Array;
+beforeAll(async () => {
+  jpeg = await encodeJpeg(scene(64, 48, 1));
+});
+afterEach(() => {
+  s3.reset();
+  db.reset();
+});
+
+const objectWith = (bytes: Uint8Array, metadata: Record<string, string> = {}) => ({
+  Body: { transformToByteArray: async () => bytes } as never,
+  Metadata: metadata,
+});
+type TransactInput = {
+  TransactItems: { Put: { Item: Record<string, unknown>; ConditionExpression?: string } }[];
+};
+const transactCalls = () =>
+  db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input as unknown as TransactInput);
+
+describe('profile-images handler', () => {
+  it('commits one partial per dataset-day with a conditional record per image, skipping the S3 test event', async () => {
+    // Prepare
+    s3.on(GetObjectCommand, { Key: 'images/pets/cat 1.jpg' }).resolves(
+      objectWith(jpeg, { prediction: 'cat', confidence: '0.93', 'model-version': 'v7' }),
+    );
+    s3.on(GetObjectCommand, { Key: 'images/pets/dog+2.jpg' }).resolves(
+      objectWith(jpeg, { prediction: 'dog', 'captured-at': '2026-11-26T23:30:00Z' }),
+    );
+    db.on(TransactWriteCommand).resolves({});
+    const event = sqsEvent([
+      { messageId: 'm1', body: s3EventBody('images/pets/cat 1.jpg', '2026-11-27T23:30:00Z') },
+      { messageId: 'm2', body: s3EventBody('images/pets/dog+2.jpg') },
+      { messageId: 'm3', body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }) },
+    ]);
+
+    // Act
+    const response = await handler(event, fakeContext);
+
+    // Assess: in Paris (UTC+1) 23:30 UTC is 00:30 the next day, for the event time and for captured-at alike
+    expect(response.batchItemFailures).toEqual([]);
+    expect(transactCalls()).toHaveLength(2);
+    const byDay = Object.fromEntries(
+      transactCalls().map((c) => [c.TransactItems[0]?.Put.Item.pk, c]),
+    );
+    expect(Object.keys(byDay).sort()).toEqual([
+      'PARTIAL#pets#2026-11-27',
+      'PARTIAL#pets#2026-11-28',
+    ]);
+    const catRecord = byDay['PARTIAL#pets#2026-11-28']?.TransactItems[2]?.Put;
+    expect(catRecord).toMatchObject({
+      Item: {
+        pk: 'IMAGE#pets#images/pets/cat 1.jpg',
+        prediction: 'cat',
+        confidence: 0.93,
+        modelVersion: 'v7',
+        day: '2026-11-28',
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(byDay['PARTIAL#pets#2026-11-27']?.TransactItems[1]?.Put.Item).toEqual({
+      pk: 'ACTIVE#2026-11-27',
+      sk: 'pets',
+    });
+  });
+
+  it('reports every message of the batch for retry when DynamoDB throttles the commit', async () => {
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).rejects(
+      new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }),
+    );
+    const response = await handler(
+      sqsEvent([
+        { messageId: 'm1', body: s3EventBody('images/pets/a.jpg') },
+        { messageId: 'm2', body: s3EventBody('images/pets/b.jpg') },
+      ]),
+      fakeContext,
+    );
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m1', 'm2']);
+  });
+
+  it('drops an image another delivery already counted and commits the rest without it', async () => {
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'ConditionalCheckFailed' },
+            { Code: 'None' },
+          ],
+        }),
+      )
+      .resolves({});
+    const response = await handler(
+      sqsEvent([
+        { messageId: 'm1', body: s3EventBody('images/pets/a.jpg') },
+        { messageId: 'm2', body: s3EventBody('images/pets/b.jpg') },
+      ]),
+      fakeContext,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    const [first, second] = transactCalls();
+    expect(first?.TransactItems).toHaveLength(4);
+    expect(second?.TransactItems.map((t) => t.Put.Item.pk)).toEqual([
+      'PARTIAL#pets#2026-11-27',
+      'ACTIVE#2026-11-27',
+      'IMAGE#pets#images/pets/b.jpg',
+    ]);
+    expect(decodeProfile(second?.TransactItems[0]?.Put.Item.profile as Uint8Array).images).toBe(1);
+  });
+
+  it('counts an object deleted before processing as unreadable instead of retrying it forever', async () => {
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),
+    );
+    db.on(TransactWriteCommand).resolves({});
+    const response = await handler(
+      sqsEvent([{ messageId: 'm1', body: s3EventBody('images/pets/gone.jpg') }]),
+      fakeContext,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
+    expect(decodeProfile(items[0]?.profile as Uint8Array).unreadable).toEqual({ 'read-failed': 1 });
+    expect(items[2]).toMatchObject({ key: 'images/pets/gone.jpg', unreadable: 'read-failed' });
+  });
+
+  it('retries only the message whose object S3 could not serve', async () => {
+    s3.on(GetObjectCommand, { Key: 'images/pets/slow.jpg' }).rejects(
+      new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        message: 'Please reduce your request rate.',
+        $metadata: { httpStatusCode: 503 },
+      }),
+    );
+    s3.on(GetObjectCommand, { Key: 'images/pets/ok.jpg' }).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).resolves({});
+    const response = await handler(
+      sqsEvent([
+        { messageId: 'slow', body: s3EventBody('images/pets/slow.jpg') },
+        { messageId: 'ok', body: s3EventBody('images/pets/ok.jpg') },
+      ]),
+      fakeContext,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'slow' }]);
+    expect(transactCalls()).toHaveLength(1);
+  });
+
+  it('fails a message that is not an S3 event, so it ends in the DLQ, and ignores keys outside the prefixes', async () => {
+    db.on(TransactWriteCommand).resolves({});
+    const response = await handler(
+      sqsEvent([
+        { messageId: 'junk', body: 'not json' },
+        { messageId: 'other', body: s3EventBody('somewhere/else.jpg') },
+      ]),
+      fakeContext,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'junk' }]);
+    expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 0);
+  });
+});

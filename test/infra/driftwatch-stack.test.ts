@@ -1,0 +1,229 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
+import { DriftPipeline } from '../../infra/drift-pipeline.ts';
+import { DriftwatchStack } from '../../infra/driftwatch-stack.ts';
+import { environmentConfig } from '../../infra/environments.ts';
+import { NAG_ACKNOWLEDGEMENTS } from '../../infra/nag-acknowledgements.ts';
+
+// Bundling is skipped (esbuild + npm install for arm64 run in `cdk synth`, covered by .ci/run).
+const synth = (env: string) => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new DriftwatchStack(app, `Driftwatch-${env}`, environmentConfig(env));
+  return { app, stack, template: Template.fromStack(stack) };
+};
+const { app, stack, template } = synth('prod');
+
+/** The IAM statements attached to the role of the function whose logical id contains `name`. */
+function statementsOf(name: string): { Action: string | string[]; Resource: unknown }[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.includes(name))
+    .flatMap(
+      ([, p]) =>
+        (p as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+}
+const actionsOf = (name: string) =>
+  statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('DriftwatchStack', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    // Acknowledgements made with Validations.of(stack).acknowledge(...) are honoured here.
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('acknowledges exactly the findings the bare pipeline has, so a new finding fails the test above', () => {
+    const bareApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const bare = new Stack(bareApp, 'Bare');
+    bare.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    new DriftPipeline(bare, 'Pipeline', environmentConfig('prod'));
+    const findings = new AwsSolutionsChecks(bareApp)
+      .validateScope(bare)
+      .violations.map((v) => v.ruleName);
+    expect(new Set(findings)).toEqual(new Set(NAG_ACKNOWLEDGEMENTS.map((a) => a.id)));
+    for (const a of NAG_ACKNOWLEDGEMENTS) expect(a.reason.length).toBeGreaterThan(40);
+  });
+
+  it('encrypts and blocks public access on the buckets, and requires TLS', () => {
+    template.allResourcesProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const tlsOnly = Match.objectLike({
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      }),
+    });
+    for (const type of [
+      'AWS::S3::BucketPolicy',
+      'AWS::SQS::QueuePolicy',
+      'AWS::SNS::TopicPolicy',
+    ]) {
+      expect(Object.keys(template.findResources(type)).length).toBeGreaterThan(0);
+      template.allResourcesProperties(type, tlsOnly);
+    }
+  });
+
+  it('expires reports and keeps image records with a TTL and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('routes images/ and reference/ events through an encrypted queue with a DLQ', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: MAX_RECEIVE_COUNT, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          Match.objectLike({
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }] } },
+          }),
+          Match.objectLike({
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'reference/' }] } },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 20,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('encrypts the alert topic with a key CloudWatch alarms may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ml-oncall@example.com',
+    });
+  });
+
+  it('runs the monitors nightly in the configured time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: Match.objectLike({ Input: '{}' }),
+    });
+  });
+
+  it('alarms on a non-empty DLQ and on function errors, notifying the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('Alerts') }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+    });
+  });
+
+  it('runs current Node on arm64 for both functions', () => {
+    const ours = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }),
+    );
+    expect(ours.length).toBe(2);
+    for (const f of ours)
+      expect((f as { Properties: { Architectures: string[] } }).Properties.Architectures).toEqual([
+        'arm64',
+      ]);
+  });
+
+  it('gives each function least privilege: profile cannot publish, monitors cannot read images', () => {
+    const profile = actionsOf('ProfileImages');
+    const monitors = actionsOf('RunMonitors');
+    expect(new Set(profile)).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetObject',
+        'dynamodb:PutItem',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ]),
+    );
+    expect(profile.some((a) => a.startsWith('sns:'))).toBe(false);
+    expect(new Set(monitors)).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'sns:Publish',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ]),
+    );
+    const s3Resources = JSON.stringify(
+      statementsOf('ProfileImages').filter((s) => s.Action === 's3:GetObject'),
+    );
+    expect(s3Resources).toContain('/images/*');
+    expect(s3Resources).toContain('/reference/*');
+  });
+
+  it('keeps data on delete in prod and not in dev; names stacks after the environment', () => {
+    expect(Object.values(template.findResources('AWS::DynamoDB::Table'))[0]).toMatchObject({
+      DeletionPolicy: 'Retain',
+    });
+    const dev = synth('dev');
+    expect(Object.values(dev.template.findResources('AWS::DynamoDB::Table'))[0]).toMatchObject({
+      DeletionPolicy: 'Delete',
+    });
+    expect(dev.stack.stackName).toBe('Driftwatch-dev');
+    expect(() => environmentConfig('staging')).toThrow(/unknown environment "staging"/);
+    expect(() => environmentConfig(undefined)).toThrow(/-c env=<name>/);
+  });
+});
