@@ -101,7 +101,7 @@ function evaluateDrift(
         threshold,
         baseline: kind,
         fired: score > threshold,
-        severity: monitor.severity ?? (score >= 0.5 ? 'high' : 'medium'),
+        severity: monitor.severity ?? (score >= 0.6 ? 'high' : 'medium'),
         direction: 'changed',
         summary: explainCategoricalDrift(
           feature,
@@ -149,8 +149,8 @@ function numericDrift(
       ? targetMedian > baseMedian
       : column.moments.mean >= base.moments.mean;
   const fired = score > threshold;
-  const severity: Severity =
-    monitor.severity ?? (d >= 0.5 && score >= 2 * threshold ? 'high' : 'medium');
+  // High exactly when the digest says "sharply" (D ≥ 0.6): most of the distribution moved.
+  const severity: Severity = monitor.severity ?? (d >= 0.6 ? 'high' : 'medium');
   return {
     monitor: monitor.id,
     kind: 'drift',

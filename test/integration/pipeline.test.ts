@@ -1,0 +1,271 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
+import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
+import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
+import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
+import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
+import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
+import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
+import { fakeContext } from '../helpers/lambda.ts';
+import {
+  type AwsClients,
+  clientsFor,
+  createPipelineResources,
+  type PipelineResources,
+} from './resources.ts';
+
+const DATASET = 'pets';
+const silent = {
+  logger: new Logger({ logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'Test' }),
+};
+
+let c: AwsClients;
+let r: PipelineResources;
+let profileHandler: ReturnType<typeof makeProfileHandler>;
+let monitorsHandler: ReturnType<typeof makeMonitorsHandler>;
+
+async function receiveAll(queueUrl: string, expected: number, waitSeconds = 1): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let attempt = 0; attempt < 30 && out.length < expected; attempt++) {
+    const { Messages = [] } = await c.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        VisibilityTimeout: 30,
+      }),
+    );
+    out.push(...Messages);
+    if (Messages.length === 0 && expected === 0) break;
+  }
+  return out;
+}
+
+async function deleteAll(queueUrl: string, messages: readonly Message[]) {
+  for (let i = 0; i < messages.length; i += 10) {
+    await c.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages
+          .slice(i, i + 10)
+          .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle as string })),
+      }),
+    );
+  }
+}
+
+const toSqsEvent = (messages: readonly Message[]): SQSEvent => ({
+  Records: messages.map((m) => ({
+    messageId: m.MessageId as string,
+    receiptHandle: m.ReceiptHandle as string,
+    body: m.Body as string,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'S3',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:images',
+    awsRegion: 'us-east-1',
+  })),
+});
+
+async function upload(
+  key: string,
+  blurred: boolean,
+  seed: number,
+  metadata: Record<string, string>,
+) {
+  let image = withGaussianNoise(scene(96, 72, seed), 3, seed);
+  if (blurred) image = boxBlur(image, 2);
+  await c.s3.send(
+    new PutObjectCommand({
+      Bucket: r.bucket,
+      Key: key,
+      Body: await encodeJpeg(image, 90),
+      Metadata: metadata,
+    }),
+  );
+}
+
+async function partialImageCount(day: string): Promise<number> {
+  const { Items = [] } = await c.db.send(
+    new QueryCommand({
+      TableName: r.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `PARTIAL#${DATASET}#${day}` },
+    }),
+  );
+  return Items.reduce((sum, item) => sum + decodeProfile(item.profile as Uint8Array).images, 0);
+}
+
+beforeAll(async () => {
+  c = clientsFor(inject('awsEndpoint'));
+  r = await createPipelineResources(c, `it${Date.now()}`);
+  profileHandler = makeProfileHandler({
+    objects: new S3ObjectStore(c.s3),
+    committer: new DynamoPartialCommitter(c.db, r.table),
+    decoder: new SharpDecoder(),
+    timeZone: 'UTC',
+    recordTtlDays: 90,
+    ...silent,
+  });
+  const profiles = new DynamoProfileStore(c.db, r.table);
+  monitorsHandler = makeMonitorsHandler({
+    profiles,
+    nights: new DynamoNightStore(c.db, r.table),
+    notifier: new SnsNotifier(c.sns, r.topicArn),
+    config: DEFAULT_MONITOR_CONFIG,
+    now: () => new Date('2026-11-03T02:30:00Z'),
+    timeZone: 'UTC',
+    datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+    ...silent,
+  });
+});
+
+describe('the AWS pipeline on moto_server', () => {
+  it('profiles images delivered by the bucket notification, alerts on the drifted day, and stays idempotent', async () => {
+    // Prepare: a reference, a clean day and a blurred day, uploaded like a camera would (one key with a space and a +).
+    const keys: string[] = [];
+    for (let i = 0; i < 40; i++) await upload(`reference/${DATASET}/ref_${i}.jpg`, false, i, {});
+    for (let i = 0; i < 20; i++) {
+      const key =
+        i === 0
+          ? `images/${DATASET}/2026/11/01/cam 1+${i}.jpg`
+          : `images/${DATASET}/2026/11/01/img_${i}.jpg`;
+      keys.push(key);
+      await upload(key, false, 100 + i, {
+        prediction: i % 2 ? 'dog' : 'cat',
+        confidence: '0.9',
+        'captured-at': '2026-11-01T12:00:00Z',
+      });
+    }
+    for (let i = 0; i < 20; i++) {
+      await upload(`images/${DATASET}/2026/11/02/img_${i}.jpg`, true, 200 + i, {
+        prediction: 'cat',
+        'captured-at': '2026-11-02T12:00:00Z',
+      });
+    }
+
+    // Act 1: the notifications really arrive on the queue; the handler runs in-process on them, 10 at a time.
+    const messages = await receiveAll(r.imagesQueueUrl, 81); // 80 objects + the s3:TestEvent
+    const objectEvents = messages.filter((m) => !(m.Body ?? '').includes('s3:TestEvent'));
+    expect(objectEvents).toHaveLength(80);
+    const batches: SQSEvent[] = [];
+    for (let i = 0; i < messages.length; i += 10)
+      batches.push(toSqsEvent(messages.slice(i, i + 10)));
+    for (const batch of batches)
+      expect((await profileHandler(batch, fakeContext)).batchItemFailures).toEqual([]);
+    await deleteAll(r.imagesQueueUrl, messages);
+
+    // Assess 1: partials and per-image prediction records in DynamoDB
+    expect(await partialImageCount('reference')).toBe(40);
+    expect(await partialImageCount('2026-11-01')).toBe(20);
+    expect(await partialImageCount('2026-11-02')).toBe(20);
+    const { Items: records = [] } = await c.db.send(
+      new QueryCommand({
+        TableName: r.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `IMAGE#${DATASET}#${keys[0]}` },
+      }),
+    );
+    expect(records[0]).toMatchObject({
+      prediction: 'cat',
+      confidence: 0.9,
+      day: '2026-11-01',
+      key: `images/${DATASET}/2026/11/01/cam 1+0.jpg`,
+    });
+    expect(records[0]?.expiresAt).toBe(Date.parse('2026-11-01T12:00:00Z') / 1000 + 90 * 86_400);
+
+    // Act 2: the nightly run, as a backfill of both days
+    const run = await monitorsHandler({ from: '2026-11-01', to: '2026-11-02' }, fakeContext);
+
+    // Assess 2: day 1 silent, day 2 alerted; one digest on the topic, naming the drifted feature
+    expect(run.nights.map((n) => [n.day, n.images, n.alerts > 0, n.digest])).toEqual([
+      ['2026-11-01', 20, false, 'none'],
+      ['2026-11-02', 20, true, 'sent'],
+    ]);
+    const inbox = await receiveAll(r.inboxUrl, 1);
+    expect(inbox).toHaveLength(1);
+    const notification = JSON.parse(inbox[0]?.Body as string) as {
+      Subject: string;
+      Message: string;
+      MessageAttributes: Record<string, { Value: string }>;
+    };
+    expect(notification.Subject).toMatch(
+      /^\[Driftwatch\] pets 2026-11-02: drift in \d+ features? \(/,
+    );
+    expect(notification.Message).toContain(
+      'sharpness fell sharply against the reference: images are blurrier',
+    );
+    expect(notification.MessageAttributes.severity?.Value).toBe('high');
+    await deleteAll(r.inboxUrl, inbox);
+
+    // Act 3: a batch is redelivered and the night re-run
+    for (const batch of batches.slice(0, 3))
+      expect((await profileHandler(batch, fakeContext)).batchItemFailures).toEqual([]);
+    const rerun = await monitorsHandler(
+      { dataset: DATASET, from: '2026-11-02', to: '2026-11-02' },
+      fakeContext,
+    );
+
+    // Assess 3: counts unchanged, no second alert
+    expect(await partialImageCount('reference')).toBe(40);
+    expect(await partialImageCount('2026-11-01')).toBe(20);
+    expect(await partialImageCount('2026-11-02')).toBe(20);
+    expect(rerun.nights).toEqual([
+      expect.objectContaining({ day: '2026-11-02', images: 20, digest: 'already-sent' }),
+    ]);
+    expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
+  });
+
+  it('processes yesterday for every dataset that had data when the schedule fires', async () => {
+    const run = await monitorsHandler({}, fakeContext);
+    expect(run.nights.map((n) => n.day)).toEqual(['2026-11-02']);
+  });
+
+  it('parks a poison message in the DLQ after the configured number of receives', async () => {
+    await c.sqs.send(
+      new SendMessageCommand({ QueueUrl: r.imagesQueueUrl, MessageBody: 'not an S3 event' }),
+    );
+    for (let receive = 0; receive < MAX_RECEIVE_COUNT; receive++) {
+      const { Messages = [] } = await c.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: r.imagesQueueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 0,
+        }),
+      );
+      expect(Messages).toHaveLength(1);
+      const response = await profileHandler(toSqsEvent(Messages), fakeContext);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: Messages[0]?.MessageId }]);
+    }
+    const { Messages: after = [] } = await c.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: r.imagesQueueUrl, WaitTimeSeconds: 1 }),
+    );
+    expect(after).toHaveLength(0);
+    const parked = await receiveAll(r.dlqUrl, 1);
+    expect(parked.map((m) => m.Body)).toEqual(['not an S3 event']);
+  });
+});

@@ -1,0 +1,131 @@
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  IMAGE_PREFIXES,
+  IMAGES_QUEUE_VISIBILITY_SECONDS,
+  MAX_RECEIVE_COUNT,
+  TABLE_SCHEMA,
+} from '../../infra/definitions.ts';
+
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBClient;
+  readonly db: DynamoDBDocumentClient;
+  readonly sns: SNSClient;
+}
+
+export function clientsFor(endpoint: string): AwsClients {
+  const common = {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const dynamo = new DynamoDBClient(common);
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sqs: new SQSClient(common),
+    dynamo,
+    db: DynamoDBDocumentClient.from(dynamo),
+    sns: new SNSClient(common),
+  };
+}
+
+export interface PipelineResources {
+  readonly bucket: string;
+  readonly table: string;
+  readonly imagesQueueUrl: string;
+  readonly dlqUrl: string;
+  readonly topicArn: string;
+  /** A queue subscribed to the topic, standing in for the email subscribers. */
+  readonly inboxUrl: string;
+}
+
+const queueArn = async (sqs: SQSClient, url: string) =>
+  (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn as string;
+
+/**
+ * Creates the pipeline's resources with SDK calls, from the same definitions the CDK stack uses
+ * (table keys and TTL, notification prefixes, DLQ receive count, visibility timeout).
+ */
+export async function createPipelineResources(
+  c: AwsClients,
+  name: string,
+): Promise<PipelineResources> {
+  const bucket = `${name}-data`;
+  const table = `${name}-table`;
+  await c.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await c.dynamo.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
+  await c.dynamo.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+    }),
+  );
+  const dlqUrl = (await c.sqs.send(new CreateQueueCommand({ QueueName: `${name}-images-dlq` })))
+    .QueueUrl as string;
+  const imagesQueueUrl = (
+    await c.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${name}-images`,
+        Attributes: {
+          VisibilityTimeout: String(IMAGES_QUEUE_VISIBILITY_SECONDS),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: await queueArn(c.sqs, dlqUrl),
+            maxReceiveCount: MAX_RECEIVE_COUNT,
+          }),
+        },
+      }),
+    )
+  ).QueueUrl as string;
+  const imagesQueueArn = await queueArn(c.sqs, imagesQueueUrl);
+  await c.s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: IMAGE_PREFIXES.map((prefix) => ({
+          QueueArn: imagesQueueArn,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+        })),
+      },
+    }),
+  );
+  const topicArn = (await c.sns.send(new CreateTopicCommand({ Name: `${name}-alerts` })))
+    .TopicArn as string;
+  const inboxUrl = (await c.sqs.send(new CreateQueueCommand({ QueueName: `${name}-inbox` })))
+    .QueueUrl as string;
+  await c.sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: await queueArn(c.sqs, inboxUrl),
+    }),
+  );
+  return { bucket, table, imagesQueueUrl, dlqUrl, topicArn, inboxUrl };
+}
