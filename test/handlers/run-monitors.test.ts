@@ -1,0 +1,107 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
+import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
+import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
+import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
+import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { makeHandler } from '../../lambdas/handlers/run-monitors.ts';
+import { featureStream } from '../helpers/features.ts';
+import { fakeContext } from '../helpers/lambda.ts';
+
+const db = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const profiles = new DynamoProfileStore(doc, 'table');
+const handler = makeHandler({
+  profiles,
+  nights: new DynamoNightStore(doc, 'table'),
+  notifier: new SnsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:alerts'),
+  config: DEFAULT_MONITOR_CONFIG,
+  now: () => new Date('2026-11-28T01:30:00Z'),
+  timeZone: 'America/New_York',
+  datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+  logger: new Logger({ logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'Test' }),
+});
+
+const encoded = (features: readonly ImageFeatures[], day: string) => {
+  const p = emptyProfile({ dataset: 'pets', window: { start: day, end: day } });
+  for (const [i, f] of features.entries()) addImage(p, `images/pets/${day}/${i}.jpg`, f);
+  return encodeProfile(p);
+};
+const blurred = featureStream(100, 2).map((f) => ({
+  ...f,
+  numeric: { ...f.numeric, sharpness: (f.numeric.sharpness as number) / 4 },
+}));
+
+beforeEach(() => {
+  // 01:30 UTC on the 28th is 20:30 on the 27th in New York: "yesterday" there is the 26th.
+  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ACTIVE#2026-11-26' } }).resolves({
+    Items: [{ sk: 'pets' }],
+  });
+  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#2026-11-26' } }).resolves(
+    { Items: [{ profile: encoded(blurred, '2026-11-26') }] },
+  );
+  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#reference' } }).resolves({
+    Items: [{ profile: encoded(featureStream(300, 1), 'reference') }],
+  });
+  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DAY#pets' } }).resolves({
+    Items: [{ sk: '2026-11-26' }],
+  });
+  db.on(GetCommand).resolves({});
+  db.on(PutCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: '1' });
+});
+afterEach(() => {
+  db.reset();
+  sns.reset();
+});
+
+describe('run-monitors handler', () => {
+  it('evaluates yesterday in the configured time zone and publishes one ASCII digest', async () => {
+    const response = await handler({}, fakeContext);
+    expect(response.nights).toEqual([
+      expect.objectContaining({ dataset: 'pets', day: '2026-11-26', images: 100, digest: 'sent' }),
+    ]);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const subject = sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject ?? '';
+    expect(subject).toBe('[Driftwatch] pets 2026-11-26: drift in 1 feature (sharpness)');
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'DAY#pets', sk: '2026-11-26' }),
+    });
+  });
+
+  it('sends nothing when the digest claim fails its condition (the same alerts already went out)', async () => {
+    db.on(PutCommand, { Item: { pk: 'DIGEST#pets' } }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+      }),
+    );
+    const response = await handler({}, fakeContext);
+    expect(response.nights[0]?.digest).toBe('already-sent');
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  it('rejects a backfill whose range is reversed or not made of dates', async () => {
+    await expect(handler({ from: '2026-11-05', to: '2026-11-01' }, fakeContext)).rejects.toThrow(
+      /after to/,
+    );
+    await expect(handler({ from: 'last tuesday' }, fakeContext)).rejects.toThrow(
+      /not a YYYY-MM-DD date/,
+    );
+  });
+});
