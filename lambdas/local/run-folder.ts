@@ -1,13 +1,18 @@
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
 import { FileNotifier } from '../adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../adapters/local/file-profile-store.ts';
 import { listImageFiles } from '../adapters/local/image-folder.ts';
+import { LocalPredictionIndex } from '../adapters/local/local-predictions.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
+import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
 import {
   type ProfileImagesResult,
   profileImages,
@@ -56,6 +61,8 @@ export interface DayReport {
   readonly digest?: Digest | undefined;
   readonly digestStatus: string;
   readonly fromCache: boolean;
+  /** Model performance on this prediction day, once labels for it were ingested. */
+  readonly performance?: PerformanceRecord | undefined;
 }
 
 export interface FolderRun {
@@ -63,6 +70,7 @@ export interface FolderRun {
   readonly out: string;
   readonly reference?: { folder: string; images: number; unreadable: number } | undefined;
   readonly days: readonly DayReport[];
+  readonly labelFiles: readonly IngestSummary[];
 }
 
 /**
@@ -82,7 +90,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 
   // Day profiles and nights are recomputed every run (cheap from the cache); digest claims persist,
   // so a re-run never re-sends the same alerts.
-  for (const folder of ['partials', 'days', 'nights']) {
+  for (const folder of ['partials', 'days', 'nights', 'labels', 'performance', 'manifests']) {
     await rm(path.join(out, folder, encodeURIComponent(dataset)), { recursive: true, force: true });
   }
 
@@ -156,5 +164,68 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     reports.push(report);
     options.onDayDone?.(report);
   }
-  return { dataset, out, reference, days: reports };
+  const labelFiles = await ingestLocalLabels(root, dataset, reports, {
+    ...options,
+    out,
+    nights,
+    notifier,
+  });
+  const withPerformance = await Promise.all(
+    reports.map(async (report) => {
+      const performance = await new FileLabelStore(out).loadPerformance(dataset, report.day);
+      const alerts = labelFiles
+        .flatMap((f) => f.alerts)
+        .filter((a) => a.summary.startsWith(`${report.day}: `))
+        .map((a) => ({
+          monitor: a.monitor,
+          feature: a.feature,
+          baseline: a.baseline,
+          score: a.score,
+          threshold: a.threshold,
+          severity: a.severity,
+          summary: a.summary,
+        }));
+      return { ...report, performance, alerts: [...report.alerts, ...alerts] };
+    }),
+  );
+  return { dataset, out, reference, days: withPerformance, labelFiles };
+}
+
+/** Ingests every file under <root>/labels/ (in name order), as the ingest-labels Lambda would. */
+async function ingestLocalLabels(
+  root: string,
+  dataset: string,
+  reports: readonly DayReport[],
+  options: RunFolderOptions & { out: string; nights: FileNightStore; notifier: FileNotifier },
+): Promise<IngestSummary[]> {
+  const folder = path.join(root, 'labels');
+  if (!(await folderExists(folder))) return [];
+  const files = await listImageFiles(folder, root);
+  const predictions = await LocalPredictionIndex.load(
+    root,
+    reports.map((r) => ({ day: r.day, images: r.images })),
+  );
+  const summaries: IngestSummary[] = [];
+  for (const file of files) {
+    const summary = await ingestLabels(
+      { dataset, name: file.key, chunks: createReadStream(file.path) },
+      {
+        predictions,
+        labels: new FileLabelStore(options.out),
+        nights: options.nights,
+        notifier: options.notifier,
+        config: options.config,
+        now: options.now ?? (() => new Date()),
+      },
+    );
+    options.log?.(
+      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${summary.method})` +
+        `${summary.issues ? `, ${summary.issues} bad rows` : ''}${summary.unmatched ? `, ${summary.unmatched} unmatched` : ''}` +
+        `${summary.ambiguous ? `, ${summary.ambiguous} ambiguous` : ''}`,
+    );
+    for (const issue of summary.issueExamples)
+      options.log?.(`  ${file.key}:${issue.line}: ${issue.message}`);
+    summaries.push(summary);
+  }
+  return summaries;
 }

@@ -2,8 +2,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listImageFiles } from '../adapters/local/image-folder.ts';
 import { encodeJpeg, resize, SharpDecoder } from '../adapters/sharp-codec.ts';
+import { extractFeatures } from '../core/features/extract-features.ts';
 import type { DecodedImage } from '../core/image/decoded-image.ts';
 import { SeededRandom } from '../core/sketches/random.ts';
+import { predictCatDog, trainCatDogModel } from './classifier.ts';
 import { CAMERA_FAULT, type Corruption } from './corruptions.ts';
 import { type AnimalClass, syntheticPhoto } from './synthetic-photo.ts';
 
@@ -98,6 +100,7 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     images.push({ folder: item.folder, file, animal, faulty: item.faulty });
     options.onProgress?.(i + 1, plan.length);
   }
+  await writePredictionsAndLabels(root, days, images, settings.seed);
   const scenario: Scenario = { root, days, images };
   await writeFile(manifestPath, `${JSON.stringify({ settings, scenario }, null, 1)}\n`);
   return scenario;
@@ -154,4 +157,72 @@ function toRgb(image: DecodedImage): DecodedImage {
     pixels[i * 3 + 2] = image.pixels[grey ? p : p + 2] as number;
   }
   return { width: image.width, height: image.height, channels: 3, pixels };
+}
+
+/** Annotator accuracies of the simulated crowd (three answers per labelled image). */
+const ANNOTATORS = [
+  { id: 'worker-a', accuracy: 0.95 },
+  { id: 'worker-b', accuracy: 0.85 },
+  { id: 'worker-c', accuracy: 0.75 },
+] as const;
+/** Share of each day's images sent for labelling. */
+const LABELLED_SHARE = 0.6;
+const GOLDEN_TASKS_PER_DAY = 5;
+
+/**
+ * The model side of the story: a classifier trained on the reference images predicts every day's
+ * images (predictions.csv per day, as a serving system would log them), and a simulated crowd labels
+ * a sample of each day, exported as Toloka results (labels/toloka-results.tsv) with golden tasks
+ * and a rejected assignment, as a real pool export has.
+ */
+async function writePredictionsAndLabels(
+  root: string,
+  days: readonly string[],
+  images: readonly ScenarioImage[],
+  seed: number,
+) {
+  const decoder = new SharpDecoder();
+  const featuresOf = async (image: ScenarioImage) => {
+    const decoded = await decoder.decode(await readFile(path.join(root, image.folder, image.file)));
+    if (!decoded.ok) throw new Error(`${image.file}: ${decoded.detail}`);
+    return extractFeatures(decoded.image, decoded.container);
+  };
+  const reference = images.filter((i) => i.folder === 'reference');
+  const model = trainCatDogModel(
+    await Promise.all(
+      reference.map(async (i) => ({ features: await featuresOf(i), animal: i.animal })),
+    ),
+  );
+  const random = new SeededRandom(seed * 31337);
+  const rows = [
+    'INPUT:image\tOUTPUT:result\tGOLDEN:result\tASSIGNMENT:worker_id\tASSIGNMENT:status',
+  ];
+  const answer = (truth: AnimalClass, accuracy: number) =>
+    random.next() < accuracy ? truth : truth === 'cat' ? 'dog' : 'cat';
+  for (const day of days) {
+    const lines = ['image,prediction,confidence'];
+    for (const image of images.filter((i) => i.folder === day)) {
+      const { prediction, confidence } = predictCatDog(model, await featuresOf(image));
+      lines.push(`${image.file},${prediction},${confidence.toFixed(4)}`);
+      if (random.next() >= LABELLED_SHARE) continue;
+      for (const annotator of ANNOTATORS) {
+        rows.push(
+          `${day}/${image.file}\t${answer(image.animal, annotator.accuracy)}\t\t${annotator.id}\tAPPROVED`,
+        );
+      }
+    }
+    await writeFile(path.join(root, day, 'predictions.csv'), `${lines.join('\n')}\n`);
+    for (const golden of reference.slice(0, GOLDEN_TASKS_PER_DAY)) {
+      for (const annotator of ANNOTATORS) {
+        rows.push(
+          `reference/${golden.file}\t${answer(golden.animal, annotator.accuracy)}\t${golden.animal}\t${annotator.id}\tAPPROVED`,
+        );
+      }
+    }
+  }
+  rows.push(
+    `${days[0]}/${images.find((i) => i.folder === days[0])?.file ?? 'missing.jpg'}\tdog\t\tworker-spam\tREJECTED`,
+  );
+  await mkdir(path.join(root, 'labels'), { recursive: true });
+  await writeFile(path.join(root, 'labels', 'toloka-results.tsv'), `${rows.join('\n')}\n`);
 }

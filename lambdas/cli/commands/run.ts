@@ -90,6 +90,16 @@ export function toJson(run: FolderRun) {
         threshold: a.threshold,
         severity: a.severity,
       })),
+      ...(d.performance
+        ? {
+            performance: {
+              labelled: d.performance.metrics.labelled,
+              accuracy: d.performance.metrics.accuracy,
+              macroF1: d.performance.metrics.macroF1,
+              confusion: d.performance.confusion,
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -105,16 +115,21 @@ function alertedFeatures(day: DayReport): string {
 export function printRun(run: FolderRun): void {
   if (run.reference)
     console.log(`Reference: ${run.reference.images} images from ${run.reference.folder}`);
+  const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
   const rows = run.days.map((d) => [
     d.day,
     String(d.images),
     String(d.unreadable),
+    d.performance ? String(d.performance.metrics.labelled) : '–',
+    pct(d.performance?.metrics.accuracy),
     d.alerts.length
       ? `ALERT (${new Set(d.alerts.map((a) => `${a.monitor}|${a.feature ?? ''}`)).size})`
       : 'ok',
     alertedFeatures(d) || '–',
   ]);
-  console.log(table(['day', 'images', 'unreadable', 'status', 'what moved'], rows));
+  console.log(
+    table(['day', 'images', 'unreadable', 'labelled', 'accuracy', 'status', 'what moved'], rows),
+  );
   for (const d of run.days) {
     for (const u of d.unreadableFiles)
       console.log(`  ${d.day}: unreadable ${u.key} — ${u.reason} (${u.detail})`);
@@ -135,5 +150,16 @@ export function printRun(run: FolderRun): void {
     if (d.alerts.length > strongest.length)
       console.log(`   … and ${d.alerts.length - strongest.length} more in the digest`);
   }
-  console.log(`\nProfiles, results and alert digests: ${run.out}`);
+  for (const f of run.labelFiles) {
+    console.log(
+      `\nLabels ${f.file}: ${f.format}, ${f.labelled} images labelled by ${f.method}` +
+        `${f.agreement === undefined ? '' : `, annotator agreement α = ${f.agreement.toFixed(2)}`}` +
+        `${f.unmatched + f.ambiguous + f.expired ? `; not matched: ${f.unmatched} unknown, ${f.ambiguous} ambiguous, ${f.expired} expired` : ''}`,
+    );
+    if (f.digest) {
+      console.log(`── ${f.digest.subject}`);
+      for (const a of f.alerts) console.log(`   ${a.severity.padEnd(6)} ${a.summary}`);
+    }
+  }
+  console.log(`\nProfiles, results, alert digests and retraining manifests: ${run.out}`);
 }

@@ -191,6 +191,7 @@ export const DEFAULT_MONITORS: Monitor[] = [
   },
   { kind: 'data-quality', id: 'unreadable-files', maxUnreadableFraction: 0.05 },
   { kind: 'volume', id: 'image-volume', minRatio: 0.2, maxRatio: 5, minDays: 3 },
+  { kind: 'performance', id: 'model-accuracy', metric: 'accuracy', maxDrop: 0.15, minLabelled: 30 },
 ];
 
 export class MonitorConfigError extends Error {

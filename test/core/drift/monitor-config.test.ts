@@ -22,6 +22,7 @@ describe('parseMonitorConfig', () => {
       'drift',
       'data-quality',
       'volume',
+      'performance',
     ]);
     expect(DEFAULT_MONITOR_CONFIG.baselines).toEqual({ trailingDays: 7, excludeAlertedDays: true });
   });

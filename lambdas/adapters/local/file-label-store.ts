@@ -1,0 +1,88 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LabelledImage } from '../../core/labels/labelled-image.ts';
+import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
+import type { LabelStore } from '../../ports/label-store.ts';
+
+const safe = (segment: string) => encodeURIComponent(segment);
+
+/** Labels, performance and retraining manifests as files under labels/, performance/, manifests/. */
+export class FileLabelStore implements LabelStore {
+  constructor(readonly root: string) {}
+
+  async saveLabels(dataset: string, labelled: readonly LabelledImage[]): Promise<void> {
+    const byDay = new Map<string, LabelledImage[]>();
+    for (const l of labelled) byDay.set(l.day, [...(byDay.get(l.day) ?? []), l]);
+    for (const [day, items] of byDay) {
+      const existing = new Map((await this.labelsForDay(dataset, day)).map((l) => [l.key, l]));
+      for (const l of items) existing.set(l.key, l);
+      await writeJson(
+        this.file('labels', dataset, `${safe(day)}.json`),
+        [...existing.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+      );
+    }
+  }
+
+  async labelsForDay(dataset: string, day: string): Promise<LabelledImage[]> {
+    return (
+      (await readJson<LabelledImage[]>(this.file('labels', dataset, `${safe(day)}.json`))) ?? []
+    );
+  }
+
+  async savePerformance(record: PerformanceRecord): Promise<void> {
+    await writeJson(this.file('performance', record.dataset, `${safe(record.day)}.json`), record);
+  }
+
+  async loadPerformance(dataset: string, day: string): Promise<PerformanceRecord | undefined> {
+    return readJson<PerformanceRecord>(this.file('performance', dataset, `${safe(day)}.json`));
+  }
+
+  async listPerformanceDays(dataset: string): Promise<string[]> {
+    try {
+      return (await readdir(path.join(this.root, 'performance', safe(dataset))))
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => decodeURIComponent(n.slice(0, -5)));
+    } catch {
+      return [];
+    }
+  }
+
+  async writeManifest(
+    dataset: string,
+    day: string,
+    labelled: readonly LabelledImage[],
+  ): Promise<void> {
+    const file = this.file('manifests', dataset, `${safe(day)}.jsonl`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, labelled.map((l) => `${JSON.stringify(manifestLine(l))}\n`).join(''));
+  }
+
+  private file(kind: string, dataset: string, name: string): string {
+    return path.join(this.root, kind, safe(dataset), name);
+  }
+}
+
+/** One line of the retraining manifest. */
+export function manifestLine(l: LabelledImage) {
+  return {
+    key: l.key,
+    label: l.label,
+    confidence: l.confidence,
+    prediction: l.prediction,
+    correct: l.correct,
+  };
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(value, null, 1)}\n`);
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

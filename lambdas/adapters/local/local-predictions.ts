@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { ItemRef } from '../../core/labels/item-ref.ts';
+import type {
+  PredictionIndex,
+  PredictionLookup,
+  PredictionMatch,
+} from '../../ports/prediction-index.ts';
+
+export const PREDICTIONS_FILE = 'predictions.csv';
+
+/**
+ * Predictions of a local root: each day folder may hold predictions.csv (image,prediction,confidence).
+ * Images are keyed by their path relative to the root (day_5/img_0001.jpg) and found by that path
+ * or by file name; a file name present on several days is ambiguous.
+ */
+export class LocalPredictionIndex implements PredictionIndex {
+  private readonly byKey = new Map<string, PredictionMatch>();
+  private readonly byName = new Map<string, string[]>();
+  private readonly images = new Map<string, number>();
+
+  /** Reads `<root>/<day>/predictions.csv` for each day; a malformed file is an error naming it. */
+  static async load(
+    root: string,
+    days: readonly { day: string; images: number }[],
+  ): Promise<LocalPredictionIndex> {
+    const index = new LocalPredictionIndex();
+    for (const { day, images } of days) {
+      index.images.set(day, images);
+      let text: string;
+      try {
+        text = await readFile(path.join(root, day, PREDICTIONS_FILE), 'utf8');
+      } catch {
+        continue;
+      }
+      const rows = parse(text, {
+        bom: true,
+        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+        skip_empty_lines: true,
+        trim: true,
+      }) as Record<string, string>[];
+      for (const row of rows) {
+        const image = row.image ?? row.file ?? row.filename;
+        if (!image || !row.prediction) continue;
+        index.add({ key: `${day}/${path.basename(image)}`, day, prediction: row.prediction });
+      }
+    }
+    return index;
+  }
+
+  add(match: PredictionMatch): void {
+    this.byKey.set(match.key, match);
+    const name = path.basename(match.key);
+    this.byName.set(name, [...(this.byName.get(name) ?? []), match.key]);
+  }
+
+  async lookup(_dataset: string, ref: ItemRef): Promise<PredictionLookup> {
+    if (ref.key) {
+      const exact = this.byKey.get(ref.key);
+      if (exact) return { status: 'matched', record: exact };
+      // A longer path ending in day/file (e.g. /data/run/day_5/img.jpg) still names that image.
+      const parts = ref.key.split('/');
+      const tail = this.byKey.get(parts.slice(-2).join('/'));
+      if (tail) return { status: 'matched', record: tail };
+    }
+    const candidates = this.byName.get(ref.fileName) ?? [];
+    if (candidates.length === 1)
+      return {
+        status: 'matched',
+        record: this.byKey.get(candidates[0] as string) as PredictionMatch,
+      };
+    if (candidates.length > 1) return { status: 'ambiguous', candidates: candidates.length };
+    return { status: 'unmatched' };
+  }
+
+  async imagesOnDay(_dataset: string, day: string): Promise<number> {
+    return this.images.get(day) ?? 0;
+  }
+}

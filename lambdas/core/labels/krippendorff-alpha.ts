@@ -1,0 +1,42 @@
+import type { VoteTable } from './vote-table.ts';
+
+/**
+ * Krippendorff's alpha for nominal data: α = 1 − D_o / D_e, from the coincidence matrix over items
+ * with at least two votes (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability").
+ * 1 = perfect agreement, 0 = chance, < 0 = systematic disagreement; undefined without pairable votes.
+ */
+export function krippendorffAlpha(
+  table: VoteTable,
+  items?: ReadonlySet<string>,
+): number | undefined {
+  const counts = table.countsByItem();
+  const K = table.labels.length;
+  const coincidence = Array.from({ length: K }, () => new Float64Array(K));
+  counts.forEach((c, i) => {
+    if (items && !items.has(table.items[i] as string)) return;
+    const m = c.reduce((s, x) => s + x, 0);
+    if (m < 2) return;
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < K; b++) {
+        const pairs =
+          a === b ? (c[a] as number) * ((c[a] as number) - 1) : (c[a] as number) * (c[b] as number);
+        (coincidence[a] as Float64Array)[b]! += pairs / (m - 1);
+      }
+    }
+  });
+  const marginals = coincidence.map((row) => row.reduce((s, x) => s + x, 0));
+  const n = marginals.reduce((s, x) => s + x, 0);
+  if (n <= 1) return undefined;
+  let observed = 0;
+  let expected = 0;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) {
+      if (a === b) continue;
+      observed += (coincidence[a] as Float64Array)[b] as number;
+      expected += (marginals[a] as number) * (marginals[b] as number);
+    }
+  }
+  expected /= n - 1;
+  if (expected === 0) return observed === 0 ? 1 : undefined;
+  return 1 - observed / expected;
+}

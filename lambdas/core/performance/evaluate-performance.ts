@@ -1,0 +1,96 @@
+import type { Monitor, MonitorConfig } from '../drift/monitor-config.ts';
+import type { MonitorResult } from '../drift/monitor-result.ts';
+import { type ConfusionMatrix, mergeMatrices } from './confusion-matrix.ts';
+import { performanceMetrics } from './metrics.ts';
+import type { PerformanceRecord } from './performance-record.ts';
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const metricName = { accuracy: 'accuracy', macroF1: 'macro F1' } as const;
+
+/**
+ * Performance monitors for one labelled day: a floor on the metric, and a drop against the pooled
+ * confusion matrices of the earlier labelled days (days that alerted on performance left out, like
+ * drift's trailing baseline). Days with fewer than `minLabelled` labels are not judged.
+ */
+export function evaluatePerformanceMonitors(
+  config: MonitorConfig,
+  record: PerformanceRecord,
+  earlier: readonly PerformanceRecord[],
+): MonitorResult[] {
+  const results: MonitorResult[] = [];
+  for (const monitor of config.monitors) {
+    if (monitor.kind !== 'performance') continue;
+    if (record.metrics.labelled < monitor.minLabelled) continue;
+    const value = record.metrics[monitor.metric];
+    if (value === undefined) continue;
+    const name = metricName[monitor.metric];
+    const interval =
+      monitor.metric === 'accuracy'
+        ? record.metrics.accuracyInterval
+        : record.metrics.macroF1Interval;
+    const ci = interval
+      ? ` (95% CI ${pct(interval.low)}–${pct(interval.high)}, ${record.metrics.labelled} labelled)`
+      : '';
+    if (monitor.min !== undefined) {
+      results.push(
+        result(
+          monitor,
+          name,
+          value,
+          monitor.min,
+          'none',
+          value < monitor.min,
+          `${name} is ${pct(value)}${ci}, below the floor of ${pct(monitor.min)}`,
+        ),
+      );
+    }
+    if (monitor.maxDrop !== undefined) {
+      const trailing = earlier
+        .filter(
+          (r) => r.day < record.day && !r.alerted && r.metrics.labelled >= monitor.minLabelled,
+        )
+        .sort((a, b) => (a.day < b.day ? -1 : 1))
+        .slice(-config.baselines.trailingDays);
+      if (trailing.length === 0) continue;
+      const pooled = trailing.reduce<ConfusionMatrix>((m, r) => mergeMatrices(m, r.confusion), {});
+      const before = performanceMetrics(pooled, { resamples: 0 })[monitor.metric];
+      if (before === undefined) continue;
+      const drop = before - value;
+      results.push(
+        result(
+          monitor,
+          `${name}-drop`,
+          drop,
+          monitor.maxDrop,
+          'trailing',
+          drop > monitor.maxDrop,
+          `${name} ${drop > 0 ? 'fell' : 'rose'} to ${pct(value)}${ci} from ${pct(before)} on the ${trailing.length} earlier labelled day${trailing.length === 1 ? '' : 's'}`,
+        ),
+      );
+    }
+  }
+  return results;
+}
+
+function result(
+  monitor: Extract<Monitor, { kind: 'performance' }>,
+  statistic: string,
+  score: number,
+  threshold: number,
+  baseline: 'none' | 'trailing',
+  fired: boolean,
+  summary: string,
+): MonitorResult {
+  return {
+    monitor: monitor.id,
+    kind: 'performance',
+    statistic,
+    score,
+    threshold,
+    baseline,
+    fired,
+    severity: monitor.severity ?? 'high',
+    direction: 'down',
+    summary,
+  };
+}

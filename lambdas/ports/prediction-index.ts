@@ -1,0 +1,22 @@
+import type { ItemRef } from '../core/labels/item-ref.ts';
+
+export interface PredictionMatch {
+  readonly key: string;
+  readonly day: string;
+  readonly prediction?: string | undefined;
+}
+
+export type PredictionLookup =
+  | { readonly status: 'matched'; readonly record: PredictionMatch }
+  | { readonly status: 'unmatched' }
+  /** A bare file name that names images on several days: never guessed. */
+  | { readonly status: 'ambiguous'; readonly candidates: number }
+  /** The prediction record passed its retention (TTL) before the label arrived. */
+  | { readonly status: 'expired' };
+
+/** The predictions stored at profiling time, found by key or file name. */
+export interface PredictionIndex {
+  lookup(dataset: string, ref: ItemRef): Promise<PredictionLookup>;
+  /** Images profiled on a day (for label coverage). */
+  imagesOnDay(dataset: string, day: string): Promise<number>;
+}
