@@ -15,7 +15,7 @@ describe('driftwatch demo', () => {
         '--out',
         path.join(dir, 'demo'),
         '--per-day',
-        '30',
+        '60',
         '--reference',
         '80',
         '--json',
@@ -33,7 +33,7 @@ describe('driftwatch demo', () => {
         'day_6',
         'day_7',
       ]);
-      expect(days.map((d) => d.images)).toEqual([30, 30, 30, 30, 30, 30, 30]);
+      expect(days.map((d) => d.images)).toEqual([60, 60, 60, 60, 60, 60, 60]);
       expect(days.map((d) => d.alerts.length > 0)).toEqual([
         false,
         false,
@@ -45,6 +45,13 @@ describe('driftwatch demo', () => {
       ]);
       const moved = new Set(days[3]?.alerts.map((a) => a.feature));
       expect(moved.has('sharpness') || moved.has('isolated.fraction')).toBe(true);
+      // Labels arrive for every day: accuracy is computed per prediction day and falls with the fault.
+      const accuracy = days.map((d) => d.performance?.accuracy ?? Number.NaN);
+      expect(Math.max(...accuracy.slice(3))).toBeLessThan(Math.min(...accuracy.slice(0, 3)));
+      expect(days.slice(3).some((d) => d.alerts.some((a) => a.monitor === 'model-accuracy'))).toBe(
+        true,
+      );
+      expect(days.slice(0, 3).some((d) => d.alerts.length > 0)).toBe(false);
     });
   }, 180_000);
 });

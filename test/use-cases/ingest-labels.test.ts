@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { FileLabelStore } from '../../lambdas/adapters/local/file-label-store.ts';
+import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts';
+import { LocalPredictionIndex } from '../../lambdas/adapters/local/local-predictions.ts';
+import type { Digest } from '../../lambdas/core/drift/digest.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import { type IngestLabelsDeps, ingestLabels } from '../../lambdas/use-cases/ingest-labels.ts';
+import { withTempDir } from '../helpers/files.ts';
+
+const DATASET = 'pets';
+// day_1 predictions: two right (cat.1, dog.1), two wrong (cat.2 → dog, dog.2 → cat)
+const PREDICTIONS: [string, string][] = [
+  ['day_1/cat.1.jpg', 'cat'],
+  ['day_1/cat.2.jpg', 'dog'],
+  ['day_1/dog.1.jpg', 'dog'],
+  ['day_1/dog.2.jpg', 'cat'],
+];
+const EXPECTED = { cat: { cat: 1, dog: 1 }, dog: { cat: 1, dog: 1 } };
+const TRUTH: [string, string][] = [
+  ['cat.1.jpg', 'cat'],
+  ['cat.2.jpg', 'cat'],
+  ['dog.1.jpg', 'dog'],
+  ['dog.2.jpg', 'dog'],
+];
+const wrong = (label: string) => (label === 'cat' ? 'dog' : 'cat');
+
+function index(extra: [string, string][] = []) {
+  const predictions = new LocalPredictionIndex();
+  for (const [key, prediction] of [...PREDICTIONS, ...extra])
+    predictions.add({ key, day: key.split('/')[0] as string, prediction });
+  return predictions;
+}
+
+async function ingest(dir: string, name: string, body: string, predictions = index()) {
+  const sent: Digest[] = [];
+  const deps: IngestLabelsDeps = {
+    predictions,
+    labels: new FileLabelStore(dir),
+    nights: new FileNightStore(dir),
+    notifier: { publish: async (d) => void sent.push(d) },
+    config: DEFAULT_MONITOR_CONFIG,
+    now: () => new Date('2026-11-28T00:00:00Z'),
+  };
+  const summary = await ingestLabels({ dataset: DATASET, name, chunks: [body] }, deps);
+  return { summary, sent, store: new FileLabelStore(dir) };
+}
+
+// The same four answers in every supported format (three annotators where the format has them;
+// one of them wrong on every item, so the consensus must outvote it).
+const FILES: Record<string, [string, string]> = {
+  csv: [
+    'votes.csv',
+    [
+      'image,label,annotator',
+      ...TRUTH.flatMap(([f, l]) => [`${f},${l},ann1`, `${f},${l},ann2`, `${f},${wrong(l)},ann3`]),
+    ].join('\r\n'),
+  ],
+  jsonl: [
+    'votes.jsonl',
+    TRUTH.flatMap(([f, l]) =>
+      ['a', 'b', 'c'].map((w, i) =>
+        JSON.stringify({ image: `day_1/${f}`, label: i === 2 ? wrong(l) : l, annotator: w }),
+      ),
+    ).join('\n'),
+  ],
+  'toloka-results': [
+    'assignments.tsv',
+    [
+      'INPUT:image\tOUTPUT:result\tGOLDEN:result\tASSIGNMENT:worker_id\tASSIGNMENT:status',
+      ...TRUTH.flatMap(([f, l]) => [
+        `https://cdn.example.com/day_1/${f}\t${l}\t\tw1\tAPPROVED`,
+        `https://cdn.example.com/day_1/${f}\t${l}\t\tw2\tSUBMITTED`,
+        `https://cdn.example.com/day_1/${f}\t${wrong(l)}\t\tw3\tREJECTED`,
+      ]),
+      'https://cdn.example.com/control.jpg\tcat\tcat\tw1\tAPPROVED',
+    ].join('\n'),
+  ],
+  'toloka-aggregated': [
+    'aggregated.tsv',
+    [
+      'INPUT:image\tOUTPUT:result\tCONFIDENCE:result',
+      ...TRUTH.map(([f, l]) => `day_1/${f}\t${l}\t97.5`),
+    ].join('\n'),
+  ],
+  'label-studio': [
+    'export.json',
+    JSON.stringify(
+      TRUTH.map(([f, l], id) => ({
+        id,
+        data: { image: `s3://bucket/day_1/${f}` },
+        annotations: [1, 2, 3].map((user) => ({
+          completed_by: user,
+          was_cancelled: false,
+          result: [{ type: 'choices', value: { choices: [user === 3 ? wrong(l) : l] } }],
+        })),
+      })),
+    ),
+  ],
+  'ground-truth-manifest': [
+    'output.manifest',
+    TRUTH.map(([f, l]) =>
+      JSON.stringify({
+        'source-ref': `s3://bucket/day_1/${f}`,
+        pets: l === 'cat' ? 0 : 1,
+        'pets-metadata': { 'class-name': l, confidence: 0.9 },
+      }),
+    ).join('\n'),
+  ],
+  'model-monitor': [
+    'ground-truth.jsonl',
+    TRUTH.map(([f, l]) =>
+      JSON.stringify({
+        groundTruthData: { data: l, encoding: 'CSV' },
+        eventMetadata: { eventId: `day_1/${f}` },
+        eventVersion: '0',
+      }),
+    ).join('\n'),
+  ],
+};
+
+describe('ingestLabels', () => {
+  it.each(Object.entries(FILES))(
+    'turns a %s file into the hand-computed confusion matrix',
+    async (format, [name, body]) => {
+      await withTempDir(async (dir) => {
+        const { summary, store } = await ingest(dir, name, body);
+        expect(summary.format).toBe(format);
+        expect(summary.labelled).toBe(4);
+        expect(summary.issues).toBe(0);
+        const record = await store.loadPerformance(DATASET, 'day_1');
+        expect(record?.confusion).toEqual(EXPECTED);
+        expect(record?.metrics.accuracy).toBe(0.5);
+        if (format === 'toloka-results')
+          expect(summary.dropped).toEqual({ 'rejected assignment': 4 });
+      });
+    },
+  );
+
+  it('reports malformed rows with their line numbers and keeps the valid ones', async () => {
+    await withTempDir(async (dir) => {
+      const body = [
+        'image,label',
+        'day_1/cat.1.jpg,cat',
+        ',dog',
+        'day_1/dog.1.jpg,',
+        '"day_1/cat.2.jpg",cat',
+      ].join('\n');
+      const { summary } = await ingest(dir, 'messy.csv', body);
+      expect(summary.labelled).toBe(2);
+      expect(summary.issueExamples).toEqual([
+        { line: 3, message: 'no image' },
+        { line: 4, message: 'no label for day_1/dog.1.jpg' },
+      ]);
+    });
+  });
+
+  it('counts labels for unknown and ambiguous images instead of failing or guessing', async () => {
+    await withTempDir(async (dir) => {
+      const body = ['image,label', 'nowhere.jpg,cat', 'twin.jpg,cat', 'day_1/cat.1.jpg,cat'].join(
+        '\n',
+      );
+      const predictions = index([
+        ['day_1/twin.jpg', 'cat'],
+        ['day_2/twin.jpg', 'dog'],
+      ]);
+      const { summary } = await ingest(dir, 'partial.csv', body, predictions);
+      expect(summary).toMatchObject({ labelled: 1, unmatched: 1, ambiguous: 1 });
+    });
+  });
+
+  it('changes nothing and sends nothing new when the same file is ingested twice', async () => {
+    await withTempDir(async (dir) => {
+      // Day 1 right, day 2 all wrong: a performance alert on day 2.
+      const extra: [string, string][] = Array.from({ length: 40 }, (_, i) => [
+        `day_2/cat.${10 + i}.jpg`,
+        'dog',
+      ]);
+      const early: [string, string][] = Array.from({ length: 40 }, (_, i) => [
+        `day_1/cat.${100 + i}.jpg`,
+        'cat',
+      ]);
+      const predictions = index([...extra, ...early]);
+      const body = ['image,label', ...[...extra, ...early].map(([key]) => `${key},cat`)].join('\n');
+      const first = await ingest(dir, 'batch.csv', body, predictions);
+      const second = await ingest(dir, 'batch.csv', body, predictions);
+      expect(first.sent).toHaveLength(1);
+      expect(first.sent[0]?.subject).toBe('[Driftwatch] pets: model performance fell on day_2');
+      expect(first.summary.alerts.map((a) => a.summary)).toEqual([
+        expect.stringMatching(
+          /^day_2: accuracy fell to 0% \(95% CI 0%–9%, 40 labelled\) from 100% on the 1 earlier labelled day$/,
+        ),
+      ]);
+      expect(second.sent).toHaveLength(0);
+      const a = await first.store.loadPerformance(DATASET, 'day_2');
+      const b = await second.store.loadPerformance(DATASET, 'day_2');
+      expect(b?.confusion).toEqual(a?.confusion);
+      expect(await second.store.labelsForDay(DATASET, 'day_2')).toHaveLength(40);
+    });
+  });
+});
