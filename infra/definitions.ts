@@ -16,6 +16,9 @@ export const MAX_RECEIVE_COUNT = 5;
 
 export const PROFILE_FUNCTION = { memoryMb: 1769, timeoutSeconds: 120 } as const;
 export const MONITORS_FUNCTION = { memoryMb: 1024, timeoutSeconds: 600 } as const;
+export const LABELS_FUNCTION = { memoryMb: 1024, timeoutSeconds: 600 } as const;
+export const MANIFEST_PREFIX = 'manifests/';
 
 /** SQS visibility must exceed the consumer's timeout; AWS recommends six times it. */
 export const IMAGES_QUEUE_VISIBILITY_SECONDS = 6 * PROFILE_FUNCTION.timeoutSeconds;
+export const LABELS_QUEUE_VISIBILITY_SECONDS = 6 * LABELS_FUNCTION.timeoutSeconds;

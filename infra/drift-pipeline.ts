@@ -1,9 +1,16 @@
 import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -16,6 +23,10 @@ import { Construct } from 'constructs';
 import {
   IMAGE_PREFIXES,
   IMAGES_QUEUE_VISIBILITY_SECONDS,
+  LABEL_PREFIX,
+  LABELS_FUNCTION,
+  LABELS_QUEUE_VISIBILITY_SECONDS,
+  MANIFEST_PREFIX,
   MAX_RECEIVE_COUNT,
   MONITORS_FUNCTION,
   PROFILE_FUNCTION,
@@ -29,6 +40,7 @@ import { PipelineFunction } from './pipeline-function.ts';
  * The whole Driftwatch pipeline for one environment:
  * S3 images/ and reference/ → SQS (+DLQ) → profile-images → DynamoDB;
  * EventBridge Scheduler (nightly, in the configured time zone) → run-monitors → SNS digest;
+ * S3 labels/ → SQS (+DLQ) → ingest-labels → performance in DynamoDB, manifests in S3, SNS alert;
  * CloudWatch alarms on the DLQ and on function errors → the same topic.
  */
 export class DriftPipeline extends Construct {
@@ -39,6 +51,14 @@ export class DriftPipeline extends Construct {
   readonly imagesDlq: Queue;
   readonly profileFunction: PipelineFunction;
   readonly monitorsFunction: PipelineFunction;
+  readonly labelsFunction: PipelineFunction;
+  readonly labelsQueue: Queue;
+  readonly labelsDlq: Queue;
+
+  /** Table actions on the table itself, not on `index/*` as Table.grant() adds once an index exists. */
+  private allowTable(fn: IFunction, ...actions: string[]): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources: [this.table.tableArn] }));
+  }
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
@@ -75,6 +95,12 @@ export class DriftPipeline extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
       removalPolicy: dataRemoval,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.nameIndex.indexName,
+      partitionKey: { name: TABLE_SCHEMA.nameIndex.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE_SCHEMA.nameIndex.projected],
     });
 
     // A customer-managed key: the AWS-managed SNS key's policy cannot let CloudWatch alarms publish.
@@ -116,6 +142,25 @@ export class DriftPipeline extends Construct {
         { prefix },
       );
     }
+    this.labelsDlq = new Queue(this, 'LabelsDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.labelsQueue = new Queue(this, 'LabelsQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(LABELS_QUEUE_VISIBILITY_SECONDS),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.labelsDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.bucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new SqsDestination(this.labelsQueue),
+      {
+        prefix: LABEL_PREFIX,
+      },
+    );
 
     this.profileFunction = new PipelineFunction(this, 'ProfileImages', {
       handler: 'profile-images',
@@ -141,7 +186,7 @@ export class DriftPipeline extends Construct {
         resources: IMAGE_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
       }),
     );
-    this.table.grant(profileFn, 'dynamodb:PutItem');
+    this.allowTable(profileFn, 'dynamodb:PutItem');
 
     this.monitorsFunction = new PipelineFunction(this, 'RunMonitors', {
       handler: 'run-monitors',
@@ -154,7 +199,7 @@ export class DriftPipeline extends Construct {
       },
     });
     const monitorsFn = this.monitorsFunction.fn;
-    this.table.grant(
+    this.allowTable(
       monitorsFn,
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -165,6 +210,51 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    this.labelsFunction = new PipelineFunction(this, 'IngestLabels', {
+      handler: 'ingest-labels',
+      ...LABELS_FUNCTION,
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        BUCKET_NAME: this.bucket.bucketName,
+        TOPIC_ARN: this.topic.topicArn,
+        MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
+      },
+    });
+    const labelsFn = this.labelsFunction.fn;
+    labelsFn.addEventSource(
+      new SqsEventSource(this.labelsQueue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    labelsFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${LABEL_PREFIX}*`)],
+      }),
+    );
+    labelsFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+      }),
+    );
+    this.allowTable(
+      labelsFn,
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    );
+    labelsFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.table.tableArn}/index/${TABLE_SCHEMA.nameIndex.indexName}`],
+      }),
+    );
+    labelsFn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    topicKey.grant(labelsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     new Schedule(this, 'Nightly', {
       description: 'Driftwatch: evaluate yesterday for every dataset that had images',
@@ -177,22 +267,27 @@ export class DriftPipeline extends Construct {
     });
 
     const alarmAction = new SnsAction(this.topic);
-    const dlqAlarm = new Alarm(this, 'ImagesDlqNotEmpty', {
-      alarmDescription:
-        'Image events failed repeatedly and were parked in the DLQ: inspect and redrive them',
-      metric: this.imagesDlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    dlqAlarm.addAlarmAction(alarmAction);
+    for (const [name, queue, what] of [
+      ['ImagesDlqNotEmpty', this.imagesDlq, 'Image events'],
+      ['LabelsDlqNotEmpty', this.labelsDlq, 'Label files'],
+    ] as const) {
+      const dlqAlarm = new Alarm(this, name, {
+        alarmDescription: `${what} failed repeatedly and were parked in the DLQ: inspect and redrive them`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      dlqAlarm.addAlarmAction(alarmAction);
+    }
     for (const [name, fn] of [
       ['ProfileImagesErrors', profileFn],
       ['RunMonitorsErrors', monitorsFn],
+      ['IngestLabelsErrors', labelsFn],
     ] as const) {
       const alarm = new Alarm(this, name, {
         alarmDescription: `${fn.node.path} raised errors`,

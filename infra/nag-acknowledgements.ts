@@ -19,6 +19,16 @@ export const NAG_ACKNOWLEDGEMENTS: { id: string; reason: string }[] = [
       'profile-images reads the reference images under reference/ (s3:GetObject only), for the same reason as images/.',
   },
   {
+    id: 'AwsSolutions-IAM5[Resource::<PipelineData9A1AA091.Arn>/labels/*]',
+    reason:
+      'ingest-labels reads the label files users drop under labels/ (s3:GetObject only); their names are not known in advance.',
+  },
+  {
+    id: 'AwsSolutions-IAM5[Resource::<PipelineData9A1AA091.Arn>/manifests/*]',
+    reason:
+      'ingest-labels writes one retraining manifest per dataset-day under manifests/ (s3:PutObject only).',
+  },
+  {
     id: 'AwsSolutions-IAM5[Resource::<PipelineRunMonitorsFunction3B2558B2.Arn>:*]',
     reason:
       "EventBridge Scheduler's role may invoke the run-monitors function and its versions/aliases (the ':*' qualifier CDK's LambdaInvoke target adds); it can invoke nothing else.",

@@ -6,6 +6,17 @@ import { syntheticPhoto } from '../../lambdas/scenario/synthetic-photo.ts';
 import { runCli } from '../helpers/cli.ts';
 import { withTempDir } from '../helpers/files.ts';
 
+interface DemoDay {
+  day: string;
+  images: number;
+  alerts: { monitor: string; feature?: string }[];
+  performance?: {
+    labelled: number;
+    accuracy: number;
+    confusion: Record<string, Record<string, number>>;
+  };
+}
+
 describe('driftwatch demo', () => {
   it('alerts from day 4, when the camera fault starts, and never on days 1–3', async () => {
     await withTempDir(async (dir) => {
@@ -21,9 +32,7 @@ describe('driftwatch demo', () => {
         '--json',
       ]);
       expect(result.code).toBe(0);
-      const days: { day: string; images: number; alerts: { feature?: string }[] }[] = JSON.parse(
-        result.stdout,
-      ).days;
+      const days: DemoDay[] = JSON.parse(result.stdout).days;
       expect(days.map((d) => d.day)).toEqual([
         'day_1',
         'day_2',

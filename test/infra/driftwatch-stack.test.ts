@@ -106,14 +106,14 @@ describe('DriftwatchStack', () => {
     });
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
-        QueueConfigurations: [
+        QueueConfigurations: Match.arrayWith([
           Match.objectLike({
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }] } },
           }),
           Match.objectLike({
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'reference/' }] } },
           }),
-        ],
+        ]),
       },
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -152,7 +152,7 @@ describe('DriftwatchStack', () => {
   });
 
   it('alarms on a non-empty DLQ and on function errors, notifying the topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Namespace: 'AWS/SQS',
@@ -170,7 +170,7 @@ describe('DriftwatchStack', () => {
     const ours = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }),
     );
-    expect(ours.length).toBe(2);
+    expect(ours.length).toBe(3);
     for (const f of ours)
       expect((f as { Properties: { Architectures: string[] } }).Properties.Architectures).toEqual([
         'arm64',
@@ -212,6 +212,52 @@ describe('DriftwatchStack', () => {
     );
     expect(s3Resources).toContain('/images/*');
     expect(s3Resources).toContain('/reference/*');
+    const labels = statementsOf('IngestLabels');
+    const labelActions = new Set(
+      labels.flatMap((x) => (Array.isArray(x.Action) ? x.Action : [x.Action])),
+    );
+    expect(
+      labelActions.has('s3:GetObject') &&
+        labelActions.has('s3:PutObject') &&
+        labelActions.has('sns:Publish'),
+    ).toBe(true);
+    expect(
+      [...labelActions].some(
+        (a) => a.startsWith('s3:Delete') || a === 's3:*' || a === 'dynamodb:*',
+      ),
+    ).toBe(false);
+    const labelS3 = JSON.stringify(labels.filter((x) => String(x.Action).startsWith('s3:')));
+    expect(labelS3).toContain('/labels/*');
+    expect(labelS3).toContain('/manifests/*');
+    // No function gets table access through a wildcard index resource.
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('/index/*');
+  });
+
+  it('routes labels/ through their own encrypted queue with a DLQ to ingest-labels, one file at a time', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: Match.arrayWith([
+          Match.objectLike({
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'labels/' }] } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byName',
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['key', 'day', 'prediction', 'expiresAt'],
+          },
+        }),
+      ],
+    });
   });
 
   it('keeps data on delete in prod and not in dev; names stacks after the environment', () => {

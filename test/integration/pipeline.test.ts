@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -11,14 +11,23 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
+import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import {
+  DEFAULT_MONITOR_CONFIG,
+  parseMonitorConfig,
+} from '../../lambdas/core/drift/monitor-config.ts';
 import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import {
+  makeHandler as makeLabelsHandler,
+  s3Opener,
+} from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
@@ -40,6 +49,8 @@ let c: AwsClients;
 let r: PipelineResources;
 let profileHandler: ReturnType<typeof makeProfileHandler>;
 let monitorsHandler: ReturnType<typeof makeMonitorsHandler>;
+let labelsHandler: ReturnType<typeof makeLabelsHandler>;
+let labelStore: DynamoLabelStore;
 
 async function receiveAll(queueUrl: string, expected: number, waitSeconds = 1): Promise<Message[]> {
   const out: Message[] = [];
@@ -139,6 +150,28 @@ beforeAll(async () => {
     now: () => new Date('2026-11-03T02:30:00Z'),
     timeZone: 'UTC',
     datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+    ...silent,
+  });
+  labelStore = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
+  const now = () => new Date('2026-11-05T00:00:00Z');
+  labelsHandler = makeLabelsHandler({
+    predictions: new DynamoPredictionIndex(c.db, r.table, now),
+    labels: labelStore,
+    nights: new DynamoNightStore(c.db, r.table),
+    notifier: new SnsNotifier(c.sns, r.topicArn),
+    config: parseMonitorConfig({
+      monitors: [
+        {
+          kind: 'performance',
+          id: 'model-accuracy',
+          metric: 'accuracy',
+          maxDrop: 0.15,
+          minLabelled: 10,
+        },
+      ],
+    }),
+    now,
+    openObject: s3Opener(c.s3),
     ...silent,
   });
 });
@@ -267,5 +300,67 @@ describe('the AWS pipeline on moto_server', () => {
     expect(after).toHaveLength(0);
     const parked = await receiveAll(r.dlqUrl, 1);
     expect(parked.map((m) => m.Body)).toEqual(['not an S3 event']);
+  });
+
+  it('ingests a label file dropped into S3, stores per-day performance and alerts when accuracy drops', async () => {
+    // Prepare: day 1 predictions alternate cat/dog and the labels agree; day 2 was predicted "cat" but is all dogs.
+    const rows = ['image,label,annotator'];
+    for (let i = 0; i < 20; i++) {
+      const day1 =
+        i === 0
+          ? `images/${DATASET}/2026/11/01/cam 1+0.jpg`
+          : `images/${DATASET}/2026/11/01/img_${i}.jpg`;
+      for (const annotator of ['ann-1', 'ann-2']) {
+        rows.push(`s3://${r.bucket}/${day1},${i % 2 ? 'dog' : 'cat'},${annotator}`);
+        rows.push(`images/${DATASET}/2026/11/02/img_${i}.jpg,dog,${annotator}`);
+      }
+    }
+    rows.push('img_3.jpg,dog,ann-1'); // a bare name on two days: ambiguous, never guessed
+    rows.push('never-uploaded.jpg,cat,ann-1');
+    await c.s3.send(
+      new PutObjectCommand({
+        Bucket: r.bucket,
+        Key: `labels/${DATASET}/batch 1.csv`,
+        Body: rows.join('\n'),
+      }),
+    );
+
+    // Act: the notification arrives on the labels queue; the handler runs in-process
+    const messages = (await receiveAll(r.labelsQueueUrl, 2)).filter(
+      (m) => !(m.Body ?? '').includes('s3:TestEvent'),
+    );
+    expect(messages).toHaveLength(1);
+    const response = await labelsHandler(toSqsEvent(messages), fakeContext);
+
+    // Assess: performance per prediction day, a manifest, and one alert naming day 2
+    expect(response.batchItemFailures).toEqual([]);
+    const day1 = await labelStore.loadPerformance(DATASET, '2026-11-01');
+    const day2 = await labelStore.loadPerformance(DATASET, '2026-11-02');
+    expect(day1?.metrics).toMatchObject({ labelled: 20, accuracy: 1 });
+    expect(day2?.confusion).toEqual({ dog: { cat: 20 } });
+    expect(day2?.coverage).toBe(1);
+    const inbox = await receiveAll(r.inboxUrl, 1);
+    expect(inbox).toHaveLength(1);
+    const alert = JSON.parse(inbox[0]?.Body as string) as { Subject: string; Message: string };
+    expect(alert.Subject).toBe('[Driftwatch] pets: model performance fell on 2026-11-02');
+    expect(alert.Message).toContain('accuracy fell to 0%');
+    await deleteAll(r.inboxUrl, inbox);
+    const manifest = await c.s3.send(
+      new GetObjectCommand({ Bucket: r.bucket, Key: `manifests/${DATASET}/2026-11-02.jsonl` }),
+    );
+    const lines = (await manifest.Body?.transformToString())?.trim().split('\n') ?? [];
+    expect(lines).toHaveLength(20);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      label: 'dog',
+      prediction: 'cat',
+      correct: false,
+    });
+
+    // The same file again (a redelivered event): nothing changes, nothing is sent.
+    await labelsHandler(toSqsEvent(messages), fakeContext);
+    expect((await labelStore.loadPerformance(DATASET, '2026-11-02'))?.confusion).toEqual({
+      dog: { cat: 20 },
+    });
+    expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
   });
 });

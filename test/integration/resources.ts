@@ -14,6 +14,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   IMAGE_PREFIXES,
   IMAGES_QUEUE_VISIBILITY_SECONDS,
+  LABEL_PREFIX,
+  LABELS_QUEUE_VISIBILITY_SECONDS,
   MAX_RECEIVE_COUNT,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
@@ -47,6 +49,7 @@ export interface PipelineResources {
   readonly table: string;
   readonly imagesQueueUrl: string;
   readonly dlqUrl: string;
+  readonly labelsQueueUrl: string;
   readonly topicArn: string;
   /** A queue subscribed to the topic, standing in for the email subscribers. */
   readonly inboxUrl: string;
@@ -78,6 +81,17 @@ export async function createPipelineResources(
       AttributeDefinitions: [
         { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+        { AttributeName: TABLE_SCHEMA.nameIndex.partitionKey, AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE_SCHEMA.nameIndex.indexName,
+          KeySchema: [{ AttributeName: TABLE_SCHEMA.nameIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [...TABLE_SCHEMA.nameIndex.projected],
+          },
+        },
       ],
     }),
   );
@@ -104,12 +118,33 @@ export async function createPipelineResources(
     )
   ).QueueUrl as string;
   const imagesQueueArn = await queueArn(c.sqs, imagesQueueUrl);
+  const labelsDlqUrl = (
+    await c.sqs.send(new CreateQueueCommand({ QueueName: `${name}-labels-dlq` }))
+  ).QueueUrl as string;
+  const labelsQueueUrl = (
+    await c.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${name}-labels`,
+        Attributes: {
+          VisibilityTimeout: String(LABELS_QUEUE_VISIBILITY_SECONDS),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: await queueArn(c.sqs, labelsDlqUrl),
+            maxReceiveCount: MAX_RECEIVE_COUNT,
+          }),
+        },
+      }),
+    )
+  ).QueueUrl as string;
+  const labelsQueueArn = await queueArn(c.sqs, labelsQueueUrl);
   await c.s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
       NotificationConfiguration: {
-        QueueConfigurations: IMAGE_PREFIXES.map((prefix) => ({
-          QueueArn: imagesQueueArn,
+        QueueConfigurations: [
+          ...IMAGE_PREFIXES.map((prefix) => ({ arn: imagesQueueArn, prefix })),
+          { arn: labelsQueueArn, prefix: LABEL_PREFIX },
+        ].map(({ arn, prefix }) => ({
+          QueueArn: arn,
           Events: ['s3:ObjectCreated:*'],
           Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
         })),
@@ -127,5 +162,5 @@ export async function createPipelineResources(
       Endpoint: await queueArn(c.sqs, inboxUrl),
     }),
   );
-  return { bucket, table, imagesQueueUrl, dlqUrl, topicArn, inboxUrl };
+  return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
 }

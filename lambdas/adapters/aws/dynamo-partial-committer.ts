@@ -66,6 +66,7 @@ export class DynamoPartialCommitter implements PartialCommitter {
 
 function recordAttributes(r: ImageRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
+    nameKey: keys.nameKey(r.dataset, r.key.split('/').pop() ?? r.key),
     dataset: r.dataset,
     key: r.key,
     day: r.day,

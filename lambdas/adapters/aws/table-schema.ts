@@ -10,11 +10,21 @@
  * | night record              | NIGHT#<dataset>                 | <day>             |
  * | digest claim              | DIGEST#<dataset>                | <day>             |
  * | datasets active on a day  | ACTIVE#<day>                    | <dataset>         |
+ * | label of an image         | LABELS#<dataset>#<day>          | <s3 key>          |
+ * | performance of a day      | PERF#<dataset>                  | <day>             |
+ *
+ * Image records also carry `nameKey` = <dataset>#<file name>, indexed by the `byName` GSI, so a
+ * label file that names images by bare file name can find them (and see when a name is ambiguous).
  */
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
+  nameIndex: {
+    indexName: 'byName',
+    partitionKey: 'nameKey',
+    projected: ['key', 'day', 'prediction', 'expiresAt'],
+  },
 } as const;
 
 // Keys use '#' as a separator; datasets and days never contain it (datasets are S3 key segments
@@ -32,4 +42,12 @@ export const keys = {
   digest: (dataset: string, day: string) => ({ pk: `DIGEST#${dataset}`, sk: day }),
   active: (day: string, dataset: string) => ({ pk: `ACTIVE#${day}`, sk: dataset }),
   activeOn: (day: string) => `ACTIVE#${day}`,
+  label: (dataset: string, day: string, key: string) => ({
+    pk: `LABELS#${dataset}#${day}`,
+    sk: key,
+  }),
+  labelsOn: (dataset: string, day: string) => `LABELS#${dataset}#${day}`,
+  performance: (dataset: string, day: string) => ({ pk: `PERF#${dataset}`, sk: day }),
+  performances: (dataset: string) => `PERF#${dataset}`,
+  nameKey: (dataset: string, fileName: string) => `${dataset}#${fileName}`,
 };

@@ -1,0 +1,129 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { LabelledImage } from '../../core/labels/labelled-image.ts';
+import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
+import type { LabelStore } from '../../ports/label-store.ts';
+import { manifestLine } from '../local/file-label-store.ts';
+import { keys } from './table-schema.ts';
+
+/** DynamoDB BatchWriteItem takes at most 25 requests. */
+export const BATCH_WRITE_LIMIT = 25;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Labels and performance in the table; retraining manifests as S3 objects under manifests/. */
+export class DynamoLabelStore implements LabelStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async saveLabels(dataset: string, labelled: readonly LabelledImage[]): Promise<void> {
+    for (const batch of chunk(labelled, BATCH_WRITE_LIMIT)) {
+      let pending: Record<string, unknown>[] = batch.map((l) => ({
+        PutRequest: { Item: { ...keys.label(dataset, l.day, l.key), ...l } },
+      }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const { UnprocessedItems } = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
+        );
+        pending = (UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
+        if (pending.length > 0) {
+          if (attempt >= 8)
+            throw new Error(
+              `DynamoDB left ${pending.length} label writes unprocessed after retries`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        }
+      }
+    }
+  }
+
+  async labelsForDay(dataset: string, day: string): Promise<LabelledImage[]> {
+    const out: LabelledImage[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.labelsOn(dataset, day) },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        out.push({
+          key: item.key,
+          day: item.day,
+          label: item.label,
+          confidence: item.confidence,
+          prediction: item.prediction,
+          correct: item.correct,
+          source: item.source,
+        } as LabelledImage);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async savePerformance(record: PerformanceRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.performance(record.dataset, record.day), record: JSON.stringify(record) },
+      }),
+    );
+  }
+
+  async loadPerformance(dataset: string, day: string): Promise<PerformanceRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.performance(dataset, day),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (JSON.parse(Item.record as string) as PerformanceRecord) : undefined;
+  }
+
+  async listPerformanceDays(dataset: string): Promise<string[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.performances(dataset) },
+        ProjectionExpression: 'sk',
+      }),
+    );
+    return Items.map((i) => i.sk as string);
+  }
+
+  async writeManifest(
+    dataset: string,
+    day: string,
+    labelled: readonly LabelledImage[],
+  ): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `manifests/${dataset}/${day}.jsonl`,
+        Body: labelled.map((l) => `${JSON.stringify(manifestLine(l))}\n`).join(''),
+        ContentType: 'application/x-ndjson',
+      }),
+    );
+  }
+}
