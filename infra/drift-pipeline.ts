@@ -191,14 +191,29 @@ export class DriftPipeline extends Construct {
     this.monitorsFunction = new PipelineFunction(this, 'RunMonitors', {
       handler: 'run-monitors',
       ...MONITORS_FUNCTION,
+      nativeModules: ['sharp'],
       environment: {
         TABLE_NAME: this.table.tableName,
+        BUCKET_NAME: this.bucket.bucketName,
         TOPIC_ARN: this.topic.topicArn,
         TIME_ZONE: config.timeZone,
         MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
       },
     });
     const monitorsFn = this.monitorsFunction.fn;
+    // Reports go to reports/; thumbnails of extreme images are read from images/.
+    monitorsFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${REPORT_PREFIX}*`)],
+      }),
+    );
+    monitorsFn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects('images/*')],
+      }),
+    );
     this.allowTable(
       monitorsFn,
       'dynamodb:GetItem',

@@ -29,6 +29,11 @@ export const NAG_ACKNOWLEDGEMENTS: { id: string; reason: string }[] = [
       'ingest-labels writes one retraining manifest per dataset-day under manifests/ (s3:PutObject only).',
   },
   {
+    id: 'AwsSolutions-IAM5[Resource::<PipelineData9A1AA091.Arn>/reports/*]',
+    reason:
+      'run-monitors writes one HTML report per dataset-day, and a latest copy, under reports/ (s3:PutObject only).',
+  },
+  {
     id: 'AwsSolutions-IAM5[Resource::<PipelineRunMonitorsFunction3B2558B2.Arn>:*]',
     reason:
       "EventBridge Scheduler's role may invoke the run-monitors function and its versions/aliases (the ':*' qualifier CDK's LambdaInvoke target adds); it can invoke nothing else.",

@@ -166,3 +166,21 @@ export async function resize(
 export async function jpegRoundTrip(image: DecodedImage, quality: number): Promise<DecodedImage> {
   return toDecoded(sharp(await encodeJpeg(image, quality)));
 }
+
+/** A small JPEG thumbnail as a data: URI (for the report's extreme-image galleries). */
+export async function thumbnailDataUri(
+  bytes: Uint8Array,
+  width = 96,
+  height = 72,
+): Promise<string | undefined> {
+  try {
+    const jpeg = await sharp(bytes, { limitInputPixels: DEFAULT_MAX_PIXELS })
+      .rotate()
+      .resize(width, height, { fit: 'cover' })
+      .jpeg({ quality: 70 })
+      .toBuffer();
+    return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+  } catch {
+    return undefined; // an undecodable image simply has no thumbnail
+  }
+}

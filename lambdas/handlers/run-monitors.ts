@@ -1,13 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { DynamoLabelStore } from '../adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../adapters/aws/dynamo-profile-store.ts';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
+import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { parseMonitorConfig } from '../core/drift/monitor-config.ts';
 import { assertTimeZone } from '../core/util/time.ts';
 import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
@@ -66,9 +71,24 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
   const timeZone = env.TIME_ZONE?.trim() || 'UTC';
   assertTimeZone(timeZone);
   const tableName = requireEnv('TABLE_NAME', env);
+  const bucket = requireEnv('BUCKET_NAME', env);
+  const region = requireEnv('AWS_REGION', env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const s3 = new S3Client({});
   const profiles = new DynamoProfileStore(db, tableName);
+  const objects = new S3ObjectStore(s3);
   return {
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day),
+    reports: {
+      store: new S3ReportStore(s3, bucket),
+      build: {
+        labels: new DynamoLabelStore(db, tableName, s3, bucket),
+        thumbnail: async (key) => {
+          const object = await objects.getObject(bucket, key);
+          return object ? thumbnailDataUri(object.bytes) : undefined;
+        },
+      },
+    },
     profiles,
     nights: new DynamoNightStore(db, tableName),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),

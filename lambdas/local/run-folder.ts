@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
@@ -7,11 +7,13 @@ import { FileNotifier } from '../adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../adapters/local/file-profile-store.ts';
 import { listImageFiles } from '../adapters/local/image-folder.ts';
 import { LocalPredictionIndex } from '../adapters/local/local-predictions.ts';
+import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
+import { buildReport } from '../use-cases/build-report.ts';
 import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
 import {
   type ProfileImagesResult,
@@ -71,6 +73,8 @@ export interface FolderRun {
   readonly reference?: { folder: string; images: number; unreadable: number } | undefined;
   readonly days: readonly DayReport[];
   readonly labelFiles: readonly IngestSummary[];
+  /** The HTML report of the last day (all days in its charts). */
+  readonly report?: string | undefined;
 }
 
 /**
@@ -188,7 +192,33 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       return { ...report, performance, alerts: [...report.alerts, ...alerts] };
     }),
   );
-  return { dataset, out, reference, days: withPerformance, labelFiles };
+  const reportPath = path.join(out, 'report', 'index.html');
+  const last = reports.at(-1);
+  if (last) {
+    const html = await buildReport(dataset, last.day, {
+      profiles,
+      nights,
+      labels: new FileLabelStore(out),
+      now: options.now ?? (() => new Date()),
+      thumbnail: async (key) => {
+        try {
+          return await thumbnailDataUri(await readFile(path.join(root, ...key.split('/'))));
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    await mkdir(path.dirname(reportPath), { recursive: true });
+    await writeFile(reportPath, html);
+  }
+  return {
+    dataset,
+    out,
+    reference,
+    days: withPerformance,
+    labelFiles,
+    report: last ? reportPath : undefined,
+  };
 }
 
 /** Ingests every file under <root>/labels/ (in name order), as the ingest-labels Lambda would. */

@@ -1,5 +1,7 @@
 import { compareDays } from '../core/drift/baselines.ts';
 import { dayInZone, daysBetween, isIsoDay, previousDay } from '../core/util/time.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import { type BuildReportDeps, buildReport } from './build-report.ts';
 import { type NightOutcome, type RunNightDeps, runNight } from './run-night.ts';
 
 export interface RunNightsRequest {
@@ -11,6 +13,13 @@ export interface RunNightsRequest {
 export interface RunNightsDeps extends RunNightDeps {
   readonly timeZone: string;
   readonly datasetsActiveOn: (day: string) => Promise<string[]>;
+  /** When set, each night's HTML report is rendered and stored. */
+  readonly reports?:
+    | {
+        readonly store: ReportStore;
+        readonly build: Omit<BuildReportDeps, 'profiles' | 'nights' | 'now'>;
+      }
+    | undefined;
 }
 
 /** Backfills are capped so a typo cannot start a multi-year run. */
@@ -48,7 +57,18 @@ export async function runNights(
     const datasets = request.dataset
       ? [request.dataset]
       : (await deps.datasetsActiveOn(day)).sort();
-    for (const dataset of datasets) outcomes.push(await runNight(dataset, day, deps));
+    for (const dataset of datasets) {
+      outcomes.push(await runNight(dataset, day, deps));
+      if (deps.reports) {
+        const html = await buildReport(dataset, day, {
+          ...deps.reports.build,
+          profiles: deps.profiles,
+          nights: deps.nights,
+          now: deps.now,
+        });
+        await deps.reports.store.saveReport(dataset, day, html);
+      }
+    }
   }
   return outcomes;
 }

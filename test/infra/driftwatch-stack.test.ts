@@ -177,7 +177,7 @@ describe('DriftwatchStack', () => {
       ]);
   });
 
-  it('gives each function least privilege: profile cannot publish, monitors cannot read images', () => {
+  it('gives each function least privilege: profile cannot publish, nobody deletes, monitors only write reports', () => {
     const profile = actionsOf('ProfileImages');
     const monitors = actionsOf('RunMonitors');
     expect(new Set(profile)).toEqual(
@@ -205,8 +205,15 @@ describe('DriftwatchStack', () => {
         'sns:Publish',
         'kms:Decrypt',
         'kms:GenerateDataKey',
+        's3:PutObject',
+        's3:GetObject',
       ]),
     );
+    const monitorsS3 = JSON.stringify(
+      statementsOf('RunMonitors').filter((x) => String(x.Action).startsWith('s3:')),
+    );
+    expect(monitorsS3).toContain('/reports/*');
+    expect(monitorsS3).toContain('/images/*');
     const s3Resources = JSON.stringify(
       statementsOf('ProfileImages').filter((s) => s.Action === 's3:GetObject'),
     );

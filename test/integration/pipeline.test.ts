@@ -17,8 +17,9 @@ import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partia
 import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { encodeJpeg, SharpDecoder, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
 import {
   DEFAULT_MONITOR_CONFIG,
   parseMonitorConfig,
@@ -150,6 +151,16 @@ beforeAll(async () => {
     now: () => new Date('2026-11-03T02:30:00Z'),
     timeZone: 'UTC',
     datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
+    reports: {
+      store: new S3ReportStore(c.s3, r.bucket),
+      build: {
+        thumbnail: async (key) => {
+          const object = await new S3ObjectStore(c.s3).getObject(r.bucket, key);
+          return object ? thumbnailDataUri(object.bytes) : undefined;
+        },
+      },
+    },
     ...silent,
   });
   labelStore = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
@@ -252,6 +263,20 @@ describe('the AWS pipeline on moto_server', () => {
       'sharpness fell sharply against the reference: images are blurrier',
     );
     expect(notification.MessageAttributes.severity?.Value).toBe('high');
+    // The digest links the night's report in the S3 console (login required), and the report is there.
+    expect(notification.Message).toContain(
+      `Report: https://us-east-1.console.aws.amazon.com/s3/object/${r.bucket}?region=us-east-1&prefix=reports%2Fpets%2F2026-11-02%2Findex.html`,
+    );
+    for (const key of [
+      `reports/${DATASET}/2026-11-02/index.html`,
+      `reports/${DATASET}/latest/index.html`,
+    ]) {
+      const report = await c.s3.send(new GetObjectCommand({ Bucket: r.bucket, Key: key }));
+      expect(report.ContentType).toBe('text/html; charset=utf-8');
+      const html = (await report.Body?.transformToString()) ?? '';
+      expect(html).toContain('data-focus-day="2026-11-02"');
+      expect(html).toContain('data:image/jpeg;base64,');
+    }
     await deleteAll(r.inboxUrl, inbox);
 
     // Act 3: a batch is redelivered and the night re-run

@@ -78,6 +78,7 @@ export function toJson(run: FolderRun) {
   return {
     dataset: run.dataset,
     out: run.out,
+    report: run.report,
     days: run.days.map((d) => ({
       day: d.day,
       images: d.images,
@@ -161,5 +162,6 @@ export function printRun(run: FolderRun): void {
       for (const a of f.alerts) console.log(`   ${a.severity.padEnd(6)} ${a.summary}`);
     }
   }
-  console.log(`\nProfiles, results, alert digests and retraining manifests: ${run.out}`);
+  if (run.report) console.log(`\nReport: ${run.report}`);
+  console.log(`Profiles, results, alert digests and retraining manifests: ${run.out}`);
 }

@@ -1,0 +1,345 @@
+import type { MonitorResult } from '../drift/monitor-result.ts';
+import { NUMERIC_FEATURE_NAMES, numericFeatureSpec } from '../features/catalogue.ts';
+import { cell, labelsOf } from '../performance/confusion-matrix.ts';
+import type { PerformanceRecord } from '../performance/performance-record.ts';
+import type { DatasetProfile } from '../profile/dataset-profile.ts';
+import { unreadableTotal } from '../profile/dataset-profile.ts';
+import type { KllSketch } from '../sketches/kll-sketch.ts';
+import {
+  confusionHeatmap,
+  countsChart,
+  distributionChart,
+  performanceChart,
+  timeSeriesChart,
+} from './svg-charts.ts';
+
+export interface ReportDay {
+  readonly day: string;
+  readonly profile?: DatasetProfile | undefined;
+  readonly results: readonly MonitorResult[];
+  readonly performance?: PerformanceRecord | undefined;
+}
+
+export interface ReportInput {
+  readonly dataset: string;
+  readonly generatedAt: string;
+  /** The night the report is about; earlier days give the time series. */
+  readonly focusDay: string;
+  readonly days: readonly ReportDay[];
+  readonly reference?: DatasetProfile | undefined;
+  /** Image key → small data: URI, for the extreme images of drifted features. */
+  readonly thumbnails: ReadonlyMap<string, string>;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x)
+    ? '–'
+    : Math.abs(x) >= 1000
+      ? x.toExponential(2)
+      : Math.abs(x) >= 10
+        ? x.toFixed(1)
+        : x.toPrecision(3);
+
+/** Features whose drift monitor fired on the focus day, strongest first. */
+export function driftedFeatures(input: ReportInput): string[] {
+  const focus = input.days.find((d) => d.day === input.focusDay);
+  const fired = (focus?.results ?? []).filter((r) => r.fired && r.kind === 'drift' && r.feature);
+  const strength = new Map<string, number>();
+  for (const r of fired)
+    strength.set(
+      r.feature as string,
+      Math.max(strength.get(r.feature as string) ?? 0, r.score / (r.threshold || 1)),
+    );
+  return [...strength.keys()].sort(
+    (a, b) => (strength.get(b) as number) - (strength.get(a) as number),
+  );
+}
+
+/** Keys of the extreme images worth a thumbnail: lowest and highest of each drifted numeric feature. */
+export function thumbnailKeys(input: ReportInput, perFeature = 3): string[] {
+  const focus = input.days.find((d) => d.day === input.focusDay)?.profile;
+  const keys = new Set<string>();
+  for (const feature of driftedFeatures(input)) {
+    const column = focus?.numeric.get(feature);
+    for (const e of [
+      ...(column?.lowest ?? []).slice(0, perFeature),
+      ...(column?.highest ?? []).slice(0, perFeature),
+    ])
+      keys.add(e.key);
+  }
+  return [...keys];
+}
+
+/** The static, self-contained HTML report (charts as inline SVG, thumbnails as data: URIs). */
+export function renderReport(input: ReportInput): string {
+  const days = input.days.map((d) => d.day);
+  const focus = input.days.find((d) => d.day === input.focusDay);
+  const alertDays = new Set(
+    input.days
+      .filter((d) => d.results.some((r) => r.fired && r.kind === 'drift'))
+      .map((d) => d.day),
+  );
+  const perfAlertDays = new Set(input.days.filter((d) => d.performance?.alerted).map((d) => d.day));
+  const drifted = driftedFeatures(input);
+  const fired = (focus?.results ?? []).filter((r) => r.fired);
+  const sections = [
+    summarySection(input, focus, fired),
+    overviewSection(input, focus, drifted),
+    driftedSection(input, focus, drifted),
+    `<section><h2>Images per day</h2>${figure(
+      'counts',
+      countsChart(
+        days,
+        input.days.map((d) => d.profile?.images ?? 0),
+        input.days.map((d) => (d.profile ? unreadableTotal(d.profile) : 0)),
+        alertDays,
+      ),
+      { alertDays },
+    )}</section>`,
+    timeSeriesSection(input, drifted, alertDays),
+    performanceSection(input, perfAlertDays),
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>Driftwatch · ${escape(input.dataset)} · ${escape(input.focusDay)}</title>
+<style>${STYLE}</style></head>
+<body data-dataset="${escape(input.dataset)}" data-focus-day="${escape(input.focusDay)}" data-alert-days="${escape([...alertDays].join(','))}">
+<header><h1>Driftwatch · ${escape(input.dataset)}</h1><p>Night of <strong>${escape(input.focusDay)}</strong> · ${days.length} day${days.length === 1 ? '' : 's'} shown · generated ${escape(input.generatedAt)}</p></header>
+<main>${sections.join('\n')}</main>
+<footer>Driftwatch report · features and formulas: docs/features.md · statistics and thresholds: docs/monitors.md</footer>
+</body></html>
+`;
+}
+
+function figure(
+  kind: string,
+  svg: string,
+  attributes: { feature?: string; alertDays?: ReadonlySet<string>; day?: string } = {},
+): string {
+  const attrs = [
+    `data-chart="${kind}"`,
+    attributes.feature ? `data-feature="${escape(attributes.feature)}"` : '',
+    attributes.day ? `data-day="${escape(attributes.day)}"` : '',
+    attributes.alertDays ? `data-alert-days="${escape([...attributes.alertDays].join(','))}"` : '',
+  ].join(' ');
+  return `<figure class="chart" ${attrs}>${svg}</figure>`;
+}
+
+function summarySection(
+  input: ReportInput,
+  focus: ReportDay | undefined,
+  fired: readonly MonitorResult[],
+): string {
+  const p = focus?.profile;
+  const cards = [
+    ['images profiled', String(p?.images ?? 0)],
+    ['unreadable files', String(p ? unreadableTotal(p) : 0)],
+    ['alerts', String(fired.length)],
+    ['accuracy', pct(focus?.performance?.metrics.accuracy)],
+  ];
+  const list = fired.length
+    ? `<ul class="alerts">${fired
+        .slice(0, 40)
+        .map(
+          (r) =>
+            `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escape(r.summary)} <small>(${escape(r.statistic)} ${num(r.score)} &gt; ${num(r.threshold)} vs ${escape(r.baseline)})</small></li>`,
+        )
+        .join('')}</ul>`
+    : '<p class="ok">No monitor fired on this day.</p>';
+  return `<section><div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="value">${escape(v as string)}</div><div class="label">${escape(k as string)}</div></div>`).join('')}</div><h2>Alerts on ${escape(input.focusDay)}</h2>${list}</section>`;
+}
+
+function overviewSection(
+  input: ReportInput,
+  focus: ReportDay | undefined,
+  drifted: readonly string[],
+): string {
+  const results = (focus?.results ?? []).filter((r) => r.kind === 'drift' && r.feature);
+  const features = [...new Set(results.map((r) => r.feature as string))];
+  const rows = features
+    .sort((a, b) => Number(drifted.includes(b)) - Number(drifted.includes(a)) || a.localeCompare(b))
+    .map((feature) => {
+      const cellFor = (baseline: string) => {
+        const r = results.find((x) => x.feature === feature && x.baseline === baseline);
+        return r
+          ? `<td class="${r.fired ? 'drift' : ''}">${num(r.score)} / ${num(r.threshold)}</td>`
+          : '<td>–</td>';
+      };
+      const ref = input.reference?.numeric.get(feature);
+      const day = focus?.profile?.numeric.get(feature);
+      const median = (s: KllSketch | undefined) =>
+        s && !s.isEmpty() ? s.quantile(0.5) : undefined;
+      const status = drifted.includes(feature)
+        ? '<span class="chip drift">drift</span>'
+        : '<span class="chip ok">ok</span>';
+      return `<tr><td>${escape(feature)}</td><td>${status}</td>${cellFor('reference')}${cellFor('trailing')}<td>${num(median(ref?.sketch))} → ${num(median(day?.sketch))}</td><td class="meaning">${escape(numericFeatureSpec(feature)?.description ?? 'categorical')}</td></tr>`;
+    });
+  return `<section><h2>Every feature on ${escape(input.focusDay)}</h2><table class="overview"><thead><tr><th>feature</th><th>status</th><th>vs reference (score / threshold)</th><th>vs trailing days</th><th>median reference → day</th><th>what it measures</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+function densities(base: KllSketch, day: KllSketch, bins = 24) {
+  const low = Math.min(base.quantile(0.01), day.quantile(0.01));
+  const high = Math.max(base.quantile(0.99), day.quantile(0.99));
+  const width = high > low ? (high - low) / bins : 1;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => low + i * width);
+  const masses = (s: KllSketch) =>
+    edges
+      .slice(1)
+      .map((edge, i) => (i === 0 ? s.rank(edge) : s.rank(edge) - s.rank(edges[i] as number)));
+  return {
+    labels: edges.slice(0, -1).map((e) => num(e)),
+    baseline: masses(base),
+    day: masses(day),
+  };
+}
+
+function driftedSection(
+  input: ReportInput,
+  focus: ReportDay | undefined,
+  drifted: readonly string[],
+): string {
+  if (drifted.length === 0) return '';
+  const cards = drifted.map((feature) => {
+    const strongest = (focus?.results ?? [])
+      .filter((r) => r.feature === feature && r.fired)
+      .sort((a, b) => b.score / b.threshold - a.score / a.threshold)[0] as MonitorResult;
+    const baseSketch =
+      (strongest.baseline === 'reference' ? input.reference : undefined)?.numeric.get(feature)
+        ?.sketch ?? input.reference?.numeric.get(feature)?.sketch;
+    const column = focus?.profile?.numeric.get(feature);
+    const chart =
+      baseSketch && column && !baseSketch.isEmpty() && !column.sketch.isEmpty()
+        ? (() => {
+            const d = densities(baseSketch, column.sketch);
+            return figure(
+              'distribution',
+              distributionChart({
+                title: `${feature}: ${strongest.statistic} ${num(strongest.score)} > ${num(strongest.threshold)}`,
+                bins: d.labels,
+                baseline: d.baseline,
+                day: d.day,
+                baselineName: 'reference',
+                dayName: input.focusDay,
+              }),
+              { feature },
+            );
+          })()
+        : '';
+    const thumbs = (list: readonly { key: string; value: number }[], label: string) =>
+      list
+        .slice(0, 3)
+        .map((e) => {
+          const uri = input.thumbnails.get(e.key);
+          return uri
+            ? `<figure class="thumb"><img alt="${escape(e.key)}" src="${uri}"><figcaption>${label} ${num(e.value)}</figcaption></figure>`
+            : '';
+        })
+        .join('');
+    const gallery = column
+      ? `<div class="thumbs">${thumbs(column.lowest, 'lowest')}${thumbs(column.highest, 'highest')}</div>`
+      : '';
+    return `<article class="drifted"><h3>${escape(feature)}</h3><p>${escape(strongest.summary)}.</p>${chart}${gallery}</article>`;
+  });
+  return `<section><h2>What moved</h2><div class="grid">${cards.join('')}</div></section>`;
+}
+
+function timeSeriesSection(
+  input: ReportInput,
+  drifted: readonly string[],
+  alertDays: ReadonlySet<string>,
+): string {
+  const days = input.days.map((d) => d.day);
+  const features = [...drifted, ...NUMERIC_FEATURE_NAMES.filter((f) => !drifted.includes(f))];
+  const charts = features.map((feature) => {
+    const q = (p: number) =>
+      input.days.map((d) => {
+        const s = d.profile?.numeric.get(feature)?.sketch;
+        return s && !s.isEmpty() ? s.quantile(p) : null;
+      });
+    const ref = input.reference?.numeric.get(feature)?.sketch;
+    const band =
+      ref && !ref.isEmpty()
+        ? { low: ref.quantile(0.05), high: ref.quantile(0.95), median: ref.quantile(0.5) }
+        : undefined;
+    const featureAlerts = new Set(
+      input.days
+        .filter((d) => d.results.some((r) => r.fired && r.feature === feature))
+        .map((d) => d.day),
+    );
+    return figure(
+      'timeseries',
+      timeSeriesChart({
+        title: feature,
+        days,
+        median: q(0.5),
+        low: q(0.25),
+        high: q(0.75),
+        band,
+        alertDays: featureAlerts,
+      }),
+      {
+        feature,
+        alertDays: featureAlerts,
+      },
+    );
+  });
+  return `<section><h2>Every feature over time</h2><p class="legend">Daily median (dot; red on days the feature alerted) and interquartile range (blue band); grey band: the reference's 5th–95th percentiles, dashed: its median. Days that alerted on any drift: ${escape([...alertDays].join(', ') || 'none')}.</p><div class="grid small">${charts.join('')}</div></section>`;
+}
+
+function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>): string {
+  const labelled = input.days.filter((d) => d.performance && d.performance.metrics.labelled > 0);
+  if (labelled.length === 0)
+    return '<section><h2>Model performance</h2><p>No labels yet: drop a label file under labels/ (docs/labels.md).</p></section>';
+  const days = input.days.map((d) => d.day);
+  const metric = (f: (p: PerformanceRecord) => number | undefined) =>
+    input.days.map((d) => (d.performance ? (f(d.performance) ?? null) : null));
+  const chart = figure(
+    'performance',
+    performanceChart({
+      days,
+      accuracy: metric((p) => p.metrics.accuracy),
+      low: metric((p) => p.metrics.accuracyInterval?.low),
+      high: metric((p) => p.metrics.accuracyInterval?.high),
+      macroF1: metric((p) => p.metrics.macroF1),
+      alertDays,
+    }),
+    { alertDays },
+  );
+  const heatmaps = labelled.map((d) => {
+    const p = d.performance as PerformanceRecord;
+    return figure(
+      'confusion',
+      confusionHeatmap(
+        `${d.day} · accuracy ${pct(p.metrics.accuracy)}`,
+        labelsOf(p.confusion),
+        (t, q) => cell(p.confusion, t, q),
+      ),
+      { day: d.day },
+    );
+  });
+  const rows = labelled.map((d) => {
+    const p = d.performance as PerformanceRecord;
+    const ci = p.metrics.accuracyInterval;
+    return `<tr class="${p.alerted ? 'drift' : ''}"><td>${escape(d.day)}</td><td>${p.metrics.labelled}</td><td>${pct(p.coverage)}</td><td>${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}</td><td>${num(p.metrics.macroF1)}</td><td>${p.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
+  });
+  return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>macro F1</th><th>annotator agreement α</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#222;background:#fafafa}
+header{background:#263238;color:#fff;padding:16px 24px}header h1{margin:0 0 4px;font-size:22px}header p{margin:0;opacity:.85}
+main{padding:8px 24px 24px}section{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:12px 16px;margin:16px 0}
+h2{font-size:17px;margin:4px 0 12px}h3{font-size:14px;margin:4px 0}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #e0e0e0;border-radius:6px;padding:10px 16px;min-width:120px}
+.card .value{font-size:24px;font-weight:600}.card .label{color:#607d8b;font-size:12px}
+.alerts{padding-left:18px}.alerts li{margin:4px 0}.chip{display:inline-block;border-radius:10px;padding:0 8px;font-size:11px;background:#eceff1}
+.sev-high .chip,.chip.drift{background:#ffcdd2;color:#b71c1c}.sev-medium .chip{background:#ffe0b2;color:#e65100}.chip.ok{background:#c8e6c9;color:#1b5e20}
+table{border-collapse:collapse;width:100%;font-size:12px}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}
+td.drift,tr.drift td{background:#ffebee}.meaning{color:#607d8b}
+.grid{display:flex;flex-wrap:wrap;gap:12px}.chart{margin:0}.drifted{border:1px solid #eee;border-radius:6px;padding:8px;max-width:400px}
+.thumbs{display:flex;flex-wrap:wrap;gap:4px}.thumb{margin:0;text-align:center}.thumb img{width:64px;height:48px;object-fit:cover;border-radius:3px}
+.thumb figcaption{font-size:9px;color:#607d8b}.legend{color:#607d8b;font-size:12px}.ok{color:#1b5e20}
+footer{color:#90a4ae;font-size:11px;padding:0 24px 24px}`;
