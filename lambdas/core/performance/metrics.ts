@@ -113,7 +113,10 @@ function bootstrapMacroF1(
   const n = cells.reduce((s, c) => s + c.n, 0);
   const cumulative: number[] = [];
   let running = 0;
-  for (const c of cells) cumulative.push((running += c.n / n));
+  for (const c of cells) {
+    running += c.n / n;
+    cumulative.push(running);
+  }
   const random = new SeededRandom(seed);
   const values: number[] = [];
   for (let r = 0; r < resamples; r++) {

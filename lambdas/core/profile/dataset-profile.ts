@@ -179,7 +179,8 @@ export function cloneProfile(p: DatasetProfile): DatasetProfile {
   return { ...p, window: { ...p.window }, unreadable: { ...p.unreadable }, numeric, categorical };
 }
 
-function mergeInto(target: DatasetProfile, source: DatasetProfile): void {
+/** Merges source into target in place (the nightly fold); mergeProfiles is the pure form. */
+export function mergeInto(target: DatasetProfile, source: DatasetProfile): void {
   if (target.featureSetVersion !== source.featureSetVersion) {
     throw new ProfileMismatchError(
       `cannot merge feature set v${target.featureSetVersion} with v${source.featureSetVersion}: re-profile the older images`,

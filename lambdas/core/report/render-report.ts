@@ -31,7 +31,7 @@ export interface ReportInput {
   readonly thumbnails: ReadonlyMap<string, string>;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x)
@@ -104,10 +104,10 @@ export function renderReport(input: ReportInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>Driftwatch · ${escape(input.dataset)} · ${escape(input.focusDay)}</title>
+<title>Driftwatch · ${escapeHtml(input.dataset)} · ${escapeHtml(input.focusDay)}</title>
 <style>${STYLE}</style></head>
-<body data-dataset="${escape(input.dataset)}" data-focus-day="${escape(input.focusDay)}" data-alert-days="${escape([...alertDays].join(','))}">
-<header><h1>Driftwatch · ${escape(input.dataset)}</h1><p>Night of <strong>${escape(input.focusDay)}</strong> · ${days.length} day${days.length === 1 ? '' : 's'} shown · generated ${escape(input.generatedAt)}</p></header>
+<body data-dataset="${escapeHtml(input.dataset)}" data-focus-day="${escapeHtml(input.focusDay)}" data-alert-days="${escapeHtml([...alertDays].join(','))}">
+<header><h1>Driftwatch · ${escapeHtml(input.dataset)}</h1><p>Night of <strong>${escapeHtml(input.focusDay)}</strong> · ${days.length} day${days.length === 1 ? '' : 's'} shown · generated ${escapeHtml(input.generatedAt)}</p></header>
 <main>${sections.join('\n')}</main>
 <footer>Driftwatch report · features and formulas: docs/features.md · statistics and thresholds: docs/monitors.md</footer>
 </body></html>
@@ -121,9 +121,11 @@ function figure(
 ): string {
   const attrs = [
     `data-chart="${kind}"`,
-    attributes.feature ? `data-feature="${escape(attributes.feature)}"` : '',
-    attributes.day ? `data-day="${escape(attributes.day)}"` : '',
-    attributes.alertDays ? `data-alert-days="${escape([...attributes.alertDays].join(','))}"` : '',
+    attributes.feature ? `data-feature="${escapeHtml(attributes.feature)}"` : '',
+    attributes.day ? `data-day="${escapeHtml(attributes.day)}"` : '',
+    attributes.alertDays
+      ? `data-alert-days="${escapeHtml([...attributes.alertDays].join(','))}"`
+      : '',
   ].join(' ');
   return `<figure class="chart" ${attrs}>${svg}</figure>`;
 }
@@ -145,11 +147,11 @@ function summarySection(
         .slice(0, 40)
         .map(
           (r) =>
-            `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escape(r.summary)} <small>(${escape(r.statistic)} ${num(r.score)} &gt; ${num(r.threshold)} vs ${escape(r.baseline)})</small></li>`,
+            `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escapeHtml(r.summary)} <small>(${escapeHtml(r.statistic)} ${num(r.score)} &gt; ${num(r.threshold)} vs ${escapeHtml(r.baseline)})</small></li>`,
         )
         .join('')}</ul>`
     : '<p class="ok">No monitor fired on this day.</p>';
-  return `<section><div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="value">${escape(v as string)}</div><div class="label">${escape(k as string)}</div></div>`).join('')}</div><h2>Alerts on ${escape(input.focusDay)}</h2>${list}</section>`;
+  return `<section><div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="value">${escapeHtml(v as string)}</div><div class="label">${escapeHtml(k as string)}</div></div>`).join('')}</div><h2>Alerts on ${escapeHtml(input.focusDay)}</h2>${list}</section>`;
 }
 
 function overviewSection(
@@ -175,9 +177,9 @@ function overviewSection(
       const status = drifted.includes(feature)
         ? '<span class="chip drift">drift</span>'
         : '<span class="chip ok">ok</span>';
-      return `<tr><td>${escape(feature)}</td><td>${status}</td>${cellFor('reference')}${cellFor('trailing')}<td>${num(median(ref?.sketch))} → ${num(median(day?.sketch))}</td><td class="meaning">${escape(numericFeatureSpec(feature)?.description ?? 'categorical')}</td></tr>`;
+      return `<tr><td>${escapeHtml(feature)}</td><td>${status}</td>${cellFor('reference')}${cellFor('trailing')}<td>${num(median(ref?.sketch))} → ${num(median(day?.sketch))}</td><td class="meaning">${escapeHtml(numericFeatureSpec(feature)?.description ?? 'categorical')}</td></tr>`;
     });
-  return `<section><h2>Every feature on ${escape(input.focusDay)}</h2><table class="overview"><thead><tr><th>feature</th><th>status</th><th>vs reference (score / threshold)</th><th>vs trailing days</th><th>median reference → day</th><th>what it measures</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<section><h2>Every feature on ${escapeHtml(input.focusDay)}</h2><table class="overview"><thead><tr><th>feature</th><th>status</th><th>vs reference (score / threshold)</th><th>vs trailing days</th><th>median reference → day</th><th>what it measures</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function densities(base: KllSketch, day: KllSketch, bins = 24) {
@@ -234,14 +236,14 @@ function driftedSection(
         .map((e) => {
           const uri = input.thumbnails.get(e.key);
           return uri
-            ? `<figure class="thumb"><img alt="${escape(e.key)}" src="${uri}"><figcaption>${label} ${num(e.value)}</figcaption></figure>`
+            ? `<figure class="thumb"><img alt="${escapeHtml(e.key)}" src="${uri}"><figcaption>${label} ${num(e.value)}</figcaption></figure>`
             : '';
         })
         .join('');
     const gallery = column
       ? `<div class="thumbs">${thumbs(column.lowest, 'lowest')}${thumbs(column.highest, 'highest')}</div>`
       : '';
-    return `<article class="drifted"><h3>${escape(feature)}</h3><p>${escape(strongest.summary)}.</p>${chart}${gallery}</article>`;
+    return `<article class="drifted"><h3>${escapeHtml(feature)}</h3><p>${escapeHtml(strongest.summary)}.</p>${chart}${gallery}</article>`;
   });
   return `<section><h2>What moved</h2><div class="grid">${cards.join('')}</div></section>`;
 }
@@ -286,7 +288,7 @@ function timeSeriesSection(
       },
     );
   });
-  return `<section><h2>Every feature over time</h2><p class="legend">Daily median (dot; red on days the feature alerted) and interquartile range (blue band); grey band: the reference's 5th–95th percentiles, dashed: its median. Days that alerted on any drift: ${escape([...alertDays].join(', ') || 'none')}.</p><div class="grid small">${charts.join('')}</div></section>`;
+  return `<section><h2>Every feature over time</h2><p class="legend">Daily median (dot; red on days the feature alerted) and interquartile range (blue band); grey band: the reference's 5th–95th percentiles, dashed: its median. Days that alerted on any drift: ${escapeHtml([...alertDays].join(', ') || 'none')}.</p><div class="grid small">${charts.join('')}</div></section>`;
 }
 
 function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>): string {
@@ -323,7 +325,7 @@ function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>):
   const rows = labelled.map((d) => {
     const p = d.performance as PerformanceRecord;
     const ci = p.metrics.accuracyInterval;
-    return `<tr class="${p.alerted ? 'drift' : ''}"><td>${escape(d.day)}</td><td>${p.metrics.labelled}</td><td>${pct(p.coverage)}</td><td>${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}</td><td>${num(p.metrics.macroF1)}</td><td>${p.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
+    return `<tr class="${p.alerted ? 'drift' : ''}"><td>${escapeHtml(d.day)}</td><td>${p.metrics.labelled}</td><td>${pct(p.coverage)}</td><td>${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}</td><td>${num(p.metrics.macroF1)}</td><td>${p.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
   });
   return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>macro F1</th><th>annotator agreement α</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
 }

@@ -1,0 +1,244 @@
+/**
+ * `npm run bench`: how fast and how big Driftwatch is, measured in one run on this machine.
+ * Every speed is also given as a ratio against a baseline measured in the same run, so the figures
+ * travel between machines better than absolute times. Generates its own inputs; no network.
+ *
+ *   npx tsx bench/run.ts [--images 500] [--partials 10000]
+ */
+import sharp from 'sharp';
+import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
+import { buildBaselines } from '../lambdas/core/drift/baselines.ts';
+import { evaluateMonitors } from '../lambdas/core/drift/evaluate-monitors.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
+import {
+  CATEGORICAL_FEATURES,
+  type ImageFeatures,
+  NUMERIC_FEATURE_NAMES,
+} from '../lambdas/core/features/catalogue.ts';
+import { extractFeatures } from '../lambdas/core/features/extract-features.ts';
+import {
+  addImage,
+  cloneProfile,
+  type DatasetProfile,
+  emptyProfile,
+  mergeInto,
+} from '../lambdas/core/profile/dataset-profile.ts';
+import { decodeProfile, encodeProfile } from '../lambdas/core/profile/profile-codec.ts';
+import { DEFAULT_KLL_K, KllSketch } from '../lambdas/core/sketches/kll-sketch.ts';
+import { SeededRandom } from '../lambdas/core/sketches/random.ts';
+import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const IMAGES = option('images', 500);
+const PARTIALS = option('partials', 10_000);
+const IN_FLIGHT = 4;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+
+async function timeIt<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - start) / 1000, value };
+}
+
+async function inFlight(
+  items: readonly Uint8Array[],
+  n: number,
+  work: (b: Uint8Array) => Promise<unknown>,
+) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await work(items[next++] as Uint8Array);
+    }),
+  );
+}
+
+async function throughput(label: string, jpegs: readonly Uint8Array[]) {
+  const decoder = new SharpDecoder();
+  const bare = (b: Uint8Array) => sharp(b).raw().toBuffer();
+  const profile = async (b: Uint8Array) => {
+    const d = await decoder.decode(b);
+    if (d.ok) extractFeatures(d.image, d.container);
+  };
+  // Warm up both paths (JIT, libvips caches) before timing.
+  for (const b of jpegs.slice(0, 10)) {
+    await bare(b);
+    await profile(b);
+  }
+  for (const [mode, n] of [
+    ['serial', 1],
+    [`${IN_FLIGHT} in flight`, IN_FLIGHT],
+  ] as const) {
+    const decodeTime = (await timeIt(() => inFlight(jpegs, n, bare))).seconds;
+    const profileTime = (await timeIt(() => inFlight(jpegs, n, profile))).seconds;
+    const decodeRate = jpegs.length / decodeTime;
+    const profileRate = jpegs.length / profileTime;
+    row(
+      `profiling ${label}, ${mode}`,
+      `${profileRate.toFixed(0)} img/s`,
+      `bare sharp decode ${decodeRate.toFixed(0)} img/s`,
+      `${(profileRate / decodeRate).toFixed(2)}×`,
+    );
+  }
+}
+
+function randomFeatures(random: SeededRandom): ImageFeatures {
+  const numeric: Record<string, number> = {};
+  for (const [i, name] of NUMERIC_FEATURE_NAMES.entries())
+    numeric[name] = i % 2 ? random.next() * 100 : Math.exp(random.next() * 4);
+  const categorical: Record<string, string> = {};
+  for (const name of CATEGORICAL_FEATURES) categorical[name] = `v${Math.floor(random.next() * 3)}`;
+  return { numeric, categorical } as ImageFeatures;
+}
+
+function partialOf(images: number, seed: number): DatasetProfile {
+  const random = new SeededRandom(seed);
+  const p = emptyProfile({ dataset: 'bench', window: { start: '2026-11-28', end: '2026-11-28' } });
+  for (let i = 0; i < images; i++)
+    addImage(p, `images/bench/2026/11/28/cam-01/img_${seed}_${i}.jpg`, randomFeatures(random));
+  return p;
+}
+
+function mergeBench(partials: readonly Uint8Array[], count: number) {
+  const before = process.memoryUsage();
+  let peakRss = before.rss;
+  const start = performance.now();
+  let merged: DatasetProfile | undefined;
+  for (let i = 0; i < count; i++) {
+    const p = decodeProfile(partials[i % partials.length] as Uint8Array);
+    if (merged) mergeInto(merged, p);
+    else merged = cloneProfile(p);
+    if (i % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  return {
+    seconds,
+    merged: merged as DatasetProfile,
+    peakGrowthMb: (peakRss - before.rss) / 2 ** 20,
+  };
+}
+
+async function main() {
+  log(`generating ${IMAGES} photograph-like 500×375 JPEGs…`);
+  const small: Uint8Array[] = [];
+  for (let i = 0; i < IMAGES; i++)
+    small.push(await encodeJpeg(syntheticPhoto(500, 375, 900_000 + i, i % 2 ? 'cat' : 'dog'), 90));
+  log('generating 40 1920×1080 JPEGs…');
+  const large: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++)
+    large.push(
+      await encodeJpeg(syntheticPhoto(1920, 1080, 800_000 + i, i % 2 ? 'cat' : 'dog'), 90),
+    );
+  log('profiling throughput…');
+  await throughput(`${IMAGES} × 500×375`, small);
+  await throughput('40 × 1920×1080', large);
+
+  log('building partial profiles…');
+  const distinct = Math.min(PARTIALS, 2000);
+  const partials10 = Array.from({ length: distinct }, (_, i) =>
+    encodeProfile(partialOf(10, i + 1)),
+  );
+  const partials98 = Array.from({ length: 200 }, (_, i) =>
+    encodeProfile(partialOf(98, 100_000 + i)),
+  );
+  const partialSize = partials10[0]?.length ?? 0;
+  row('partial profile, 10 images (SQS batch 10)', `${(partialSize / 1024).toFixed(1)} KB`, '', '');
+  row(
+    'partial profile, 98 images (largest batch)',
+    `${((partials98[0]?.length ?? 0) / 1024).toFixed(1)} KB`,
+    '',
+    '',
+  );
+
+  log(`merging ${PARTIALS.toLocaleString()} partials…`);
+  const m = mergeBench(partials10, PARTIALS);
+  row(
+    `decode + merge ${PARTIALS.toLocaleString()} partials of 10`,
+    `${m.seconds.toFixed(2)} s`,
+    `peak RSS growth ${m.peakGrowthMb.toFixed(0)} MB`,
+    `${(PARTIALS / m.seconds).toFixed(0)} partials/s`,
+  );
+  row(
+    'merged day profile',
+    `${(encodeProfile(m.merged).length / 1024).toFixed(1)} KB`,
+    `${m.merged.images.toLocaleString()} images`,
+    '',
+  );
+
+  log('nightly run at 1,000,000 images a day…');
+  for (const [batch, pool] of [
+    [10, partials10],
+    [98, partials98],
+  ] as const) {
+    const count = Math.ceil(1_000_000 / batch);
+    const merge = mergeBench(pool, count);
+    const reference = decodeProfile(partials98[0] as Uint8Array);
+    const monitors = await timeIt(async () =>
+      evaluateMonitors(
+        DEFAULT_MONITOR_CONFIG,
+        merge.merged,
+        buildBaselines({
+          day: 'd',
+          history: [],
+          reference,
+          trailingDays: 7,
+          excludeAlertedDays: true,
+        }),
+      ),
+    );
+    row(
+      `night at 10^6 images, SQS batch ${batch} (${count.toLocaleString()} partials)`,
+      `${(merge.seconds + monitors.seconds).toFixed(2)} s`,
+      `merge ${merge.seconds.toFixed(2)} s + monitors ${monitors.seconds.toFixed(3)} s`,
+      `${(encodeProfile(merge.merged).length / 1024).toFixed(1)} KB day profile`,
+    );
+  }
+
+  log('sketch accuracy…');
+  let worst = 0;
+  let size = 0;
+  for (let t = 0; t < 5; t++) {
+    const random = new SeededRandom(t + 1);
+    const values = Float64Array.from({ length: 1_000_000 }, () =>
+      Math.fround(-Math.log(1 - random.next())),
+    );
+    const sketch = new KllSketch(DEFAULT_KLL_K, t + 1);
+    for (const v of values) sketch.update(v);
+    values.sort();
+    for (let p = 1; p <= 99; p++) {
+      const q = sketch.quantile(p / 100);
+      let lo = 0;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((values[mid] as number) <= q) lo = mid + 1;
+        else hi = mid;
+      }
+      worst = Math.max(worst, Math.abs(lo / values.length - p / 100));
+    }
+    size = Math.max(size, 4 * sketch.numRetained);
+  }
+  row(
+    `KLL k=${DEFAULT_KLL_K}, 10^6 values, 5 trials`,
+    `max rank error ${(worst * 100).toFixed(2)}%`,
+    `${size} B of items`,
+    '',
+  );
+
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), 6));
+  console.log(
+    ['what', 'result', 'baseline / detail', 'ratio']
+      .map((h, i) => h.padEnd(widths[i] as number))
+      .join('  '),
+  );
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] as number)).join('  '));
+}
+
+await main();
