@@ -10,7 +10,7 @@ export const ANALYSIS_LONG_EDGE = 640;
 const ISOLATED_STEP = 48;
 /** A neighbour pair is flat when their luma differs by at most this. */
 const FLAT_STEP = 1;
-/** JPEG block size. */
+/** JPEG block size (a power of two: the hot loop masks with BLOCK − 1). */
 const BLOCK = 8;
 
 /** Integer box-downsampling factor for the analysis plane: ceil(long edge / 640). */
@@ -55,14 +55,14 @@ export function nativeTexture(luma: Float32Array, width: number, height: number)
 
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    const verticalEdge = y % BLOCK === BLOCK - 1;
+    const verticalEdge = (y & (BLOCK - 1)) === BLOCK - 1;
     const hasBelow = y + 1 < height;
     for (let x = 0; x < width; x++) {
       const i = row + x;
       const c = luma[i] as number;
       if (x + 1 < width) {
         const d = Math.abs((luma[i + 1] as number) - c);
-        if (x % BLOCK === BLOCK - 1) {
+        if ((x & (BLOCK - 1)) === BLOCK - 1) {
           edgeSum += d;
           edgeCount++;
         } else {

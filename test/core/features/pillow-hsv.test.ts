@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { pillowHsv } from '../../../lambdas/core/features/pillow-hsv.ts';
+import {
+  hueByte,
+  pillowHsv,
+  pillowHue,
+  pillowSaturation,
+  saturationByte,
+} from '../../../lambdas/core/features/pillow-hsv.ts';
 
 // Expected bytes computed by hand from Pillow's rgb2hsv_row (src/libImaging/Convert.c):
 // V = max; S = trunc(255·(max−min)/max); H = trunc(255·fmod(h/6 + 1, 1)) with float intermediates.
@@ -51,5 +57,26 @@ describe('pillowHsv', () => {
     ],
   ] as const)('converts %j to Pillow bytes %j', (rgb, hsv) => {
     expect(pillowHsv(rgb[0], rgb[1], rgb[2])).toEqual(hsv);
+  });
+});
+
+describe('hueByte / saturationByte lookup tables', () => {
+  it('equal the computed Pillow bytes for every one of the 16.7 million RGB colours', () => {
+    let mismatches = 0;
+    for (let r = 0; r < 256; r++) {
+      for (let g = 0; g < 256; g++) {
+        for (let b = 0; b < 256; b++) {
+          const max = Math.max(r, g, b);
+          const min = Math.min(r, g, b);
+          if (max === min) continue;
+          if (
+            hueByte(r, g, b, max) !== pillowHue(r, g, b, max, min) ||
+            saturationByte(max, min) !== pillowSaturation(max, min)
+          )
+            mismatches++;
+        }
+      }
+    }
+    expect(mismatches).toBe(0);
   });
 });
