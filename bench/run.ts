@@ -59,6 +59,8 @@ async function inFlight(
   );
 }
 
+let serialProfileSeconds = 0;
+
 async function throughput(label: string, jpegs: readonly Uint8Array[]) {
   const decoder = new SharpDecoder();
   const bare = (b: Uint8Array) => sharp(b).raw().toBuffer();
@@ -79,6 +81,7 @@ async function throughput(label: string, jpegs: readonly Uint8Array[]) {
     const profileTime = (await timeIt(() => inFlight(jpegs, n, profile))).seconds;
     const decodeRate = jpegs.length / decodeTime;
     const profileRate = jpegs.length / profileTime;
+    if (n === 1 && label.includes('500×375')) serialProfileSeconds = profileTime / jpegs.length;
     row(
       `profiling ${label}, ${mode}`,
       `${profileRate.toFixed(0)} img/s`,
@@ -123,6 +126,53 @@ function mergeBench(partials: readonly Uint8Array[], count: number) {
     merged: merged as DatasetProfile,
     peakGrowthMb: (peakRss - before.rss) / 2 ** 20,
   };
+}
+
+/**
+ * us-east-1 list prices without free tier (AWS pricing pages, 2025): Lambda arm64 per GB-second and
+ * per request; SQS standard per request; S3 GET per request; DynamoDB on-demand per write/read
+ * request unit; SNS per publish. Arm64 Lambda time = this machine's serial x86 time × ARM_FACTOR.
+ */
+const PRICE = {
+  lambdaGbSecond: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  s3Get: 0.0004 / 1000,
+  dynamoWru: 0.625 / 1e6,
+  dynamoRru: 0.125 / 1e6,
+};
+/** A Graviton2 vCPU runs this decode + JS workload roughly 25% slower than one core here (assumption, see docs/performance.md). */
+const ARM_FACTOR = 1.25;
+const PROFILE_MEMORY_GB = 1769 / 1024;
+/** Image record (~300 B) in a transaction: 2 WRU; its byName index entry: 1 WRU. */
+const WRU_PER_IMAGE_RECORD = 3;
+
+function costRows(partial10Bytes: number, partial98Bytes: number) {
+  for (const [batch, partialBytes] of [
+    [10, partial10Bytes],
+    [98, partial98Bytes],
+  ] as const) {
+    const perImageSeconds = serialProfileSeconds * ARM_FACTOR;
+    const lambda =
+      1e6 * perImageSeconds * PROFILE_MEMORY_GB * PRICE.lambdaGbSecond +
+      (1e6 / batch) * PRICE.lambdaRequest;
+    const s3 = 1e6 * PRICE.s3Get;
+    // S3 → SQS send per image; the Lambda poller's receive and delete per batch.
+    const sqs = 1e6 * PRICE.sqsRequest + (2e6 / batch) * PRICE.sqsRequest;
+    // Per batch: the partial (2 WRU per KB, transactional) and the day marker (2 WRU).
+    const partialWru = 2 * Math.ceil(partialBytes / 1024) + 2;
+    const dynamo =
+      1e6 * WRU_PER_IMAGE_RECORD * PRICE.dynamoWru + (1e6 / batch) * partialWru * PRICE.dynamoWru;
+    // The night reads every partial once, strongly consistent (1 RRU per 4 KB).
+    const night = (1e6 / batch) * Math.ceil(partialBytes / 4096) * PRICE.dynamoRru;
+    const total = lambda + s3 + sqs + dynamo + night;
+    row(
+      `cost per 10^6 images, batch ${batch}`,
+      `$${total.toFixed(2)}`,
+      `Lambda $${lambda.toFixed(2)} (${(perImageSeconds * 1000).toFixed(1)} ms/img arm64) · S3 GET $${s3.toFixed(2)} · SQS $${sqs.toFixed(2)} · DynamoDB writes $${dynamo.toFixed(2)} · night reads $${night.toFixed(3)}`,
+      `floor S3+SQS $${(s3 + sqs).toFixed(2)}`,
+    );
+  }
 }
 
 async function main() {
@@ -231,6 +281,8 @@ async function main() {
     `${size} B of items`,
     '',
   );
+
+  costRows(partialSize, partials98[0]?.length ?? 0);
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), 6));
   console.log(

@@ -211,10 +211,8 @@ export class KllSketch {
 
   static fromState(state: KllState): KllSketch {
     const sketch = new KllSketch(state.k, state.randomState);
-    sketch.levels = state.levels.map((level, h) => {
-      const copy = level.map((x) => Math.fround(x));
-      return h === 0 ? copy : copy.sort((a, b) => a - b);
-    });
+    // Items are float32 values and levels ≥ 1 are sorted, as toState() produced them.
+    sketch.levels = state.levels.map((level) => Array.from(level));
     if (sketch.levels.length === 0) sketch.levels = [[]];
     sketch.nValue = state.n;
     sketch.minValue = state.min;

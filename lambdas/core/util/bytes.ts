@@ -144,8 +144,17 @@ export class ByteReader {
   }
 
   string(): string {
-    const length = this.varint();
-    return ByteReader.decoder.decode(this.bytes(length));
+    const bytes = this.bytes(this.varint());
+    // Feature names, days and most keys are ASCII: build those directly (TextDecoder's per-call cost
+    // dominates for short strings); anything else goes through the strict UTF-8 decoder.
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if ((bytes[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    return ascii ? String.fromCharCode(...bytes) : ByteReader.decoder.decode(bytes);
   }
 
   bytes(length: number): Uint8Array {
