@@ -32,7 +32,7 @@ import {
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
-import { fakeContext } from '../helpers/lambda.ts';
+import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -83,24 +83,8 @@ async function deleteAll(queueUrl: string, messages: readonly Message[]) {
   }
 }
 
-const toSqsEvent = (messages: readonly Message[]): SQSEvent => ({
-  Records: messages.map((m) => ({
-    messageId: m.MessageId as string,
-    receiptHandle: m.ReceiptHandle as string,
-    body: m.Body as string,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'S3',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:images',
-    awsRegion: 'us-east-1',
-  })),
-});
+const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
+  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
 
 async function upload(
   key: string,

@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
+import { readJson, writeJson } from './json-files.ts';
 
 const safe = (segment: string) => encodeURIComponent(segment);
 
@@ -71,18 +72,4 @@ export function manifestLine(l: LabelledImage) {
     prediction: l.prediction,
     correct: l.correct,
   };
-}
-
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(value, null, 1)}\n`);
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DigestClaim, NightRecord, NightStore } from '../../ports/night-store.ts';
+import { readJson, writeJson } from './json-files.ts';
 
 const safe = (segment: string) => encodeURIComponent(segment);
 
@@ -36,19 +37,5 @@ export class FileNightStore implements NightStore {
 
   private digestPath(dataset: string, day: string): string {
     return path.join(this.root, 'digests', safe(dataset), `${safe(day)}.json`);
-  }
-}
-
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }

@@ -24,6 +24,34 @@ export function renderSvg(option: Option, width: number, height: number): string
 }
 
 const grid = { left: 48, right: 12, top: 28, bottom: 28 };
+
+/** A shaded band between two series, drawn as an invisible lower line plus a stacked area. */
+function bandSeries(
+  name: string,
+  low: readonly (number | null)[],
+  high: readonly (number | null)[],
+  stack: string,
+) {
+  return [
+    {
+      name: `${name} low`,
+      type: 'line' as const,
+      data: [...low],
+      lineStyle: { opacity: 0 },
+      symbol: 'none',
+      stack,
+    },
+    {
+      name,
+      type: 'line' as const,
+      data: high.map((h, i) => (h === null || low[i] === null ? null : h - (low[i] as number))),
+      lineStyle: { opacity: 0 },
+      areaStyle: { color: 'rgba(51, 102, 204, 0.15)' },
+      symbol: 'none',
+      stack,
+    },
+  ];
+}
 const formatValue = (v: number) =>
   Math.abs(v) >= 1000
     ? v.toExponential(1)
@@ -50,25 +78,7 @@ export function timeSeriesChart(input: {
       xAxis: { type: 'category', data: [...input.days], axisLabel: { fontSize: 9 } },
       yAxis: { type: 'value', scale: true, axisLabel: { fontSize: 9, formatter: formatValue } },
       series: [
-        {
-          name: 'p25',
-          type: 'line',
-          data: [...input.low],
-          lineStyle: { opacity: 0 },
-          symbol: 'none',
-          stack: 'iqr',
-        },
-        {
-          name: 'p25–p75',
-          type: 'line',
-          data: input.high.map((h, i) =>
-            h === null || input.low[i] === null ? null : h - (input.low[i] as number),
-          ),
-          lineStyle: { opacity: 0 },
-          areaStyle: { color: 'rgba(51, 102, 204, 0.15)' },
-          symbol: 'none',
-          stack: 'iqr',
-        },
+        ...bandSeries('p25–p75', input.low, input.high, 'iqr'),
         {
           name: 'median',
           type: 'line',
@@ -208,25 +218,7 @@ export function performanceChart(input: {
         axisLabel: { fontSize: 9, formatter: (v: number) => `${Math.round(v * 100)}%` },
       },
       series: [
-        {
-          name: 'CI low',
-          type: 'line',
-          data: [...input.low],
-          lineStyle: { opacity: 0 },
-          symbol: 'none',
-          stack: 'ci',
-        },
-        {
-          name: '95% CI',
-          type: 'line',
-          data: input.high.map((h, i) =>
-            h === null || input.low[i] === null ? null : h - (input.low[i] as number),
-          ),
-          lineStyle: { opacity: 0 },
-          areaStyle: { color: 'rgba(51, 102, 204, 0.15)' },
-          symbol: 'none',
-          stack: 'ci',
-        },
+        ...bandSeries('95% CI', input.low, input.high, 'ci'),
         {
           name: 'accuracy',
           type: 'line',
