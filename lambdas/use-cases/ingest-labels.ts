@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { compareDays } from '../core/drift/baselines.ts';
 import { buildDigest, type Digest, MAX_SUBJECT_LENGTH, plainText } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
@@ -220,16 +221,14 @@ async function notifyOnce(
       .sort()
       .join('\n'),
   };
-  const claim = await deps.nights.claimDigest(
-    dataset,
-    `labels:${days.join(',')}`,
-    message.fingerprint,
-  );
+  // Keyed by the set of touched days, hashed: a file can touch a year of days, a DynamoDB sort key holds 1 KB.
+  const claimKey = `labels:${createHash('sha256').update(days.join(',')).digest('hex').slice(0, 32)}`;
+  const claim = await deps.nights.claimDigest(dataset, claimKey, message.fingerprint);
   if (claim === 'duplicate') return undefined;
   try {
     await deps.notifier.publish(message);
   } catch (error) {
-    await deps.nights.releaseDigest(dataset, `labels:${days.join(',')}`, message.fingerprint);
+    await deps.nights.releaseDigest(dataset, claimKey, message.fingerprint);
     throw error;
   }
   return message;
