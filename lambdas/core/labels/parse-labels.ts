@@ -341,6 +341,50 @@ function modelMonitorRow(o: Record<string, unknown>, line: number): ParsedLabel 
   return checked({ item: text(meta?.inferenceId ?? meta?.eventId), label, line });
 }
 
+/**
+ * Iterates a stream's objects so that items parsed before an error are still delivered (an async
+ * iterator over a failed stream drops what it had buffered). Pauses the stream while 1,000 items
+ * wait, so a large export stays streamed.
+ */
+async function* drain<T>(stream: NodeJS.ReadableStream): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let failure: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('data', (item: T) => {
+    queue.push(item);
+    if (queue.length >= 1000) stream.pause();
+    notify();
+  });
+  stream.on('error', (error: Error) => {
+    failure = error;
+    notify();
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  for (;;) {
+    const item = queue.shift();
+    if (item !== undefined) {
+      if (queue.length < 100 && stream.isPaused()) stream.resume();
+      yield item;
+    } else if (failure) {
+      throw failure;
+    } else if (ended) {
+      return;
+    } else {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  }
+}
+
 interface LabelStudioTask {
   data?: Record<string, unknown>;
   annotations?: LabelStudioAnnotation[];
@@ -362,10 +406,7 @@ async function* parseLabelStudio(chunks: LabelChunks): AsyncGenerator<ParsedLabe
     })(),
   ).pipe(streamArray.withParserAsStream());
   try {
-    for await (const { key, value } of stream as AsyncIterable<{
-      key: number;
-      value: LabelStudioTask;
-    }>) {
+    for await (const { key, value } of drain<{ key: number; value: LabelStudioTask }>(stream)) {
       const line = key + 1;
       const data = value?.data ?? {};
       const item = text(data.image ?? Object.values(data).find((v) => typeof v === 'string'));
