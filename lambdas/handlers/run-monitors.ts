@@ -77,12 +77,14 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
   const s3 = new S3Client({});
   const profiles = new DynamoProfileStore(db, tableName);
   const objects = new S3ObjectStore(s3);
+  const labels = new DynamoLabelStore(db, tableName, s3, bucket);
   return {
+    labels,
     reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day),
     reports: {
       store: new S3ReportStore(s3, bucket),
       build: {
-        labels: new DynamoLabelStore(db, tableName, s3, bucket),
+        labels,
         thumbnail: async (key) => {
           const object = await objects.getObject(bucket, key);
           return object ? thumbnailDataUri(object.bytes) : undefined;

@@ -8,6 +8,7 @@ import {
   mergeAll,
   unreadableTotal,
 } from '../core/profile/dataset-profile.ts';
+import type { LabelStore } from '../ports/label-store.ts';
 import type { NightRecord, NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { ProfileStore } from '../ports/profile-store.ts';
@@ -19,6 +20,8 @@ export interface RunNightDeps {
   readonly config: MonitorConfig;
   readonly now: () => Date;
   readonly reportUrl?: (dataset: string, day: string) => string | undefined;
+  /** Where labelled performance lives; the digest then carries the latest performance too. */
+  readonly labels?: LabelStore | undefined;
 }
 
 export interface NightOutcome {
@@ -58,7 +61,14 @@ export async function runNight(
   });
   const results = evaluateMonitors(config, profile, baselines);
 
-  let digest = buildDigest({ dataset, day, results, reportUrl: deps.reportUrl?.(dataset, day) });
+  const notes = await performanceNotes(dataset, day, deps.labels);
+  let digest = buildDigest({
+    dataset,
+    day,
+    results,
+    reportUrl: deps.reportUrl?.(dataset, day),
+    notes,
+  });
   let digestStatus: NightRecord['digest'] = 'none';
   if (digest) {
     const claim = await nights.claimDigest(dataset, day, digest.fingerprint);
@@ -135,4 +145,28 @@ async function loadHistory(
     }
   }
   return history;
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** "Latest model performance (2026-11-05): accuracy 78.0% (95% CI …), macro F1 0.77, 64 labelled." */
+async function performanceNotes(
+  dataset: string,
+  day: string,
+  labels: LabelStore | undefined,
+): Promise<string[]> {
+  if (!labels) return [];
+  const latest = (await labels.listPerformanceDays(dataset))
+    .filter((d) => compareDays(d, day) <= 0)
+    .sort(compareDays)
+    .at(-1);
+  const record = latest ? await labels.loadPerformance(dataset, latest) : undefined;
+  if (!record || record.metrics.labelled === 0) return [];
+  const m = record.metrics;
+  const ci = m.accuracyInterval
+    ? ` (95% CI ${pct(m.accuracyInterval.low)}–${pct(m.accuracyInterval.high)})`
+    : '';
+  return [
+    `Latest model performance (${record.day}): accuracy ${pct(m.accuracy)}${ci}, macro F1 ${m.macroF1?.toFixed(2) ?? '–'}, ${m.labelled} labelled${record.coverage === undefined ? '' : `, coverage ${pct(record.coverage)}`}.`,
+  ];
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { FileLabelStore } from '../../lambdas/adapters/local/file-label-store.ts';
 import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts';
 import { FileNotifier } from '../../lambdas/adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../../lambdas/adapters/local/file-profile-store.ts';
 import type { Digest } from '../../lambdas/core/drift/digest.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
+import { performanceMetrics } from '../../lambdas/core/performance/metrics.ts';
 import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import type { Notifier } from '../../lambdas/ports/notifier.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
@@ -148,6 +150,31 @@ describe('runNight', () => {
       });
       expect(retry.record.digest).toBe('sent');
       expect(sent).toHaveLength(1);
+    });
+  });
+
+  it('carries the latest model performance in the digest', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      const labels = new FileLabelStore(dir);
+      const confusion = { cat: { cat: 40, dog: 10 } };
+      await labels.savePerformance({
+        version: 1,
+        dataset: DATASET,
+        day: '2026-11-01',
+        confusion,
+        metrics: performanceMetrics(confusion),
+        images: 100,
+        coverage: 0.5,
+        updatedAt: '',
+      });
+      const day = '2026-11-02';
+      await profiles.savePartial(DATASET, day, 'a', profileOf(blurred(featureStream(100, 7)), day));
+      const outcome = await runNight(DATASET, day, { ...deps, labels });
+      expect(outcome.digest?.text).toContain(
+        'Latest model performance (2026-11-01): accuracy 80.0% (95% CI 67.0%–88.8%), macro F1',
+      );
+      expect(outcome.digest?.text).toContain('50 labelled, coverage 50.0%.');
     });
   });
 });

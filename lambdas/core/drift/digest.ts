@@ -57,6 +57,8 @@ export function buildDigest(options: {
   readonly results: readonly MonitorResult[];
   readonly update?: boolean;
   readonly reportUrl?: string | undefined;
+  /** Extra lines for the end of the body, e.g. the latest model performance. */
+  readonly notes?: readonly string[];
 }): Digest | undefined {
   const fired = options.results.filter((r) => r.fired).sort(bySeverity);
   if (fired.length === 0) return undefined;
@@ -110,6 +112,7 @@ export function buildDigest(options: {
     }
     lines.push('');
   }
+  for (const note of options.notes ?? []) lines.push(plainText(note, 300));
   if (options.reportUrl) lines.push(`Report: ${options.reportUrl}`);
   lines.push(
     'What to do: look at the report, check the camera or pipeline that changed, and label a sample of the drifted images.',

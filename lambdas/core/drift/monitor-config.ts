@@ -102,8 +102,10 @@ const performanceMonitor = z.strictObject({
   metric: z.enum(['accuracy', 'macroF1']).default('accuracy'),
   /** Fire when the day's metric is below this. */
   min: z.number().min(0).max(1).optional(),
-  /** Fire when the metric fell by more than this (absolute) against the trailing labelled days. */
+  /** Fire when the metric fell by more than this (absolute) against the baseline's labelled days. */
   maxDrop: z.number().min(0).max(1).optional(),
+  /** What maxDrop compares with: the trailing labelled days, or the days of baselines.fixedRange. */
+  baseline: z.enum(['trailing', 'fixed']).default('trailing'),
   minLabelled: z.number().int().min(1).default(30),
   severity,
 });
@@ -164,6 +166,13 @@ export const monitorConfigSchema = z
           message: 'a fixed-range monitor needs min and/or max',
         });
       }
+      if (m.kind === 'performance' && m.baseline === 'fixed' && !c.baselines.fixedRange) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['monitors', i, 'baseline'],
+          message: 'a "fixed" baseline needs baselines.fixedRange',
+        });
+      }
       if (m.kind === 'performance' && m.min === undefined && m.maxDrop === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -191,7 +200,14 @@ export const DEFAULT_MONITORS: Monitor[] = [
   },
   { kind: 'data-quality', id: 'unreadable-files', maxUnreadableFraction: 0.05 },
   { kind: 'volume', id: 'image-volume', minRatio: 0.2, maxRatio: 5, minDays: 3 },
-  { kind: 'performance', id: 'model-accuracy', metric: 'accuracy', maxDrop: 0.15, minLabelled: 30 },
+  {
+    kind: 'performance',
+    id: 'model-accuracy',
+    metric: 'accuracy',
+    maxDrop: 0.15,
+    baseline: 'trailing',
+    minLabelled: 30,
+  },
 ];
 
 export class MonitorConfigError extends Error {

@@ -1,3 +1,4 @@
+import { compareDays } from '../drift/baselines.ts';
 import type { Monitor, MonitorConfig } from '../drift/monitor-config.ts';
 import type { MonitorResult } from '../drift/monitor-result.ts';
 import { type ConfusionMatrix, mergeMatrices } from './confusion-matrix.ts';
@@ -45,12 +46,19 @@ export function evaluatePerformanceMonitors(
       );
     }
     if (monitor.maxDrop !== undefined) {
-      const trailing = earlier
-        .filter(
-          (r) => r.day < record.day && !r.alerted && r.metrics.labelled >= monitor.minLabelled,
-        )
-        .sort((a, b) => (a.day < b.day ? -1 : 1))
-        .slice(-config.baselines.trailingDays);
+      const range = config.baselines.fixedRange;
+      const usable = earlier.filter(
+        (r) => r.day !== record.day && r.metrics.labelled >= monitor.minLabelled,
+      );
+      const trailing =
+        monitor.baseline === 'fixed' && range
+          ? usable.filter(
+              (r) => compareDays(r.day, range.from) >= 0 && compareDays(r.day, range.to) <= 0,
+            )
+          : usable
+              .filter((r) => compareDays(r.day, record.day) < 0 && !r.alerted)
+              .sort((a, b) => compareDays(a.day, b.day))
+              .slice(-config.baselines.trailingDays);
       if (trailing.length === 0) continue;
       const pooled = trailing.reduce<ConfusionMatrix>((m, r) => mergeMatrices(m, r.confusion), {});
       const before = performanceMetrics(pooled, { resamples: 0 })[monitor.metric];
@@ -62,9 +70,9 @@ export function evaluatePerformanceMonitors(
           `${name}-drop`,
           drop,
           monitor.maxDrop,
-          'trailing',
+          monitor.baseline,
           drop > monitor.maxDrop,
-          `${name} ${drop > 0 ? 'fell' : 'rose'} to ${pct(value)}${ci} from ${pct(before)} on the ${trailing.length} earlier labelled day${trailing.length === 1 ? '' : 's'}`,
+          `${name} ${drop > 0 ? 'fell' : 'rose'} to ${pct(value)}${ci} from ${pct(before)} on the ${monitor.baseline === 'fixed' ? 'fixed baseline range' : `${trailing.length} earlier labelled day${trailing.length === 1 ? '' : 's'}`}`,
         ),
       );
     }
@@ -77,7 +85,7 @@ function result(
   statistic: string,
   score: number,
   threshold: number,
-  baseline: 'none' | 'trailing',
+  baseline: 'none' | 'trailing' | 'fixed',
   fired: boolean,
   summary: string,
 ): MonitorResult {

@@ -1,0 +1,65 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
+import { parseItemRef } from '../../lambdas/core/labels/item-ref.ts';
+
+const db = mockClient(DynamoDBDocumentClient);
+const now = new Date('2026-11-28T00:00:00Z');
+const index = new DynamoPredictionIndex(
+  DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  'table',
+  () => now,
+);
+const future = now.getTime() / 1000 + 86_400;
+afterEach(() => db.reset());
+
+describe('DynamoPredictionIndex', () => {
+  it('matches an s3:// URL by key', async () => {
+    db.on(GetCommand, { Key: { pk: 'IMAGE#pets#images/pets/a.jpg' } }).resolves({
+      Item: { key: 'images/pets/a.jpg', day: '2026-11-27', prediction: 'cat', expiresAt: future },
+    });
+    expect(await index.lookup('pets', parseItemRef('s3://bucket/images/pets/a.jpg'))).toEqual({
+      status: 'matched',
+      record: { key: 'images/pets/a.jpg', day: '2026-11-27', prediction: 'cat' },
+    });
+  });
+
+  it('counts a record past its TTL (not yet deleted by DynamoDB) as expired', async () => {
+    db.on(GetCommand).resolves({
+      Item: {
+        key: 'images/pets/old.jpg',
+        day: '2026-08-01',
+        prediction: 'cat',
+        expiresAt: now.getTime() / 1000 - 1,
+      },
+    });
+    expect(await index.lookup('pets', parseItemRef('images/pets/old.jpg'))).toEqual({
+      status: 'expired',
+    });
+  });
+
+  it('finds a bare file name through the byName index, and calls it ambiguous on several days', async () => {
+    db.on(GetCommand).resolves({});
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#one.jpg' } }).resolves({
+      Items: [
+        { key: 'images/pets/1/one.jpg', day: '2026-11-01', prediction: 'dog', expiresAt: future },
+      ],
+    });
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#twin.jpg' } }).resolves({
+      Items: [{ key: 'a' }, { key: 'b' }],
+    });
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#nobody.jpg' } }).resolves({
+      Items: [],
+    });
+    expect((await index.lookup('pets', parseItemRef('one.jpg'))).status).toBe('matched');
+    expect(await index.lookup('pets', parseItemRef('twin.jpg'))).toEqual({
+      status: 'ambiguous',
+      candidates: 2,
+    });
+    expect(
+      await index.lookup('pets', parseItemRef('https://cdn.example.com/x/nobody.jpg')),
+    ).toEqual({ status: 'unmatched' });
+  });
+});
