@@ -1,7 +1,12 @@
 /** `npm run eval`: every heavy evaluation, in order. Each script prints its own table. */
 import { spawnSync } from 'node:child_process';
 
-const scripts = ['eval/kll-accuracy.ts', 'eval/detection.ts'];
+const scripts = [
+  'eval/kll-accuracy.ts',
+  'eval/detection.ts',
+  'eval/load-run.ts',
+  'eval/label-memory.ts',
+];
 let failed = false;
 for (const script of scripts) {
   console.log(`\n### ${script}\n`);
