@@ -117,4 +117,42 @@ describe('profileBatch', () => {
     expect(again).toMatchObject({ profiled: 1, alreadyCounted: 2 });
     expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(3);
   });
+
+  it('counts images once when an invocation dies after its commit (a timeout) and the batch comes back', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 4));
+    const { committer, partials } = memoryCommitter();
+    let dieAfterCommit = true;
+    const timingOut: PartialCommitter = {
+      maxImagesPerCommit: committer.maxImagesPerCommit,
+      async commitPartial(p) {
+        const result = await committer.commitPartial(p);
+        if (dieAfterCommit) {
+          dieAfterCommit = false;
+          throw new Error('Task timed out after 120.00 seconds');
+        }
+        return result;
+      },
+    };
+    const events = ['a', 'b'].map((n, i) => ({
+      messageId: `m${i}`,
+      bucket: 'b',
+      key: `images/pets/${n}.jpg`,
+      eventTime: '2026-11-01T10:00:00Z',
+    }));
+    const deps = {
+      objects: objectsOf({
+        'images/pets/a.jpg': { bytes: jpeg },
+        'images/pets/b.jpg': { bytes: jpeg },
+      }),
+      committer: timingOut,
+      decoder: new SharpDecoder(),
+      timeZone: 'UTC',
+      recordTtlDays: 90,
+    };
+    const first = await profileBatch(events, deps);
+    expect([...first.failedMessageIds].sort()).toEqual(['m0', 'm1']);
+    const retry = await profileBatch(events, deps);
+    expect(retry).toMatchObject({ failedMessageIds: [], profiled: 0, alreadyCounted: 2 });
+    expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(2);
+  });
 });
