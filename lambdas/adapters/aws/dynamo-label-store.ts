@@ -4,12 +4,12 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
 import { manifestLine } from '../local/file-label-store.ts';
+import { queryAll } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** DynamoDB BatchWriteItem takes at most 25 requests. */
@@ -52,20 +52,15 @@ export class DynamoLabelStore implements LabelStore {
   }
 
   async labelsForDay(dataset: string, day: string): Promise<LabelledImage[]> {
-    const out: LabelledImage[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.labelsOn(dataset, day) },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        out.push({
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.labelsOn(dataset, day) },
+      ConsistentRead: true,
+    });
+    return items.map(
+      (item) =>
+        ({
           key: item.key,
           day: item.day,
           label: item.label,
@@ -73,11 +68,8 @@ export class DynamoLabelStore implements LabelStore {
           prediction: item.prediction,
           correct: item.correct,
           source: item.source,
-        } as LabelledImage);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+        }) as LabelledImage,
+    );
   }
 
   async savePerformance(record: PerformanceRecord): Promise<void> {
@@ -101,15 +93,13 @@ export class DynamoLabelStore implements LabelStore {
   }
 
   async listPerformanceDays(dataset: string): Promise<string[]> {
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.performances(dataset) },
-        ProjectionExpression: 'sk',
-      }),
-    );
-    return Items.map((i) => i.sk as string);
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.performances(dataset) },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((i) => i.sk as string);
   }
 
   async writeManifest(

@@ -21,17 +21,7 @@ export class DynamoPredictionIndex implements PredictionIndex {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.image(dataset, ref.key) }),
       );
-      if (Item) {
-        if ((Item.expiresAt as number) < nowSeconds) return { status: 'expired' };
-        return {
-          status: 'matched',
-          record: {
-            key: Item.key as string,
-            day: Item.day as string,
-            prediction: Item.prediction as string | undefined,
-          },
-        };
-      }
+      if (Item) return lookupOf(Item, nowSeconds);
     }
     const { Items = [] } = await this.db.send(
       new QueryCommand({
@@ -44,16 +34,7 @@ export class DynamoPredictionIndex implements PredictionIndex {
     );
     if (Items.length > 1) return { status: 'ambiguous', candidates: Items.length };
     const item = Items[0];
-    if (!item) return { status: 'unmatched' };
-    if ((item.expiresAt as number) < nowSeconds) return { status: 'expired' };
-    return {
-      status: 'matched',
-      record: {
-        key: item.key as string,
-        day: item.day as string,
-        prediction: item.prediction as string | undefined,
-      },
-    };
+    return item ? lookupOf(item, nowSeconds) : { status: 'unmatched' };
   }
 
   async imagesOnDay(dataset: string, day: string): Promise<number> {
@@ -76,4 +57,17 @@ export class DynamoPredictionIndex implements PredictionIndex {
     );
     return Items.reduce((sum, i) => sum + ((i.images as number) ?? 0), 0);
   }
+}
+
+/** An image record found by key or by name: expired past its TTL, else matched. */
+function lookupOf(item: Record<string, unknown>, nowSeconds: number): PredictionLookup {
+  if ((item.expiresAt as number) < nowSeconds) return { status: 'expired' };
+  return {
+    status: 'matched',
+    record: {
+      key: item.key as string,
+      day: item.day as string,
+      prediction: item.prediction as string | undefined,
+    },
+  };
 }

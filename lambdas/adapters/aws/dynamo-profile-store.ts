@@ -1,14 +1,9 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type DatasetProfile, mergeAll } from '../../core/profile/dataset-profile.ts';
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
+import { queryAll } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** Partial, day and reference profiles in the table. The reference is the merge of its partials. */
@@ -20,7 +15,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   async listPartials(dataset: string, day: string): Promise<DatasetProfile[]> {
     // Query returns items in sort-key order: the merge order is the same on every run.
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
@@ -54,7 +49,7 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async listDays(dataset: string): Promise<string[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.days(dataset) },
@@ -69,22 +64,11 @@ export class DynamoProfileStore implements ProfileStore {
 
   /** Datasets that received images on a day (for the nightly run). */
   async datasetsActiveOn(day: string): Promise<string[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.activeOn(day) },
     });
     return items.map((item) => item.sk as string);
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
   }
 }
