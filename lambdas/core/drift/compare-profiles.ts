@@ -1,14 +1,13 @@
 import type { DatasetProfile } from '../profile/dataset-profile.ts';
 import type { KllSketch } from '../sketches/kll-sketch.ts';
 import { stddev } from '../sketches/moments.ts';
-import { alignedShares, chiSquareTwoSample, linf, linfThreshold } from './categorical-distances.ts';
+import { chiSquareTwoSample } from './categorical-distances.ts';
+import { categoricalDecision, ksDecision } from './default-decisions.ts';
 import { DEFAULT_MONITORS, type DriftMonitor } from './monitor-config.ts';
 import {
   equalWidthBinMasses,
   hellinger,
   jensenShannon,
-  ksStatistic,
-  ksThreshold,
   normalizedWasserstein,
   psi,
   quantileBinMasses,
@@ -50,8 +49,7 @@ export function compareProfiles(
   for (const [feature, t] of target.numeric) {
     const b = baseline.numeric.get(feature);
     if (!b || b.moments.count === 0 || t.moments.count === 0) continue;
-    const score = ksStatistic(b.sketch, t.sketch);
-    const threshold = Math.max(ksThreshold(b.sketch, t.sketch, alpha), minEffect);
+    const { score, threshold } = ksDecision(b.sketch, t.sketch, alpha, minEffect);
     const bins = quantileBinMasses(b.sketch, t.sketch);
     rows.push({
       feature,
@@ -73,9 +71,7 @@ export function compareProfiles(
   for (const [feature, t] of target.categorical) {
     const b = baseline.categorical.get(feature);
     if (!b || b.items.total === 0 || t.items.total === 0) continue;
-    const shares = alignedShares(b.items, t.items);
-    const score = linf(shares.baseline, shares.target, shares.slack);
-    const threshold = Math.max(linfThreshold(b.items.total, t.items.total, alpha), minEffect);
+    const { shares, score, threshold } = categoricalDecision(b.items, t.items, alpha, minEffect);
     rows.push({
       feature,
       type: 'categorical',

@@ -2,7 +2,7 @@ import type { DatasetProfile, NumericColumn } from '../profile/dataset-profile.t
 import { unreadableTotal } from '../profile/dataset-profile.ts';
 import { stddev } from '../sketches/moments.ts';
 import type { Baselines } from './baselines.ts';
-import { alignedShares, linf, linfThreshold } from './categorical-distances.ts';
+import { categoricalDecision, ksDecision } from './default-decisions.ts';
 import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
 import type {
   BaselineKind,
@@ -16,8 +16,6 @@ import type { MonitorResult } from './monitor-result.ts';
 import {
   hellinger,
   jensenShannon,
-  ksStatistic,
-  ksThreshold,
   normalizedWasserstein,
   psi,
   quantileBinMasses,
@@ -80,10 +78,10 @@ function evaluateDrift(
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
       const base = baseline.categorical.get(feature);
       if (!base || base.items.total === 0 || column.items.total === 0) continue;
-      const shares = alignedShares(base.items, column.items);
-      const score = linf(shares.baseline, shares.target, shares.slack);
-      const threshold = Math.max(
-        linfThreshold(base.items.total, column.items.total, monitor.alpha),
+      const { shares, score, threshold } = categoricalDecision(
+        base.items,
+        column.items,
+        monitor.alpha,
         monitor.minEffect,
       );
       let top = 0;
@@ -124,12 +122,13 @@ function numericDrift(
   kind: BaselineKind,
   against: string,
 ): MonitorResult {
-  const d = ksStatistic(base.sketch, column.sketch);
+  const ks = ksDecision(base.sketch, column.sketch, monitor.alpha, monitor.minEffect);
+  const d = ks.score;
   let score: number;
   let threshold: number;
   if (monitor.statistic === 'ks') {
-    score = d;
-    threshold = Math.max(ksThreshold(base.sketch, column.sketch, monitor.alpha), monitor.minEffect);
+    score = ks.score;
+    threshold = ks.threshold;
   } else {
     const masses = quantileBinMasses(base.sketch, column.sketch);
     score =
