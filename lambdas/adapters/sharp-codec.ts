@@ -39,20 +39,9 @@ export class SharpDecoder implements ImageDecoder {
       );
     }
     try {
-      // Plain raw() is the cheapest route to 8-bit samples: CMYK, 16-bit and palette images come out
-      // as 8-bit sRGB (grey as 3 equal channels), animations as their first frame.
-      const { data, info } = await sharp(bytes, { limitInputPixels: this.maxPixels })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const decoded = await toDecoded(sharp(bytes, { limitInputPixels: this.maxPixels }));
       const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 3) <= 2;
-      const decoded: DecodedImage = {
-        width: info.width,
-        height: info.height,
-        channels: info.channels as DecodedImage['channels'],
-        pixels,
-      };
-      const image = grey && info.channels >= 3 ? squeezeGrey(decoded) : decoded;
+      const image = grey && decoded.channels >= 3 ? squeezeGrey(decoded) : decoded;
       return {
         ok: true,
         image,
@@ -108,28 +97,27 @@ function describe(error: unknown): string {
     : String(error);
 }
 
+const rawInput = (image: DecodedImage) =>
+  sharp(image.pixels, {
+    raw: { width: image.width, height: image.height, channels: image.channels },
+  });
+
 /** Encodes raw pixels as JPEG (used by the synthetic scenario and tests). */
 export async function encodeJpeg(image: DecodedImage, quality = 85): Promise<Buffer> {
-  return sharp(image.pixels, {
-    raw: { width: image.width, height: image.height, channels: image.channels },
-  })
-    .jpeg({ quality, mozjpeg: false })
-    .toBuffer();
+  return rawInput(image).jpeg({ quality, mozjpeg: false }).toBuffer();
 }
 
 /** Encodes raw pixels as PNG. */
 export async function encodePng(image: DecodedImage): Promise<Buffer> {
-  return sharp(image.pixels, {
-    raw: { width: image.width, height: image.height, channels: image.channels },
-  })
-    .png()
-    .toBuffer();
+  return rawInput(image).png().toBuffer();
 }
 
+/**
+ * Raw pixels of a pipeline. Plain raw() is the cheapest route to 8-bit samples: CMYK, 16-bit and
+ * palette images come out as 8-bit sRGB (grey as 3 equal channels), animations as their first frame.
+ */
 async function toDecoded(pipeline: Sharp): Promise<DecodedImage> {
-  const { data, info } = await pipeline
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return {
     width: info.width,
     height: info.height,
@@ -137,11 +125,6 @@ async function toDecoded(pipeline: Sharp): Promise<DecodedImage> {
     pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
 }
-
-const rawInput = (image: DecodedImage) =>
-  sharp(image.pixels, {
-    raw: { width: image.width, height: image.height, channels: image.channels },
-  });
 
 /** Convolves every channel with a normalised kernel (blur kernels for the scenario). */
 export async function convolve(
