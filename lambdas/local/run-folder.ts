@@ -91,6 +91,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   const profiles = new FileProfileStore(out);
   const nights = new FileNightStore(out);
   const notifier = new FileNotifier(out);
+  const labels = new FileLabelStore(out);
 
   // Day profiles and nights are recomputed every run (cheap from the cache); digest claims persist,
   // so a re-run never re-sends the same alerts.
@@ -151,15 +152,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       images: night.record.images,
       unreadable: night.record.unreadable,
       unreadableFiles: result.unreadable,
-      alerts: fired.map((r) => ({
-        monitor: r.monitor,
-        feature: r.feature,
-        baseline: r.baseline,
-        score: r.score,
-        threshold: r.threshold,
-        severity: r.severity,
-        summary: r.summary,
-      })),
+      alerts: fired.map(alertSummary),
       results: night.record.results,
       digest: night.digest,
       digestStatus: night.record.digest,
@@ -170,25 +163,17 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   }
   const labelFiles = await ingestLocalLabels(root, dataset, reports, {
     ...options,
-    out,
     nights,
     notifier,
+    labels,
   });
   const withPerformance = await Promise.all(
     reports.map(async (report) => {
-      const performance = await new FileLabelStore(out).loadPerformance(dataset, report.day);
+      const performance = await labels.loadPerformance(dataset, report.day);
       const alerts = labelFiles
         .flatMap((f) => f.alerts)
         .filter((a) => a.summary.startsWith(`${report.day}: `))
-        .map((a) => ({
-          monitor: a.monitor,
-          feature: a.feature,
-          baseline: a.baseline,
-          score: a.score,
-          threshold: a.threshold,
-          severity: a.severity,
-          summary: a.summary,
-        }));
+        .map(alertSummary);
       return { ...report, performance, alerts: [...report.alerts, ...alerts] };
     }),
   );
@@ -198,7 +183,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     const html = await buildReport(dataset, last.day, {
       profiles,
       nights,
-      labels: new FileLabelStore(out),
+      labels,
       now: options.now ?? (() => new Date()),
       thumbnail: async (key) => {
         try {
@@ -226,7 +211,11 @@ async function ingestLocalLabels(
   root: string,
   dataset: string,
   reports: readonly DayReport[],
-  options: RunFolderOptions & { out: string; nights: FileNightStore; notifier: FileNotifier },
+  options: RunFolderOptions & {
+    nights: FileNightStore;
+    notifier: FileNotifier;
+    labels: FileLabelStore;
+  },
 ): Promise<IngestSummary[]> {
   const folder = path.join(root, 'labels');
   if (!(await folderExists(folder))) return [];
@@ -241,7 +230,7 @@ async function ingestLocalLabels(
       { dataset, name: file.key, chunks: createReadStream(file.path) },
       {
         predictions,
-        labels: new FileLabelStore(options.out),
+        labels: options.labels,
         nights: options.nights,
         notifier: options.notifier,
         config: options.config,
@@ -258,4 +247,16 @@ async function ingestLocalLabels(
     summaries.push(summary);
   }
   return summaries;
+}
+
+function alertSummary(r: MonitorResult): AlertSummary {
+  return {
+    monitor: r.monitor,
+    feature: r.feature,
+    baseline: r.baseline,
+    score: r.score,
+    threshold: r.threshold,
+    severity: r.severity,
+    summary: r.summary,
+  };
 }
