@@ -1,3 +1,6 @@
+import { type MonitorConfig, parseMonitorConfig } from '../core/drift/monitor-config.ts';
+import { assertTimeZone } from '../core/util/time.ts';
+
 /** Read configuration once, at the edge; a missing variable fails loudly at cold start. */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name]?.trim();
@@ -16,4 +19,16 @@ export function numberEnv(
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`Environment variable ${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+/** TIME_ZONE (default UTC), checked to be an IANA zone at cold start. */
+export function timeZoneEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const timeZone = env.TIME_ZONE?.trim() || 'UTC';
+  assertTimeZone(timeZone);
+  return timeZone;
+}
+
+/** MONITOR_CONFIG as validated JSON ({} = the shipped defaults); an invalid one fails cold start. */
+export function monitorConfigEnv(env: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  return parseMonitorConfig(JSON.parse(env.MONITOR_CONFIG?.trim() || '{}'));
 }

@@ -10,10 +10,9 @@ import { DynamoLabelStore } from '../adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
 import { DynamoPredictionIndex } from '../adapters/aws/dynamo-prediction-index.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
-import { parseMonitorConfig } from '../core/drift/monitor-config.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
 import { type IngestLabelsDeps, ingestLabels } from '../use-cases/ingest-labels.ts';
-import { requireEnv } from './environment.ts';
+import { monitorConfigEnv, requireEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
 export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
@@ -87,7 +86,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
     labels: new DynamoLabelStore(db, tableName, s3, bucket),
     nights: new DynamoNightStore(db, tableName),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),
-    config: parseMonitorConfig(JSON.parse(env.MONITOR_CONFIG?.trim() || '{}')),
+    config: monitorConfigEnv(env),
     now,
     openObject: s3Opener(s3),
     logger: new Logger({ serviceName: 'driftwatch-ingest-labels' }),

@@ -8,14 +8,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoPartialCommitter } from '../adapters/aws/dynamo-partial-committer.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { SharpDecoder } from '../adapters/sharp-codec.ts';
-import { assertTimeZone } from '../core/util/time.ts';
 import {
   commitPrepared,
   type PreparedImage,
   type ProfileBatchDeps,
   prepareImage,
 } from '../use-cases/profile-batch.ts';
-import { numberEnv, requireEnv } from './environment.ts';
+import { numberEnv, requireEnv, timeZoneEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
 export interface ProfileImagesDeps extends ProfileBatchDeps {
@@ -68,8 +67,7 @@ export function makeHandler(deps: ProfileImagesDeps) {
 
 /** Dependencies from the environment, built once per container. */
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImagesDeps {
-  const timeZone = env.TIME_ZONE?.trim() || 'UTC';
-  assertTimeZone(timeZone);
+  const timeZone = timeZoneEnv(env);
   const logger = new Logger({ serviceName: 'driftwatch-profile-images' });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return {

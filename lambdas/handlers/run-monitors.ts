@@ -13,10 +13,8 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
-import { parseMonitorConfig } from '../core/drift/monitor-config.ts';
-import { assertTimeZone } from '../core/util/time.ts';
 import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
-import { requireEnv } from './environment.ts';
+import { monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
 /** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
 const requestSchema = z
@@ -68,8 +66,7 @@ export function makeHandler(deps: RunMonitorsDeps) {
 }
 
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDeps {
-  const timeZone = env.TIME_ZONE?.trim() || 'UTC';
-  assertTimeZone(timeZone);
+  const timeZone = timeZoneEnv(env);
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const region = requireEnv('AWS_REGION', env);
@@ -94,7 +91,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
     profiles,
     nights: new DynamoNightStore(db, tableName),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),
-    config: parseMonitorConfig(JSON.parse(env.MONITOR_CONFIG?.trim() || '{}')),
+    config: monitorConfigEnv(env),
     now: () => new Date(),
     timeZone,
     datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
