@@ -26,6 +26,7 @@ import {
 import { decodeProfile, encodeProfile } from '../lambdas/core/profile/profile-codec.ts';
 import { DEFAULT_KLL_K, KllSketch } from '../lambdas/core/sketches/kll-sketch.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
+import { runInFlight } from '../lambdas/core/util/in-flight.ts';
 import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
 
 const args = process.argv.slice(2);
@@ -46,18 +47,14 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: (performance.now() - start) / 1000, value };
 }
 
-async function inFlight(
+const inFlight = (
   items: readonly Uint8Array[],
   n: number,
   work: (b: Uint8Array) => Promise<unknown>,
-) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) await work(items[next++] as Uint8Array);
-    }),
-  );
-}
+) =>
+  runInFlight(items.length, n, async (i) => {
+    await work(items[i] as Uint8Array);
+  });
 
 let serialProfileSeconds = 0;
 

@@ -10,6 +10,7 @@ import {
   mergeAll,
 } from '../core/profile/dataset-profile.ts';
 import { decodeProfile } from '../core/profile/profile-codec.ts';
+import { runInFlight } from '../core/util/in-flight.ts';
 import { dayInZone } from '../core/util/time.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
@@ -88,26 +89,20 @@ export async function profileBatch(
   const failed = new Set<string>();
   const prepared: PreparedImage[] = [];
   let ignored = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < events.length) {
-      const event = events[next++] as ImageEvent;
-      try {
-        const item = await prepareImage(event, deps);
-        if (item) prepared.push(item);
-        else ignored++;
-      } catch (error) {
-        failed.add(event.messageId);
-        deps.log?.('warn', 'will retry: could not read the object', {
-          key: event.key,
-          error: (error as Error).message,
-        });
-      }
+  await runInFlight(events.length, deps.inFlight ?? 4, async (index) => {
+    const event = events[index] as ImageEvent;
+    try {
+      const item = await prepareImage(event, deps);
+      if (item) prepared.push(item);
+      else ignored++;
+    } catch (error) {
+      failed.add(event.messageId);
+      deps.log?.('warn', 'will retry: could not read the object', {
+        key: event.key,
+        error: (error as Error).message,
+      });
     }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(deps.inFlight ?? 4, events.length)) }, worker),
-  );
+  });
   const committed = await commitPrepared(prepared, deps);
   return {
     ...committed,

@@ -8,6 +8,7 @@ import {
   emptyProfile,
   type ProfileOptions,
 } from '../core/profile/dataset-profile.ts';
+import { runInFlight } from '../core/util/in-flight.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ImageInput } from '../ports/image-source.ts';
 
@@ -43,7 +44,6 @@ export async function profileImages(
   const profile = emptyProfile(options);
   const unreadable: UnreadableImage[] = [];
   const outcomes = new Array<ImageFeatures | UnreadableImage | undefined>(inputs.length);
-  let nextToStart = 0;
   let nextToAdd = 0;
   let done = 0;
 
@@ -63,17 +63,12 @@ export async function profileImages(
     }
   };
 
-  const worker = async () => {
-    while (nextToStart < inputs.length) {
-      const index = nextToStart++;
-      outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder);
-      done++;
-      onProgress?.(done, inputs.length);
-      flush();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, inputs.length)) }, worker));
-  flush();
+  await runInFlight(inputs.length, inFlight, async (index) => {
+    outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder);
+    done++;
+    onProgress?.(done, inputs.length);
+    flush();
+  });
   return { profile, unreadable };
 }
 
