@@ -6,6 +6,7 @@
  *   npx tsx bench/run.ts [--images 500] [--partials 10000]
  */
 import sharp from 'sharp';
+import { maxRankError } from '../eval/rank-error.ts';
 import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
 import { buildBaselines } from '../lambdas/core/drift/baselines.ts';
 import { evaluateMonitors } from '../lambdas/core/drift/evaluate-monitors.ts';
@@ -258,18 +259,7 @@ async function main() {
     );
     const sketch = new KllSketch(DEFAULT_KLL_K, t + 1);
     for (const v of values) sketch.update(v);
-    values.sort();
-    for (let p = 1; p <= 99; p++) {
-      const q = sketch.quantile(p / 100);
-      let lo = 0;
-      let hi = values.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((values[mid] as number) <= q) lo = mid + 1;
-        else hi = mid;
-      }
-      worst = Math.max(worst, Math.abs(lo / values.length - p / 100));
-    }
+    worst = Math.max(worst, maxRankError(sketch, values.sort()));
     size = Math.max(size, 4 * sketch.numRetained);
   }
   row(

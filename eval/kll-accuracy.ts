@@ -5,8 +5,10 @@
  *
  *   npx tsx eval/kll-accuracy.ts [--trials 100]
  */
+
 import { DEFAULT_KLL_K, KLL_RANK_ERROR, KllSketch } from '../lambdas/core/sketches/kll-sketch.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
+import { maxRankError } from './rank-error.ts';
 
 const trials = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 100;
 const N = 1_000_000;
@@ -18,22 +20,6 @@ const distributions: Record<string, (r: SeededRandom) => number> = {
   normal: gaussian,
   lognormal: (r) => Math.exp(2 * gaussian(r)),
 };
-
-function maxRankError(sketch: KllSketch, sorted: Float64Array): number {
-  let worst = 0;
-  for (let p = 1; p <= 99; p++) {
-    const q = sketch.quantile(p / 100);
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as number) <= q) lo = mid + 1;
-      else hi = mid;
-    }
-    worst = Math.max(worst, Math.abs(lo / sorted.length - p / 100));
-  }
-  return worst;
-}
 
 const serializedBytes = (s: KllSketch) => {
   const state = s.toState();

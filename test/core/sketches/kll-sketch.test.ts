@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maxRankError } from '../../../eval/rank-error.ts';
 import {
   KLL_RANK_ERROR,
   KllSketch,
@@ -12,23 +13,6 @@ const DISTRIBUTIONS: Record<string, (r: SeededRandom) => number> = {
   normal: (r) => normal(r),
   lognormal: (r) => Math.exp(2 * normal(r)),
 };
-
-/** Max |true rank − requested rank| over the 1st..99th percentiles. */
-function maxRankError(sketch: KllSketch, sortedValues: Float64Array): number {
-  let worst = 0;
-  for (let p = 1; p <= 99; p++) {
-    const q = sketch.quantile(p / 100);
-    let lo = 0;
-    let hi = sortedValues.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sortedValues[mid] as number) <= q) lo = mid + 1;
-      else hi = mid;
-    }
-    worst = Math.max(worst, Math.abs(lo / sortedValues.length - p / 100));
-  }
-  return worst;
-}
 
 const sample = (n: number, draw: (r: SeededRandom) => number, seed: number) => {
   const random = new SeededRandom(seed);
