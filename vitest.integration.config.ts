@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_ENV } from './vitest.env.ts';
 
 /** `npm run test:integration`: the real AWS protocol against moto_server on 127.0.0.1. */
 export default defineConfig({
@@ -9,13 +10,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,
-    env: {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    },
+    env: TEST_ENV,
   },
 });

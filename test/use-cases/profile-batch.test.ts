@@ -36,6 +36,25 @@ function memoryCommitter() {
   return { committer, partials };
 }
 
+/** images/pets/<name>.jpg events, all at the same time. */
+const imageEvents = (names: readonly string[]) =>
+  names.map((n, i) => ({
+    messageId: `m${i}`,
+    bucket: 'b',
+    key: `images/pets/${n}.jpg`,
+    eventTime: '2026-11-01T10:00:00Z',
+  }));
+
+const depsFor = (files: Record<string, Uint8Array>, committer: PartialCommitter) => ({
+  objects: objectsOf(
+    Object.fromEntries(Object.entries(files).map(([key, bytes]) => [key, { bytes }])),
+  ),
+  committer,
+  decoder: new SharpDecoder(),
+  timeZone: 'UTC',
+  recordTtlDays: 90,
+});
+
 const objectsOf = (
   files: Record<string, { bytes: Uint8Array; metadata?: Record<string, string> }>,
 ): ObjectStore => ({
@@ -74,16 +93,13 @@ describe('profileBatch', () => {
           eventTime: '2026-11-01T00:00:00Z',
         },
       ],
-      {
-        objects: objectsOf({
-          'reference/pets/train.profile': { bytes: encodeProfile(uploaded) },
-          'reference/pets/extra.jpg': { bytes: jpeg },
-        }),
+      depsFor(
+        {
+          'reference/pets/train.profile': encodeProfile(uploaded),
+          'reference/pets/extra.jpg': jpeg,
+        },
         committer,
-        decoder: new SharpDecoder(),
-        timeZone: 'UTC',
-        recordTtlDays: 90,
-      },
+      ),
     );
     expect(result).toMatchObject({ failedMessageIds: [], profiled: 251, unreadable: 0 });
     expect(partials).toHaveLength(1);
@@ -95,23 +111,11 @@ describe('profileBatch', () => {
   it('counts each image once when the same events arrive again', async () => {
     const jpeg = await encodeJpeg(scene(64, 48, 2));
     const { committer, partials } = memoryCommitter();
-    const events = ['a', 'b', 'c'].map((n, i) => ({
-      messageId: `m${i}`,
-      bucket: 'b',
-      key: `images/pets/${n}.jpg`,
-      eventTime: '2026-11-01T10:00:00Z',
-    }));
-    const deps = {
-      objects: objectsOf({
-        'images/pets/a.jpg': { bytes: jpeg },
-        'images/pets/b.jpg': { bytes: jpeg },
-        'images/pets/c.jpg': { bytes: jpeg },
-      }),
+    const events = imageEvents(['a', 'b', 'c']);
+    const deps = depsFor(
+      { 'images/pets/a.jpg': jpeg, 'images/pets/b.jpg': jpeg, 'images/pets/c.jpg': jpeg },
       committer,
-      decoder: new SharpDecoder(),
-      timeZone: 'UTC',
-      recordTtlDays: 90,
-    };
+    );
     await profileBatch(events.slice(0, 2), deps);
     const again = await profileBatch(events, deps);
     expect(again).toMatchObject({ profiled: 1, alreadyCounted: 2 });
@@ -133,22 +137,8 @@ describe('profileBatch', () => {
         return result;
       },
     };
-    const events = ['a', 'b'].map((n, i) => ({
-      messageId: `m${i}`,
-      bucket: 'b',
-      key: `images/pets/${n}.jpg`,
-      eventTime: '2026-11-01T10:00:00Z',
-    }));
-    const deps = {
-      objects: objectsOf({
-        'images/pets/a.jpg': { bytes: jpeg },
-        'images/pets/b.jpg': { bytes: jpeg },
-      }),
-      committer: timingOut,
-      decoder: new SharpDecoder(),
-      timeZone: 'UTC',
-      recordTtlDays: 90,
-    };
+    const events = imageEvents(['a', 'b']);
+    const deps = depsFor({ 'images/pets/a.jpg': jpeg, 'images/pets/b.jpg': jpeg }, timingOut);
     const first = await profileBatch(events, deps);
     expect([...first.failedMessageIds].sort()).toEqual(['m0', 'm1']);
     const retry = await profileBatch(events, deps);
