@@ -172,7 +172,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       const performance = await labels.loadPerformance(dataset, report.day);
       const alerts = labelFiles
         .flatMap((f) => f.alerts)
-        .filter((a) => a.summary.startsWith(`${report.day}: `))
+        .filter((a) => a.day === report.day)
         .map(alertSummary);
       return { ...report, performance, alerts: [...report.alerts, ...alerts] };
     }),

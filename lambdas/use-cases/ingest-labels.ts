@@ -39,6 +39,9 @@ export interface LabelFile {
   readonly format?: LabelFormat | undefined;
 }
 
+/** A performance monitor result and the prediction day it is about. */
+export type DayAlert = MonitorResult & { readonly day: string };
+
 /** Issues kept in the summary; the rest are only counted. */
 const MAX_REPORTED_ISSUES = 50;
 
@@ -61,7 +64,8 @@ export interface IngestSummary {
   readonly agreement?: number | undefined;
   readonly annotators: ReturnType<typeof aggregateVotes>['annotators'];
   readonly days: readonly PerformanceRecord[];
-  readonly alerts: readonly MonitorResult[];
+  /** Performance alerts, each with the prediction day it concerns. */
+  readonly alerts: readonly DayAlert[];
   readonly digest?: Digest | undefined;
 }
 
@@ -134,7 +138,7 @@ export async function ingestLabels(
 
   const days = [...itemsByDay.keys()].sort(compareDays);
   const records: PerformanceRecord[] = [];
-  const alerts: MonitorResult[] = [];
+  const alerts: DayAlert[] = [];
   const earlier = await Promise.all(
     (await deps.labels.listPerformanceDays(dataset)).map((d) =>
       deps.labels.loadPerformance(dataset, d),
@@ -168,7 +172,9 @@ export async function ingestLabels(
     history.push(record);
     records.push(record);
     alerts.push(
-      ...results.filter((r) => r.fired).map((r) => ({ ...r, summary: `${day}: ${r.summary}` })),
+      ...results
+        .filter((r) => r.fired)
+        .map((r) => ({ ...r, day, summary: `${day}: ${r.summary}` })),
     );
   }
 
@@ -197,7 +203,7 @@ export async function ingestLabels(
 async function notifyOnce(
   dataset: string,
   days: readonly string[],
-  alerts: readonly MonitorResult[],
+  alerts: readonly DayAlert[],
   deps: IngestLabelsDeps,
 ) {
   if (alerts.length === 0) return undefined;
@@ -208,7 +214,7 @@ async function notifyOnce(
     results: alerts.map((a) => ({ ...a, feature: undefined })),
   });
   if (!digest) return undefined;
-  const alerting = [...new Set(alerts.map((a) => a.summary.split(':')[0] as string))];
+  const alerting = [...new Set(alerts.map((a) => a.day))];
   const subject = plainText(
     `[Driftwatch] ${dataset}: model performance fell on ${alerting.length === 1 ? alerting[0] : `${alerting.length} days (${alerting.join(', ')})`}`,
     MAX_SUBJECT_LENGTH,
@@ -217,7 +223,7 @@ async function notifyOnce(
     ...digest,
     subject,
     fingerprint: alerts
-      .map((a) => `${a.summary.split(':')[0]}|${a.monitor}|${a.statistic}`)
+      .map((a) => `${a.day}|${a.monitor}|${a.statistic}`)
       .sort()
       .join('\n'),
   };
