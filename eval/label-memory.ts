@@ -1,23 +1,35 @@
 /**
- * Streams a ~100 MB label file of every supported format through parsing, vote collection and
- * aggregation in a child process, and reports the peak RSS growth (target: under 200 MB) and the
- * rows kept and rejected (a bad row every 10,000 lines). Files are generated under the OS temp dir.
+ * Ingests a ~100 MB label file of every supported format through the whole ingest-labels use case
+ * (two streaming passes, vote table, aggregation, batched join, per-day recompute and manifest) in
+ * a child process, and reports its peak RSS growth (target: under 200 MB) and the rows kept and
+ * rejected (a bad row every 10,000 lines). The stores are stand-ins sized like DynamoDB's, not the
+ * local demo's: predictions are derived from the image name (7 days, cat or dog) and labels are
+ * appended to per-day JSON-lines files and streamed back. Files are generated under the OS temp dir.
  *
- *   npx tsx eval/label-memory.ts [--mb 100]
+ *   npx tsx eval/label-memory.ts [--mb 100] [--formats csv,toloka-aggregated] [--json]
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { aggregateVotes } from '../lambdas/core/labels/aggregate-votes.ts';
+import { FileNightStore } from '../lambdas/adapters/local/file-night-store.ts';
+import { FileNotifier } from '../lambdas/adapters/local/file-notifier.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
 import type { LabelFormat } from '../lambdas/core/labels/label-row.ts';
-import { parseLabels } from '../lambdas/core/labels/parse-labels.ts';
-import { VoteTable } from '../lambdas/core/labels/vote-table.ts';
+import type { LabelledImage } from '../lambdas/core/labels/labelled-image.ts';
+import { fingerprint } from '../lambdas/core/labels/name-index.ts';
+import type { PerformanceRecord } from '../lambdas/core/performance/performance-record.ts';
+import type { LabelStore } from '../lambdas/ports/label-store.ts';
+import type { PredictionIndex } from '../lambdas/ports/prediction-index.ts';
+import { ingestLabels } from '../lambdas/use-cases/ingest-labels.ts';
 
 const args = process.argv.slice(2);
-const MB = Number(args[args.indexOf('--mb') + 1]) || 100;
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const MB = Number(option('--mb')) || 100;
 
 /** One annotation line per format (three annotators per image); every 10,000th line is broken. */
 const LINES: Record<
@@ -94,34 +106,84 @@ async function writeFile(file: string, format: LabelFormat, bytes: number) {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
+/** Predictions derived from the name: no memory per image, as a DynamoDB lookup would hold. */
+const derivedPredictions: PredictionIndex = {
+  async lookup(_dataset, ref) {
+    const [h] = fingerprint(ref.fileName);
+    return {
+      status: 'matched',
+      record: {
+        key: ref.key ?? ref.fileName,
+        day: `day_${(h % 7) + 1}`,
+        prediction: h & 8 ? 'cat' : 'dog',
+      },
+    };
+  },
+  imagesOnDay: async () => 0,
+};
+
+/** Labels appended to one JSON-lines file per day and streamed back, as DynamoDB pages would be. */
+function appendingLabelStore(dir: string): LabelStore {
+  const performance = new Map<string, PerformanceRecord>();
+  const dayFile = (day: string) => path.join(dir, `${day}.jsonl`);
+  return {
+    async saveLabels(_dataset, labelled) {
+      const byDay = new Map<string, string[]>();
+      for (const l of labelled) byDay.set(l.day, [...(byDay.get(l.day) ?? []), JSON.stringify(l)]);
+      for (const [day, lines] of byDay) await appendFile(dayFile(day), `${lines.join('\n')}\n`);
+    },
+    async *labelsForDay(_dataset, day) {
+      for await (const line of createInterface({ input: createReadStream(dayFile(day)) }))
+        yield JSON.parse(line) as LabelledImage;
+    },
+    async savePerformance(record) {
+      performance.set(record.day, record);
+    },
+    loadPerformance: async (_dataset, day) => performance.get(day),
+    listPerformanceDays: async () => [...performance.keys()],
+    async writeManifest(_dataset, day, labelled) {
+      const out = createWriteStream(path.join(dir, `${day}.manifest.jsonl`));
+      for await (const l of labelled) if (!out.write(`${l.key}\n`)) await once(out, 'drain');
+      await new Promise<void>((resolve) => out.end(() => resolve()));
+    },
+  };
+}
+
 async function child(file: string, format: LabelFormat) {
+  const work = await mkdtemp(path.join(tmpdir(), 'driftwatch-ingest-'));
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
-  }, 50);
-  const table = new VoteTable();
-  let issues = 0;
-  let firstIssue = '';
-  for await (const parsed of parseLabels(
-    createReadStream(file, { highWaterMark: 1 << 16 }),
-    format,
-  )) {
-    if (parsed.kind === 'row') table.add(parsed.row);
-    else if (parsed.kind === 'issue') {
-      issues++;
-      firstIssue ||= `line ${parsed.issue.line}: ${parsed.issue.message}`;
-    }
-  }
-  const result = aggregateVotes(table, { method: 'majority-vote' });
+  }, 20);
+  const summary = await ingestLabels(
+    {
+      dataset: 'pets',
+      name: file,
+      format,
+      open: () => createReadStream(file, { highWaterMark: 1 << 16 }),
+    },
+    {
+      predictions: derivedPredictions,
+      labels: appendingLabelStore(work),
+      nights: new FileNightStore(work),
+      notifier: new FileNotifier(work),
+      config: DEFAULT_MONITOR_CONFIG,
+      now: () => new Date(),
+    },
+  );
   peak = Math.max(peak, process.memoryUsage().rss);
   clearInterval(timer);
+  await rm(work, { recursive: true, force: true });
+  const first = summary.issueExamples[0];
   console.log(
     JSON.stringify({
-      votes: table.voteCount,
-      items: result.consensus.length,
-      issues,
-      firstIssue,
+      rows: summary.rows,
+      items: summary.items,
+      labelled: summary.labelled,
+      method: summary.method,
+      issues: summary.issues,
+      firstIssue: first ? `line ${first.line}: ${first.message}` : '',
       growthMb: (peak - baseline) / 2 ** 20,
     }),
   );
@@ -133,11 +195,14 @@ async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), 'driftwatch-labels-'));
   const self = fileURLToPath(import.meta.url);
   let ok = true;
-  console.log(
-    `| format | file | votes | items | bad rows (first) | peak RSS growth |\n|---|---:|---:|---:|---|---:|`,
-  );
+  const json = args.includes('--json');
+  if (!json)
+    console.log(
+      `| format | file | rows | items | labelled | method | bad rows (first) | peak RSS growth |\n|---|---:|---:|---:|---:|---|---|---:|`,
+    );
   try {
-    for (const format of Object.keys(LINES) as LabelFormat[]) {
+    const formats = (option('--formats')?.split(',') ?? Object.keys(LINES)) as LabelFormat[];
+    for (const format of formats) {
       const file = path.join(dir, `labels.${format}`);
       await writeFile(file, format, MB * 2 ** 20);
       const size = (await stat(file)).size / 2 ** 20;
@@ -148,9 +213,11 @@ async function main() {
       if (run.status !== 0) throw new Error(run.stderr);
       const r = JSON.parse(run.stdout.trim().split('\n').pop() as string);
       ok &&= r.growthMb < 200;
-      console.log(
-        `| ${format} | ${size.toFixed(0)} MB | ${r.votes.toLocaleString()} | ${r.items.toLocaleString()} | ${r.issues} (${r.firstIssue || '–'}) | ${r.growthMb.toFixed(0)} MB |`,
-      );
+      if (json) console.log(JSON.stringify({ format, sizeMb: size, ...r }));
+      else
+        console.log(
+          `| ${format} | ${size.toFixed(0)} MB | ${r.rows.toLocaleString()} | ${r.items.toLocaleString()} | ${r.labelled.toLocaleString()} | ${r.method} | ${r.issues} (${r.firstIssue || '–'}) | ${r.growthMb.toFixed(0)} MB |`,
+        );
       await rm(file);
     }
   } finally {

@@ -16,10 +16,22 @@ import { monitorConfigEnv, requireEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
 export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
-  /** The label file's bytes as a stream (never read whole: exports can be large). */
-  readonly openObject: (bucket: string, key: string) => Promise<LabelChunks | undefined>;
+  /**
+   * The label file's bytes as a stream (never read whole: exports can be large) and its ETag;
+   * undefined when it no longer exists. With `ifMatch`, fails if the object changed since.
+   */
+  readonly openObject: (
+    bucket: string,
+    key: string,
+    ifMatch?: string,
+  ) => Promise<OpenedObject | undefined>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+}
+
+export interface OpenedObject {
+  readonly chunks: LabelChunks;
+  readonly etag?: string | undefined;
 }
 
 const LABEL_KEY = /^labels\/([^/]+)\/.+[^/]$/;
@@ -38,12 +50,20 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
         logger.warn('ignoring a key outside labels/<dataset>/', { key: event.key });
         continue;
       }
-      const chunks = await deps.openObject(event.bucket, event.key);
-      if (!chunks) {
+      const first = await deps.openObject(event.bucket, event.key);
+      if (!first) {
         logger.warn('label file no longer exists', { key: event.key });
         continue;
       }
-      const summary = await ingestLabels({ dataset, name: event.key, chunks }, deps);
+      // The use case reads the file twice; the second read must be the same version.
+      let reads = 0;
+      const open = async () => {
+        if (reads++ === 0) return first.chunks;
+        const again = await deps.openObject(event.bucket, event.key, first.etag);
+        if (!again) throw new Error(`${event.key} was deleted while it was ingested`);
+        return again.chunks;
+      };
+      const summary = await ingestLabels({ dataset, name: event.key, open }, deps);
       const { days, annotators, digest, ...counts } = summary;
       logger.info('labels ingested', {
         ...counts,
@@ -96,10 +116,16 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
 
 /** Streams an object's body; undefined when it no longer exists. */
 export function s3Opener(s3: S3Client) {
-  return async (bucket: string, key: string): Promise<LabelChunks | undefined> => {
+  return async (
+    bucket: string,
+    key: string,
+    ifMatch?: string,
+  ): Promise<OpenedObject | undefined> => {
     try {
-      const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return (Body as unknown as LabelChunks | undefined) ?? [];
+      const { Body, ETag } = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }),
+      );
+      return { chunks: (Body as unknown as LabelChunks | undefined) ?? [], etag: ETag };
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
         return undefined;

@@ -227,7 +227,7 @@ async function ingestLocalLabels(
   const summaries: IngestSummary[] = [];
   for (const file of files) {
     const summary = await ingestLabels(
-      { dataset, name: file.key, chunks: createReadStream(file.path) },
+      { dataset, name: file.key, open: () => createReadStream(file.path) },
       {
         predictions,
         labels: options.labels,

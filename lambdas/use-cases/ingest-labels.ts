@@ -3,12 +3,15 @@ import { compareDays } from '../core/drift/baselines.ts';
 import { buildDigest, type Digest, MAX_SUBJECT_LENGTH, plainText } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
-import { type AggregationOptions, aggregateVotes } from '../core/labels/aggregate-votes.ts';
+import {
+  type AggregationOptions,
+  type AggregationResult,
+  aggregateVotes,
+  type Consensus,
+} from '../core/labels/aggregate-votes.ts';
 import { detectLabelFormat } from '../core/labels/detect-format.ts';
-import { parseItemRef } from '../core/labels/item-ref.ts';
 import { krippendorffAlpha } from '../core/labels/krippendorff-alpha.ts';
-import type { LabelFormat, LabelIssue } from '../core/labels/label-row.ts';
-import type { LabelledImage } from '../core/labels/labelled-image.ts';
+import type { LabelFormat, LabelIssue, LabelRow, ParsedLabel } from '../core/labels/label-row.ts';
 import { type LabelChunks, parseLabels } from '../core/labels/parse-labels.ts';
 import { VoteTable } from '../core/labels/vote-table.ts';
 import { addPair, type ConfusionMatrix } from '../core/performance/confusion-matrix.ts';
@@ -19,6 +22,7 @@ import type { LabelStore } from '../ports/label-store.ts';
 import type { NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { PredictionIndex } from '../ports/prediction-index.ts';
+import { LabelJoin } from './join-labels.ts';
 
 export interface IngestLabelsDeps {
   readonly predictions: PredictionIndex;
@@ -35,7 +39,11 @@ export interface LabelFile {
   readonly dataset: string;
   /** File name or S3 key, for format detection and provenance. */
   readonly name: string;
-  readonly chunks: LabelChunks;
+  /**
+   * Opens the file from its start. It is read twice, once for the votes and once to name the
+   * consensus (names are not held in memory in between), so both reads must see the same bytes.
+   */
+  readonly open: () => LabelChunks | Promise<LabelChunks>;
   readonly format?: LabelFormat | undefined;
 }
 
@@ -71,72 +79,46 @@ export interface IngestSummary {
 
 /**
  * A label file arrives (S3 labels/<dataset>/… or <root>/labels/ locally):
- *  1. detect the format and stream it into votes (bad rows reported with their line, kept rows used);
- *  2. aggregate the votes per image (Dawid–Skene / majority vote, docs/labels.md);
- *  3. join each image with the prediction stored when it was profiled (key, URL or file name);
+ *  1. detect the format and stream its rows (bad rows reported with their line, kept rows used);
+ *  2. crowd votes (the first row names an annotator): collect the votes, aggregate them per image
+ *     (Dawid–Skene / majority vote, docs/labels.md), then stream the file again to name each
+ *     image's consensus; final labels (no annotator): take each row as it comes, later rows of an
+ *     image replacing earlier ones;
+ *  3. join the labels, a batch at a time, with the prediction stored when the image was profiled
+ *     (key, URL or file name);
  *  4. store the labels (the latest file wins per image) and recompute, for every prediction day the
  *     file touched, the confusion matrix from all of that day's labels, the metrics and coverage;
  *  5. evaluate the performance monitors for those days and send one message listing the days that
  *     alert, at most once per distinct set of alerts.
- * Ingesting the same file twice changes nothing and sends nothing new.
+ * Ingesting the same file twice changes nothing and sends nothing new. Memory does not grow with
+ * a file of final labels, and grows with a crowd file's votes and images (about 8 and 22 bytes
+ * each), not with its bytes or the length of its names.
  */
 export async function ingestLabels(
   file: LabelFile,
   deps: IngestLabelsDeps,
 ): Promise<IngestSummary> {
   const { dataset } = file;
-  const { chunks, head } = await peek(file.chunks);
+  const { chunks, head } = await peek(await file.open());
   const format = file.format ?? detectLabelFormat(head, file.name);
-  const table = new VoteTable();
-  const issueExamples: LabelIssue[] = [];
-  const dropped: Record<string, number> = {};
-  let rows = 0;
-  let issues = 0;
-  for await (const parsed of parseLabels(chunks, format)) {
-    if (parsed.kind === 'row') {
-      rows++;
-      table.add(parsed.row);
-    } else if (parsed.kind === 'issue') {
-      issues++;
-      if (issueExamples.length < MAX_REPORTED_ISSUES) issueExamples.push(parsed.issue);
-    } else {
-      dropped[parsed.reason] = (dropped[parsed.reason] ?? 0) + 1;
-    }
+  const tally: ParseTally = { rows: 0, issues: 0, issueExamples: [], dropped: {} };
+  const rows = rowsOf(parseLabels(chunks, format), tally);
+  const first = await rows.next();
+  let votes: CrowdVotes | undefined;
+  let join: LabelJoin;
+  if (!first.done && first.value.annotator !== undefined) {
+    votes = await aggregateCrowd(first.value, rows, { file, format, tally, deps });
+    join = votes.join;
+  } else {
+    // The first row names no annotator: final labels (aggregated exports, manifests), one pass.
+    join = new LabelJoin(dataset, file.name, deps);
+    if (!first.done) await join.addFinal(first.value);
+    for await (const row of rows) await join.addFinal(row);
+    await join.flush();
   }
-  const aggregation = aggregateVotes(table, deps.aggregation);
+  const { table, aggregation, dayOfItem } = votes ?? {};
 
-  const labelled: LabelledImage[] = [];
-  const counts = { unmatched: 0, ambiguous: 0, expired: 0, withoutPrediction: 0, ties: 0 };
-  const itemsByDay = new Map<string, Set<string>>();
-  for (const c of aggregation.consensus) {
-    if (c.label === undefined) {
-      counts.ties++;
-      continue;
-    }
-    const found = await deps.predictions.lookup(dataset, parseItemRef(c.item));
-    if (found.status !== 'matched') {
-      counts[found.status]++;
-      continue;
-    }
-    const { record } = found;
-    if (record.prediction === undefined) {
-      counts.withoutPrediction++;
-      continue;
-    }
-    labelled.push({
-      key: record.key,
-      day: record.day,
-      label: c.label,
-      confidence: c.confidence,
-      prediction: record.prediction,
-      correct: c.label === record.prediction,
-      source: file.name,
-    });
-    itemsByDay.set(record.day, (itemsByDay.get(record.day) ?? new Set()).add(c.item));
-  }
-  await deps.labels.saveLabels(dataset, labelled);
-
-  const days = [...itemsByDay.keys()].sort(compareDays);
+  const days = [...join.days].sort(compareDays);
   const records: PerformanceRecord[] = [];
   const alerts: DayAlert[] = [];
   const earlier = await Promise.all(
@@ -146,9 +128,13 @@ export async function ingestLabels(
   );
   const history = earlier.filter((r): r is PerformanceRecord => r !== undefined);
   for (const day of days) {
-    const all = await deps.labels.labelsForDay(dataset, day);
     const confusion: ConfusionMatrix = {};
-    for (const l of all) addPair(confusion, l.label, l.prediction);
+    let dayLabels = 0;
+    for await (const l of deps.labels.labelsForDay(dataset, day)) {
+      addPair(confusion, l.label, l.prediction);
+      dayLabels++;
+    }
+    const dayNumber = join.days.indexOf(day) + 1;
     const images = await deps.predictions.imagesOnDay(dataset, day);
     const base: PerformanceRecord = {
       version: 1,
@@ -157,8 +143,8 @@ export async function ingestLabels(
       confusion,
       metrics: performanceMetrics(confusion, { seed: 1 }),
       images,
-      coverage: images > 0 ? Math.min(1, all.length / images) : undefined,
-      agreement: krippendorffAlpha(table, itemsByDay.get(day)),
+      coverage: images > 0 ? Math.min(1, dayLabels / images) : undefined,
+      agreement: table && krippendorffAlpha(table, (item) => dayOfItem?.[item] === dayNumber),
       updatedAt: deps.now().toISOString(),
     };
     const results = evaluatePerformanceMonitors(
@@ -168,7 +154,7 @@ export async function ingestLabels(
     );
     const record = { ...base, alerted: results.some((r) => r.fired) };
     await deps.labels.savePerformance(record);
-    await deps.labels.writeManifest(dataset, day, all);
+    await deps.labels.writeManifest(dataset, day, deps.labels.labelsForDay(dataset, day));
     history.push(record);
     records.push(record);
     alerts.push(
@@ -183,20 +169,85 @@ export async function ingestLabels(
     dataset,
     file: file.name,
     format,
-    method: aggregation.method,
-    rows,
-    issues,
-    issueExamples,
-    dropped,
-    items: aggregation.consensus.length,
-    labelled: labelled.length,
-    ...counts,
-    agreement: krippendorffAlpha(table),
-    annotators: aggregation.annotators,
+    method: aggregation?.method ?? 'final-labels',
+    ...tally,
+    items: aggregation?.items ?? tally.rows,
+    ties: aggregation?.ties ?? 0,
+    ...join.counts,
+    agreement: table && krippendorffAlpha(table),
+    annotators: aggregation?.annotators ?? [],
     days: records,
     alerts,
     digest,
   };
+}
+
+interface ParseTally {
+  rows: number;
+  issues: number;
+  readonly issueExamples: LabelIssue[];
+  readonly dropped: Record<string, number>;
+}
+
+/** The rows of a parse, counting issues (keeping the first few) and dropped rows on the way. */
+async function* rowsOf(parsed: AsyncIterable<ParsedLabel>, tally: ParseTally) {
+  for await (const p of parsed) {
+    if (p.kind === 'row') {
+      tally.rows++;
+      yield p.row;
+    } else if (p.kind === 'issue') {
+      tally.issues++;
+      if (tally.issueExamples.length < MAX_REPORTED_ISSUES) tally.issueExamples.push(p.issue);
+    } else {
+      tally.dropped[p.reason] = (tally.dropped[p.reason] ?? 0) + 1;
+    }
+  }
+}
+
+interface CrowdVotes {
+  readonly table: VoteTable;
+  readonly aggregation: AggregationResult;
+  /** Per item, the 1-based index of its prediction day in `join.days` (0: not joined). */
+  readonly dayOfItem: Uint16Array;
+  readonly join: LabelJoin;
+}
+
+/**
+ * Crowd votes: collect the whole file into the vote table, aggregate, then read the file again to
+ * name each item's consensus and join it (names are not held in memory in between).
+ */
+async function aggregateCrowd(
+  first: LabelRow,
+  rest: AsyncIterable<LabelRow>,
+  context: { file: LabelFile; format: LabelFormat; tally: ParseTally; deps: IngestLabelsDeps },
+): Promise<CrowdVotes> {
+  const { file, format, tally, deps } = context;
+  const table = new VoteTable();
+  table.add(first);
+  for await (const row of rest) table.add(row);
+  const aggregation = aggregateVotes(table, deps.aggregation);
+  const dayOfItem = new Uint16Array(table.itemCount);
+  const join = new LabelJoin(file.dataset, file.name, deps, (item, day) => {
+    dayOfItem[table.itemOf(item)] = day;
+  });
+  const name = aggregation.namer();
+  let reread = 0;
+  for await (const row of rowsOf(parseLabels(await file.open(), format), {
+    rows: 0,
+    issues: 0,
+    issueExamples: [],
+    dropped: {},
+  })) {
+    reread++;
+    const c = name(row);
+    if (c?.label !== undefined) await join.add(c as Consensus & { label: string });
+  }
+  await join.flush();
+  if (reread !== tally.rows)
+    throw new Error(
+      `${file.name} changed while it was read (${tally.rows} rows, then ${reread}); ingest it again`,
+    );
+  return { table, aggregation, dayOfItem, join };
 }
 
 /** One message per ingestion listing the alerting days; claimed so a re-ingested file sends nothing. */

@@ -60,7 +60,9 @@ describe('what the handlers log', () => {
         notifier: { publish: async () => undefined },
         config: DEFAULT_MONITOR_CONFIG,
         now: () => new Date(),
-        openObject: async () => [`image,label\nday_1/a.jpg,${secretLabel}\n,${secretLabel}\n`],
+        openObject: async () => ({
+          chunks: [`image,label\nday_1/a.jpg,${secretLabel}\n,${secretLabel}\n`],
+        }),
         logger: new Logger({ logLevel: 'DEBUG' }),
         metrics: new Metrics({ namespace: 'Test' }),
       });

@@ -31,9 +31,8 @@ function index(extra: [string, string][] = []) {
   return predictions;
 }
 
-async function ingest(dir: string, name: string, body: string, predictions = index()) {
-  const sent: Digest[] = [];
-  const deps: IngestLabelsDeps = {
+function depsFor(dir: string, predictions = index(), sent: Digest[] = []): IngestLabelsDeps {
+  return {
     predictions,
     labels: new FileLabelStore(dir),
     nights: new FileNightStore(dir),
@@ -41,7 +40,14 @@ async function ingest(dir: string, name: string, body: string, predictions = ind
     config: DEFAULT_MONITOR_CONFIG,
     now: () => new Date('2026-11-28T00:00:00Z'),
   };
-  const summary = await ingestLabels({ dataset: DATASET, name, chunks: [body] }, deps);
+}
+
+async function ingest(dir: string, name: string, body: string, predictions = index()) {
+  const sent: Digest[] = [];
+  const summary = await ingestLabels(
+    { dataset: DATASET, name, open: () => [body] },
+    depsFor(dir, predictions, sent),
+  );
   return { summary, sent, store: new FileLabelStore(dir) };
 }
 
@@ -168,6 +174,32 @@ describe('ingestLabels', () => {
     });
   });
 
+  it('takes the later row of an image without an annotator as its label, even a batch apart', async () => {
+    await withTempDir(async (dir) => {
+      const filler = Array.from({ length: 1_100 }, (_, i) => `elsewhere/${i}.jpg,cat`);
+      const body = [
+        'image,label',
+        'day_1/cat.1.jpg,dog',
+        ...filler,
+        ...TRUTH.map(([f, l]) => `day_1/${f},${l}`),
+      ].join('\n');
+      const { summary, store } = await ingest(dir, 'corrected.csv', body);
+      expect(summary).toMatchObject({ method: 'final-labels', unmatched: 1_100, labelled: 5 });
+      expect((await store.loadPerformance(DATASET, 'day_1'))?.confusion).toEqual(EXPECTED);
+    });
+  });
+
+  it('refuses a crowd file whose second read differs from the first', async () => {
+    await withTempDir(async (dir) => {
+      const [, body] = FILES.csv as [string, string];
+      let reads = 0;
+      const open = () => [reads++ === 0 ? body : `${body}\r\nday_1/cat.9.jpg,cat,w9`];
+      await expect(
+        ingestLabels({ dataset: DATASET, name: 'growing.csv', open }, depsFor(dir)),
+      ).rejects.toThrow(/growing\.csv changed while it was read \(12 rows, then 13\)/);
+    });
+  });
+
   it('changes nothing and sends nothing new when the same file is ingested twice', async () => {
     await withTempDir(async (dir) => {
       // Day 1 right, day 2 all wrong: a performance alert on day 2.
@@ -194,7 +226,9 @@ describe('ingestLabels', () => {
       const a = await first.store.loadPerformance(DATASET, 'day_2');
       const b = await second.store.loadPerformance(DATASET, 'day_2');
       expect(b?.confusion).toEqual(a?.confusion);
-      expect(await second.store.labelsForDay(DATASET, 'day_2')).toHaveLength(40);
+      let stored = 0;
+      for await (const _ of second.store.labelsForDay(DATASET, 'day_2')) stored++;
+      expect(stored).toBe(40);
     });
   });
 });

@@ -9,7 +9,7 @@ import type { LabelledImage } from '../../core/labels/labelled-image.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
 import { manifestLine } from '../local/file-label-store.ts';
-import { queryAll } from './query-all.ts';
+import { queryAll, queryItems } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** DynamoDB BatchWriteItem takes at most 25 requests. */
@@ -51,25 +51,23 @@ export class DynamoLabelStore implements LabelStore {
     }
   }
 
-  async labelsForDay(dataset: string, day: string): Promise<LabelledImage[]> {
-    const items = await queryAll(this.db, {
+  async *labelsForDay(dataset: string, day: string): AsyncGenerator<LabelledImage> {
+    const items = queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.labelsOn(dataset, day) },
       ConsistentRead: true,
     });
-    return items.map(
-      (item) =>
-        ({
-          key: item.key,
-          day: item.day,
-          label: item.label,
-          confidence: item.confidence,
-          prediction: item.prediction,
-          correct: item.correct,
-          source: item.source,
-        }) as LabelledImage,
-    );
+    for await (const item of items)
+      yield {
+        key: item.key,
+        day: item.day,
+        label: item.label,
+        confidence: item.confidence,
+        prediction: item.prediction,
+        correct: item.correct,
+        source: item.source,
+      } as LabelledImage;
   }
 
   async savePerformance(record: PerformanceRecord): Promise<void> {
@@ -102,16 +100,19 @@ export class DynamoLabelStore implements LabelStore {
     return items.map((i) => i.sk as string);
   }
 
+  /** The manifest body (about 120 bytes per label) is built in memory and put in one request. */
   async writeManifest(
     dataset: string,
     day: string,
-    labelled: readonly LabelledImage[],
+    labelled: AsyncIterable<LabelledImage>,
   ): Promise<void> {
+    const lines: string[] = [];
+    for await (const l of labelled) lines.push(`${JSON.stringify(manifestLine(l))}\n`);
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: `manifests/${dataset}/${day}.jsonl`,
-        Body: labelled.map((l) => `${JSON.stringify(manifestLine(l))}\n`).join(''),
+        Body: lines.join(''),
         ContentType: 'application/x-ndjson',
       }),
     );

@@ -1,4 +1,6 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
@@ -7,7 +9,10 @@ import { readJson, writeJson } from './json-files.ts';
 
 const safe = (segment: string) => encodeURIComponent(segment);
 
-/** Labels, performance and retraining manifests as files under labels/, performance/, manifests/. */
+/**
+ * Labels, performance and retraining manifests as files under labels/, performance/, manifests/.
+ * One JSON file per day, rewritten on each save: sized for a local run, not for millions of labels.
+ */
 export class FileLabelStore implements LabelStore {
   constructor(readonly root: string) {}
 
@@ -15,7 +20,7 @@ export class FileLabelStore implements LabelStore {
     const byDay = new Map<string, LabelledImage[]>();
     for (const l of labelled) byDay.set(l.day, [...(byDay.get(l.day) ?? []), l]);
     for (const [day, items] of byDay) {
-      const existing = new Map((await this.labelsForDay(dataset, day)).map((l) => [l.key, l]));
+      const existing = new Map((await this.readDay(dataset, day)).map((l) => [l.key, l]));
       for (const l of items) existing.set(l.key, l);
       await writeJson(
         this.file('labels', dataset, `${safe(day)}.json`),
@@ -24,7 +29,11 @@ export class FileLabelStore implements LabelStore {
     }
   }
 
-  async labelsForDay(dataset: string, day: string): Promise<LabelledImage[]> {
+  async *labelsForDay(dataset: string, day: string): AsyncGenerator<LabelledImage> {
+    yield* await this.readDay(dataset, day);
+  }
+
+  private async readDay(dataset: string, day: string): Promise<LabelledImage[]> {
     return (
       (await readJson<LabelledImage[]>(this.file('labels', dataset, `${safe(day)}.json`))) ?? []
     );
@@ -51,11 +60,16 @@ export class FileLabelStore implements LabelStore {
   async writeManifest(
     dataset: string,
     day: string,
-    labelled: readonly LabelledImage[],
+    labelled: AsyncIterable<LabelledImage>,
   ): Promise<void> {
     const file = this.file('manifests', dataset, `${safe(day)}.jsonl`);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, labelled.map((l) => `${JSON.stringify(manifestLine(l))}\n`).join(''));
+    const out = createWriteStream(file);
+    for await (const l of labelled)
+      if (!out.write(`${JSON.stringify(manifestLine(l))}\n`)) await once(out, 'drain');
+    await new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
   }
 
   private file(kind: string, dataset: string, name: string): string {

@@ -1,4 +1,5 @@
 import { SeededRandom } from '../sketches/random.ts';
+import type { LabelRow } from './label-row.ts';
 import type { VoteTable } from './vote-table.ts';
 
 /** The consensus for one item. */
@@ -22,17 +23,28 @@ export type AggregationMethod = (typeof AGGREGATION_METHODS)[number];
 /** What majority vote does with a tie: leave the item unlabelled, or take the alphabetically first label. */
 export type TiePolicy = 'skip' | 'first';
 
+export interface AnnotatorStats {
+  readonly annotator: string;
+  readonly votes: number;
+  /** Share of the annotator's votes that agree with the consensus. */
+  readonly agreement: number;
+  /** Accuracy on gold tasks, when there were any. */
+  readonly goldAccuracy?: number | undefined;
+}
+
 export interface AggregationResult {
   readonly method: Exclude<AggregationMethod, 'auto'>;
-  readonly consensus: readonly Consensus[];
-  /** Per annotator: agreement with the consensus (and, with gold tasks, accuracy on them). */
-  readonly annotators: readonly {
-    annotator: string;
-    votes: number;
-    agreement: number;
-    goldAccuracy?: number | undefined;
-  }[];
+  /** Items scored (gold tasks excluded), and those left unlabelled by a tie. */
+  readonly items: number;
+  readonly ties: number;
+  readonly annotators: readonly AnnotatorStats[];
   readonly iterations?: number | undefined;
+  /**
+   * Names the consensus during a second pass over the file: the returned function gives an item's
+   * consensus the first time a row names it, and undefined for its later rows and for gold tasks.
+   * Names are not kept in memory between the passes (see VoteTable).
+   */
+  namer(): (row: LabelRow) => Consensus | undefined;
 }
 
 export interface AggregationOptions {
@@ -43,80 +55,131 @@ export interface AggregationOptions {
   readonly tolerance?: number;
 }
 
+/** An item's decision in label numbers; −1 for no label. */
+interface Decision {
+  label: number;
+  confidence: number;
+  votes: number;
+  tie: boolean;
+}
+
 /**
  * Aggregates crowd votes into one label per item (gold tasks excluded from the result).
  * `auto` picks Dawid–Skene when there are enough repeated votes to estimate annotators (at least
  * 20 items with 2+ votes), gold majority vote when there is gold but too little overlap, and plain
- * majority vote otherwise.
+ * majority vote otherwise. Memory: Dawid–Skene keeps K posteriors per item; the votes do the rest.
  */
 export function aggregateVotes(
   table: VoteTable,
   options: AggregationOptions = {},
 ): AggregationResult {
-  const counts = table.countsByItem();
+  const K = table.labels.length;
   const method =
     options.method === undefined || options.method === 'auto'
-      ? chooseMethod(table, counts)
+      ? chooseMethod(table)
       : options.method;
-  let posterior: Float64Array[];
   let iterations: number | undefined;
+  let scores: (item: number, out: Float64Array) => number;
   if (method === 'dawid-skene') {
-    const result = dawidSkene(table, counts, options);
-    posterior = result.posterior;
+    const result = dawidSkene(table, options);
     iterations = result.iterations;
-  } else if (method === 'gold-majority-vote') {
-    posterior = weightedVote(table, goldWeights(table));
+    const counts = new Float64Array(K);
+    scores = (item, out) => {
+      out.set(result.posterior.subarray(item * K, item * K + K));
+      return table.countVotes(item, counts);
+    };
   } else {
-    posterior = counts.map((c) => {
-      const total = c.reduce((s, x) => s + x, 0);
-      return c.map((x) => (total > 0 ? x / total : 0));
-    });
+    const weights = method === 'gold-majority-vote' ? goldWeights(table) : undefined;
+    scores = (item, out) => table.countVotes(item, out, weights);
   }
   const tiePolicy = options.tiePolicy ?? 'skip';
-  const consensus: Consensus[] = [];
-  const chosen = new Int32Array(table.items.length).fill(-1);
-  table.items.forEach((item, i) => {
-    if (table.gold.has(i)) return;
-    const p = posterior[i] as Float64Array;
-    const votes = (counts[i] as Float64Array).reduce((s, x) => s + x, 0);
-    const best = Math.max(...p);
-    const winners = [...p.keys()]
-      .filter((l) => p[l] === best && best > 0)
-      .sort((a, b) => ((table.labels[a] as string) < (table.labels[b] as string) ? -1 : 1));
+  const order = [...table.labels.keys()].sort((a, b) =>
+    (table.labels[a] as string) < (table.labels[b] as string) ? -1 : 1,
+  );
+  const score = new Float64Array(K);
+  const decide = (item: number): Decision => {
+    const votes = scores(item, score);
+    const total = score.reduce((s, x) => s + x, 0);
+    let best = 0;
+    for (let l = 0; l < K; l++) best = Math.max(best, total > 0 ? (score[l] as number) / total : 0);
+    const winners =
+      best > 0 ? order.filter((l) => (score[l] as number) / total === best) : ([] as number[]);
     const tie = winners.length > 1;
-    const label = tie && tiePolicy === 'skip' ? undefined : winners[0];
-    if (label !== undefined) chosen[i] = label;
-    const given = table.givenConfidence.get(i);
-    consensus.push({
-      item,
-      label: label === undefined ? undefined : table.labels[label],
+    const given = table.confidenceOf(item);
+    return {
+      label: tie && tiePolicy === 'skip' ? -1 : (winners[0] ?? -1),
       confidence: given !== undefined && votes === 1 ? given : best,
       votes,
       tie,
-    });
-  });
-  return { method, consensus, annotators: annotatorStats(table, chosen), iterations };
+    };
+  };
+  const { annotators, items, ties } = annotatorStats(table, decide);
+  return {
+    method,
+    items,
+    ties,
+    annotators,
+    iterations,
+    namer() {
+      const named = new Uint8Array(Math.ceil(table.itemCount / 8));
+      return (row) => {
+        const item = table.itemOf(row.item);
+        if (item < 0 || (named[item >> 3] as number) & (1 << (item & 7))) return undefined;
+        named[item >> 3]! |= 1 << (item & 7);
+        if (table.goldOf(item) >= 0) return undefined;
+        const d = decide(item);
+        return {
+          item: row.item,
+          label: d.label < 0 ? undefined : table.labels[d.label],
+          confidence: d.confidence,
+          votes: d.votes,
+          tie: d.tie,
+        };
+      };
+    },
+  };
 }
 
-function chooseMethod(
-  table: VoteTable,
-  counts: Float64Array[],
-): Exclude<AggregationMethod, 'auto'> {
-  const repeated = counts.filter((c) => c.reduce((s, x) => s + x, 0) >= 2).length;
+/** The named consensus of every scored item, in file order: for inputs small enough to hold. */
+export function consensusOf(rows: Iterable<LabelRow>, result: AggregationResult): Consensus[] {
+  const name = result.namer();
+  const out: Consensus[] = [];
+  for (const row of rows) {
+    const c = name(row);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+function chooseMethod(table: VoteTable): Exclude<AggregationMethod, 'auto'> {
+  let repeated = 0;
+  for (let item = 0; item < table.itemCount && repeated < 20; item++) {
+    const first = table.firstVote(item);
+    if (first >= 0 && table.nextVote(first) >= 0) repeated++;
+  }
   if (repeated >= 20 && table.annotators.length >= 2) return 'dawid-skene';
-  if (table.gold.size > 0) return 'gold-majority-vote';
+  if (table.goldItems > 0) return 'gold-majority-vote';
   return 'majority-vote';
 }
 
+/** The plain majority label of an item (ties to the lower label number), or −1 without votes. */
+function majorityOf(table: VoteTable, item: number, counts: Float64Array): number {
+  if (table.countVotes(item, counts) === 0) return -1;
+  return counts.indexOf(Math.max(...counts));
+}
+
 /** Wawa weights: the log-odds of each annotator's agreement with the plain majority. */
-function agreementWeights(table: VoteTable, counts: Float64Array[]): Float64Array {
-  const majority = counts.map((c) => c.indexOf(Math.max(...c)));
+function agreementWeights(table: VoteTable): Float64Array {
   const agree = new Float64Array(table.annotators.length);
   const total = new Float64Array(table.annotators.length);
-  table.forEachVote((item, annotator, label) => {
-    total[annotator]! += 1;
-    if (majority[item] === label) agree[annotator]! += 1;
-  });
+  const counts = new Float64Array(table.labels.length);
+  for (let item = 0; item < table.itemCount; item++) {
+    const majority = majorityOf(table, item, counts);
+    for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
+      total[table.annotatorOf(v)]! += 1;
+      if (table.labelOf(v) === majority) agree[table.annotatorOf(v)]! += 1;
+    }
+  }
   return agree.map((a, j) => {
     const rate = (a + 1) / ((total[j] as number) + 2);
     return Math.max(0, Math.log(rate / (1 - rate)));
@@ -130,27 +193,18 @@ function agreementWeights(table: VoteTable, counts: Float64Array[]): Float64Arra
 function goldWeights(table: VoteTable): Float64Array {
   const correct = new Float64Array(table.annotators.length);
   const total = new Float64Array(table.annotators.length);
-  table.forEachVote((item, annotator, label) => {
-    const gold = table.gold.get(item);
-    if (gold === undefined) return;
-    total[annotator]! += 1;
-    if (label === gold) correct[annotator]! += 1;
-  });
+  for (let item = 0; item < table.itemCount; item++) {
+    const gold = table.goldOf(item);
+    if (gold < 0) continue;
+    for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
+      total[table.annotatorOf(v)]! += 1;
+      if (table.labelOf(v) === gold) correct[table.annotatorOf(v)]! += 1;
+    }
+  }
   const k = Math.max(2, table.labels.length);
   return correct.map((c, a) => {
     const accuracy = (c + 1) / ((total[a] as number) + 2);
     return Math.max(0, Math.log((accuracy * (k - 1)) / (1 - accuracy)));
-  });
-}
-
-function weightedVote(table: VoteTable, weights: Float64Array): Float64Array[] {
-  const scores = table.items.map(() => new Float64Array(table.labels.length));
-  table.forEachVote((item, annotator, label) => {
-    (scores[item] as Float64Array)[label]! += Math.max(weights[annotator] as number, 1e-6);
-  });
-  return scores.map((s) => {
-    const total = s.reduce((a, b) => a + b, 0);
-    return s.map((x) => (total > 0 ? x / total : 0));
   });
 }
 
@@ -160,73 +214,90 @@ function weightedVote(table: VoteTable, weights: Float64Array): Float64Array[] {
  * annotator explains the data equally well), so the start matters: EM starts from a vote weighted
  * by accuracy on gold tasks when there are any, else by agreement with the plain majority (Wawa).
  * With two informative annotators, balanced classes and no gold, nothing in the data says which of
- * them is the better one (docs/labels.md). Gold tasks have
- * their posterior fixed to the gold label; additive smoothing keeps every π > 0. The seed only
- * jitters the start, to break exact ties reproducibly.
+ * them is the better one (docs/labels.md). Gold tasks have their posterior fixed to the gold label;
+ * additive smoothing keeps every π > 0. The seed only jitters the start, to break exact ties
+ * reproducibly. Posteriors are one flat array, item-major (item·K + k).
  */
-export function dawidSkene(
-  table: VoteTable,
-  counts: Float64Array[],
-  options: AggregationOptions = {},
-) {
+export function dawidSkene(table: VoteTable, options: AggregationOptions = {}) {
   const random = new SeededRandom(options.seed ?? 7);
-  const weights = table.gold.size > 0 ? goldWeights(table) : agreementWeights(table, counts);
-  const start = weightedVote(table, weights).map((p) => p.map((x) => x + 1e-3 * random.next()));
-  return runEm(table, start, table.labels.length, options);
+  const weights = table.goldItems > 0 ? goldWeights(table) : agreementWeights(table);
+  const K = table.labels.length;
+  const start = new Float64Array(table.itemCount * K);
+  const score = new Float64Array(K);
+  for (let item = 0; item < table.itemCount; item++) {
+    table.countVotes(item, score, weights);
+    const total = score.reduce((s, x) => s + x, 0);
+    for (let k = 0; k < K; k++)
+      start[item * K + k] = (total > 0 ? (score[k] as number) / total : 0) + 1e-3 * random.next();
+  }
+  return runEm(table, start, options);
 }
 
-function runEm(table: VoteTable, start: Float64Array[], K: number, options: AggregationOptions) {
+function runEm(table: VoteTable, start: Float64Array, options: AggregationOptions) {
+  const K = table.labels.length;
   const J = table.annotators.length;
+  const n = table.itemCount;
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-6;
   const SMOOTH = 0.01;
-  let posterior = start.map((c, i) => {
-    const gold = table.gold.get(i);
-    if (gold !== undefined) return Float64Array.from({ length: K }, (_, l) => (l === gold ? 1 : 0));
-    const total = c.reduce((s, x) => s + x, 0);
-    return c.map((x) => x / total);
-  });
+  let posterior: Float64Array = start;
+  let next: Float64Array = new Float64Array(n * K);
+  const fixGoldAndNormalise = (p: Float64Array) => {
+    for (let item = 0; item < n; item++) {
+      const gold = table.goldOf(item);
+      let total = 0;
+      for (let k = 0; k < K; k++) total += p[item * K + k] as number;
+      for (let k = 0; k < K; k++)
+        p[item * K + k] = gold >= 0 ? Number(k === gold) : (p[item * K + k] as number) / total;
+    }
+  };
+  fixGoldAndNormalise(posterior);
   let previous = Number.NEGATIVE_INFINITY;
   let likelihood = Number.NEGATIVE_INFINITY;
   let iterations = 0;
-  const pi = Array.from({ length: J }, () => Array.from({ length: K }, () => new Float64Array(K)));
+  const pi = new Float64Array(J * K * K);
   const prior = new Float64Array(K);
+  const logPrior = new Float64Array(K);
   for (; iterations < maxIterations; iterations++) {
-    // M-step: priors and confusion matrices from the soft labels.
+    // M-step: priors and confusion matrices π[j][k][l] at (j·K + k)·K + l, from the soft labels.
     prior.fill(0);
-    for (const p of posterior) for (let k = 0; k < K; k++) prior[k]! += p[k] as number;
-    const n = posterior.length;
+    for (let i = 0; i < n * K; i++) prior[i % K]! += posterior[i] as number;
     for (let k = 0; k < K; k++) prior[k] = ((prior[k] as number) + SMOOTH) / (n + K * SMOOTH);
-    for (const rows of pi) for (const row of rows) row.fill(SMOOTH);
-    table.forEachVote((item, annotator, label) => {
-      const p = posterior[item] as Float64Array;
-      const rows = pi[annotator] as Float64Array[];
-      for (let k = 0; k < K; k++) (rows[k] as Float64Array)[label]! += p[k] as number;
-    });
-    for (const rows of pi) {
-      for (const row of rows) {
-        const total = row.reduce((s, x) => s + x, 0);
-        for (let l = 0; l < K; l++) row[l] = (row[l] as number) / total;
+    pi.fill(SMOOTH);
+    for (let item = 0; item < n; item++) {
+      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
+        const row = table.annotatorOf(v) * K;
+        const label = table.labelOf(v);
+        for (let k = 0; k < K; k++) pi[(row + k) * K + label]! += posterior[item * K + k] as number;
       }
     }
+    for (let r = 0; r < J * K; r++) {
+      let total = 0;
+      for (let l = 0; l < K; l++) total += pi[r * K + l] as number;
+      for (let l = 0; l < K; l++) pi[r * K + l] = (pi[r * K + l] as number) / total;
+    }
+    for (let k = 0; k < K; k++) logPrior[k] = Math.log(prior[k] as number);
     // E-step: posteriors in log space.
-    const logPost = table.items.map(() => Float64Array.from(prior, (x) => Math.log(x)));
-    table.forEachVote((item, annotator, label) => {
-      const lp = logPost[item] as Float64Array;
-      const rows = pi[annotator] as Float64Array[];
-      for (let k = 0; k < K; k++) lp[k]! += Math.log((rows[k] as Float64Array)[label] as number);
-    });
     likelihood = 0;
-    posterior = logPost.map((lp, i) => {
-      const gold = table.gold.get(i);
-      const max = Math.max(...lp);
-      const e = lp.map((x) => Math.exp(x - max));
-      const total = e.reduce((s, x) => s + x, 0);
+    for (let item = 0; item < n; item++) {
+      const at = item * K;
+      next.set(logPrior, at);
+      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
+        const row = table.annotatorOf(v) * K;
+        const label = table.labelOf(v);
+        for (let k = 0; k < K; k++) next[at + k]! += Math.log(pi[(row + k) * K + label] as number);
+      }
+      let max = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < K; k++) max = Math.max(max, next[at + k] as number);
+      let total = 0;
+      for (let k = 0; k < K; k++) {
+        next[at + k] = Math.exp((next[at + k] as number) - max);
+        total += next[at + k] as number;
+      }
       likelihood += max + Math.log(total);
-      if (gold !== undefined)
-        return Float64Array.from({ length: K }, (_, l) => (l === gold ? 1 : 0));
-      return e.map((x) => x / total);
-    });
+    }
+    fixGoldAndNormalise(next);
+    [posterior, next] = [next, posterior];
     if (Math.abs(likelihood - previous) < tolerance * Math.max(1, Math.abs(likelihood))) {
       iterations++;
       break;
@@ -236,23 +307,34 @@ function runEm(table: VoteTable, start: Float64Array[], K: number, options: Aggr
   return { posterior, iterations, likelihood, confusion: pi, prior };
 }
 
-function annotatorStats(table: VoteTable, chosen: Int32Array): AggregationResult['annotators'] {
-  const votes = new Float64Array(table.annotators.length);
-  const agree = new Float64Array(table.annotators.length);
-  const goldVotes = new Float64Array(table.annotators.length);
-  const goldCorrect = new Float64Array(table.annotators.length);
-  table.forEachVote((item, annotator, label) => {
-    const gold = table.gold.get(item);
-    if (gold !== undefined) {
-      goldVotes[annotator]! += 1;
-      if (label === gold) goldCorrect[annotator]! += 1;
-      return;
+/** Per annotator, agreement with the decisions (and accuracy on gold); and the items and ties. */
+function annotatorStats(table: VoteTable, decide: (item: number) => Decision) {
+  const J = table.annotators.length;
+  const votes = new Float64Array(J);
+  const agree = new Float64Array(J);
+  const goldVotes = new Float64Array(J);
+  const goldCorrect = new Float64Array(J);
+  let items = 0;
+  let ties = 0;
+  for (let item = 0; item < table.itemCount; item++) {
+    const gold = table.goldOf(item);
+    const chosen = gold >= 0 ? -1 : decide(item);
+    if (chosen !== -1) {
+      items++;
+      if (chosen.label < 0) ties++;
     }
-    if ((chosen[item] as number) < 0) return;
-    votes[annotator]! += 1;
-    if (chosen[item] === label) agree[annotator]! += 1;
-  });
-  return table.annotators
+    for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
+      const a = table.annotatorOf(v);
+      if (gold >= 0) {
+        goldVotes[a]! += 1;
+        if (table.labelOf(v) === gold) goldCorrect[a]! += 1;
+      } else if (chosen !== -1 && chosen.label >= 0) {
+        votes[a]! += 1;
+        if (chosen.label === table.labelOf(v)) agree[a]! += 1;
+      }
+    }
+  }
+  const annotators = table.annotators
     .map((annotator, a) => ({
       annotator,
       votes: votes[a] as number,
@@ -263,4 +345,5 @@ function annotatorStats(table: VoteTable, chosen: Int32Array): AggregationResult
           : undefined,
     }))
     .filter((a) => a.votes > 0 || a.goldAccuracy !== undefined);
+  return { annotators, items, ties };
 }

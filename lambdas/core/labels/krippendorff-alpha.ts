@@ -4,18 +4,19 @@ import type { VoteTable } from './vote-table.ts';
  * Krippendorff's alpha for nominal data: α = 1 − D_o / D_e, from the coincidence matrix over items
  * with at least two votes (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability").
  * 1 = perfect agreement, 0 = chance, < 0 = systematic disagreement; undefined without pairable votes.
+ * `include` restricts it to some items (by number), e.g. those of one prediction day.
  */
 export function krippendorffAlpha(
   table: VoteTable,
-  items?: ReadonlySet<string>,
+  include?: (item: number) => boolean,
 ): number | undefined {
-  const counts = table.countsByItem();
   const K = table.labels.length;
   const coincidence = Array.from({ length: K }, () => new Float64Array(K));
-  counts.forEach((c, i) => {
-    if (items && !items.has(table.items[i] as string)) return;
-    const m = c.reduce((s, x) => s + x, 0);
-    if (m < 2) return;
+  const c = new Float64Array(K);
+  for (let item = 0; item < table.itemCount; item++) {
+    if (include && !include(item)) continue;
+    const m = table.countVotes(item, c);
+    if (m < 2) continue;
     for (let a = 0; a < K; a++) {
       for (let b = 0; b < K; b++) {
         const pairs =
@@ -23,7 +24,7 @@ export function krippendorffAlpha(
         (coincidence[a] as Float64Array)[b]! += pairs / (m - 1);
       }
     }
-  });
+  }
   const marginals = coincidence.map((row) => row.reduce((s, x) => s + x, 0));
   const n = marginals.reduce((s, x) => s + x, 0);
   if (n <= 1) return undefined;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateVotes } from '../../../lambdas/core/labels/aggregate-votes.ts';
+import {
+  type AggregationOptions,
+  aggregateVotes,
+  consensusOf,
+} from '../../../lambdas/core/labels/aggregate-votes.ts';
 import { krippendorffAlpha } from '../../../lambdas/core/labels/krippendorff-alpha.ts';
 import type { LabelRow } from '../../../lambdas/core/labels/label-row.ts';
 import { VoteTable } from '../../../lambdas/core/labels/vote-table.ts';
@@ -17,54 +21,57 @@ const vote = (item: string, annotator: string, label: string, goldLabel?: string
 function crowd(seed: number, n: number, goldShare: number) {
   const random = new SeededRandom(seed);
   const truth = new Map<string, string>();
-  const table = new VoteTable();
+  const rows: LabelRow[] = [];
   for (let i = 0; i < n; i++) {
     const t = random.next() < 0.5 ? 'cat' : 'dog';
     const flip = t === 'cat' ? 'dog' : 'cat';
     const gold = random.next() < goldShare ? t : undefined;
     if (!gold) truth.set(`img_${i}`, t);
-    table.add(vote(`img_${i}`, 'careful', random.next() < 0.95 ? t : flip, gold));
-    table.add(vote(`img_${i}`, 'hasty', random.next() < 0.7 ? t : flip, gold));
-    table.add(vote(`img_${i}`, 'spammer', random.next() < 0.5 ? 'cat' : 'dog', gold));
+    rows.push(vote(`img_${i}`, 'careful', random.next() < 0.95 ? t : flip, gold));
+    rows.push(vote(`img_${i}`, 'hasty', random.next() < 0.7 ? t : flip, gold));
+    rows.push(vote(`img_${i}`, 'spammer', random.next() < 0.5 ? 'cat' : 'dog', gold));
   }
-  return { table, truth };
+  return { rows, table: VoteTable.of(rows), truth };
 }
 
-const accuracy = (result: ReturnType<typeof aggregateVotes>, truth: Map<string, string>) =>
-  result.consensus.filter((c) => c.label === truth.get(c.item)).length / result.consensus.length;
+/** The named consensus of rows small enough to hold. */
+const aggregate = (rows: LabelRow[], options?: AggregationOptions) =>
+  consensusOf(rows, aggregateVotes(VoteTable.of(rows), options));
+
+const accuracy = (rows: LabelRow[], options: AggregationOptions, truth: Map<string, string>) => {
+  const consensus = aggregate(rows, options);
+  return consensus.filter((c) => c.label === truth.get(c.item)).length / consensus.length;
+};
 
 describe('aggregateVotes', () => {
   it('takes the majority and applies the tie policy explicitly', () => {
-    const table = VoteTable.of([
+    const rows = [
       vote('a', 'x', 'cat'),
       vote('a', 'y', 'cat'),
       vote('a', 'z', 'dog'),
       vote('b', 'x', 'cat'),
       vote('b', 'y', 'dog'),
-    ]);
-    const skip = aggregateVotes(table, { method: 'majority-vote' });
-    expect(skip.consensus).toEqual([
+    ];
+    expect(aggregate(rows, { method: 'majority-vote' })).toEqual([
       { item: 'a', label: 'cat', confidence: 2 / 3, votes: 3, tie: false },
       { item: 'b', label: undefined, confidence: 0.5, votes: 2, tie: true },
     ]);
-    expect(
-      aggregateVotes(table, { method: 'majority-vote', tiePolicy: 'first' }).consensus[1]?.label,
-    ).toBe('cat');
+    expect(aggregate(rows, { method: 'majority-vote', tiePolicy: 'first' })[1]?.label).toBe('cat');
   });
 
   it('keeps the later vote when an annotator answers the same item twice', () => {
-    const table = VoteTable.of([vote('a', 'x', 'cat'), vote('a', 'x', 'dog')]);
-    expect(table.duplicates).toBe(1);
-    expect(aggregateVotes(table, { method: 'majority-vote' }).consensus[0]?.label).toBe('dog');
+    const rows = [vote('a', 'x', 'cat'), vote('a', 'x', 'dog')];
+    expect(VoteTable.of(rows).duplicates).toBe(1);
+    expect(aggregate(rows, { method: 'majority-vote' })[0]?.label).toBe('dog');
   });
 
   it('beats majority vote by at least 5 points with Dawid–Skene when 5% of tasks are golden (10 seeds)', () => {
     let ds = 0;
     let mv = 0;
     for (let seed = 1; seed <= 10; seed++) {
-      const { table, truth } = crowd(seed, 1000, 0.05);
-      ds += accuracy(aggregateVotes(table, { method: 'dawid-skene', seed }), truth);
-      mv += accuracy(aggregateVotes(table, { method: 'majority-vote', tiePolicy: 'first' }), truth);
+      const { rows, truth } = crowd(seed, 1000, 0.05);
+      ds += accuracy(rows, { method: 'dawid-skene', seed }, truth);
+      mv += accuracy(rows, { method: 'majority-vote', tiePolicy: 'first' }, truth);
     }
     expect(ds / 10 - mv / 10).toBeGreaterThanOrEqual(0.05);
     console.info(
@@ -83,8 +90,9 @@ describe('aggregateVotes', () => {
   });
 
   it('leaves gold tasks out of the consensus', () => {
-    const table = VoteTable.of([vote('g', 'x', 'cat', 'cat'), vote('a', 'x', 'dog')]);
-    expect(aggregateVotes(table).consensus.map((c) => c.item)).toEqual(['a']);
+    const rows = [vote('g', 'x', 'cat', 'cat'), vote('a', 'x', 'dog')];
+    expect(aggregate(rows).map((c) => c.item)).toEqual(['a']);
+    expect(aggregateVotes(VoteTable.of(rows))).toMatchObject({ items: 1, ties: 0 });
   });
 });
 

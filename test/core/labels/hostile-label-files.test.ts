@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateVotes } from '../../../lambdas/core/labels/aggregate-votes.ts';
+import { aggregateVotes, consensusOf } from '../../../lambdas/core/labels/aggregate-votes.ts';
 import { detectLabelFormat } from '../../../lambdas/core/labels/detect-format.ts';
 import type { ParsedLabel } from '../../../lambdas/core/labels/label-row.ts';
 import { parseLabels } from '../../../lambdas/core/labels/parse-labels.ts';
@@ -50,7 +50,7 @@ describe('hostile label files', () => {
     const table = VoteTable.of(rows);
     expect(table.voteCount).toBe(2);
     expect(table.duplicates).toBe(2);
-    expect(aggregateVotes(table, { method: 'majority-vote' }).consensus[0]).toMatchObject({
+    expect(consensusOf(rows, aggregateVotes(table, { method: 'majority-vote' }))[0]).toMatchObject({
       label: 'dog',
       votes: 2,
     });
@@ -59,7 +59,7 @@ describe('hostile label files', () => {
   it('leaves an item with conflicting votes unlabelled under the skip tie policy', async () => {
     const { rows } = await parse('image,label,annotator\na.jpg,cat,w1\na.jpg,dog,w2\n');
     expect(
-      aggregateVotes(VoteTable.of(rows), { method: 'majority-vote' }).consensus[0],
+      consensusOf(rows, aggregateVotes(VoteTable.of(rows), { method: 'majority-vote' }))[0],
     ).toMatchObject({ label: undefined, tie: true });
   });
 
