@@ -173,13 +173,13 @@ beforeAll(async () => {
 
 describe('the AWS pipeline on moto_server', () => {
   it('profiles images delivered by the bucket notification, alerts on the drifted day, and stays idempotent', async () => {
-    // Prepare: a reference, a clean day and a blurred day, uploaded like a camera would (one key with a space and a +).
+    // Prepare: a reference, a clean day and a blurred day, uploaded like a camera would (one key with a space, a + and an é).
     const keys: string[] = [];
     for (let i = 0; i < 40; i++) await upload(`reference/${DATASET}/ref_${i}.jpg`, false, i, {});
     for (let i = 0; i < 20; i++) {
       const key =
         i === 0
-          ? `images/${DATASET}/2026/11/01/cam 1+${i}.jpg`
+          ? `images/${DATASET}/2026/11/01/caméra 1+${i}.jpg`
           : `images/${DATASET}/2026/11/01/img_${i}.jpg`;
       keys.push(key);
       await upload(key, false, 100 + i, {
@@ -221,7 +221,7 @@ describe('the AWS pipeline on moto_server', () => {
       prediction: 'cat',
       confidence: 0.9,
       day: '2026-11-01',
-      key: `images/${DATASET}/2026/11/01/cam 1+0.jpg`,
+      key: `images/${DATASET}/2026/11/01/caméra 1+0.jpg`,
     });
     expect(records[0]?.expiresAt).toBe(Date.parse('2026-11-01T12:00:00Z') / 1000 + 90 * 86_400);
 
@@ -317,7 +317,7 @@ describe('the AWS pipeline on moto_server', () => {
     for (let i = 0; i < 20; i++) {
       const day1 =
         i === 0
-          ? `images/${DATASET}/2026/11/01/cam 1+0.jpg`
+          ? `images/${DATASET}/2026/11/01/caméra 1+0.jpg`
           : `images/${DATASET}/2026/11/01/img_${i}.jpg`;
       for (const annotator of ['ann-1', 'ann-2']) {
         rows.push(`s3://${r.bucket}/${day1},${i % 2 ? 'dog' : 'cat'},${annotator}`);
