@@ -101,7 +101,7 @@ export async function ingestLabels(
   const { dataset } = file;
   const { chunks, head } = await peek(await file.open());
   const format = file.format ?? detectLabelFormat(head, file.name);
-  const tally: ParseTally = { rows: 0, issues: 0, issueExamples: [], dropped: {} };
+  const tally = newTally();
   const rows = rowsOf(parseLabels(chunks, format), tally);
   const first = await rows.next();
   let votes: CrowdVotes | undefined;
@@ -116,54 +116,14 @@ export async function ingestLabels(
     for await (const row of rows) await join.addFinal(row);
     await join.flush();
   }
-  const { table, aggregation, dayOfItem } = votes ?? {};
+  const aggregation = votes?.aggregation;
 
   const days = [...join.days].sort(compareDays);
-  const records: PerformanceRecord[] = [];
-  const alerts: DayAlert[] = [];
-  const earlier = await Promise.all(
-    (await deps.labels.listPerformanceDays(dataset)).map((d) =>
-      deps.labels.loadPerformance(dataset, d),
-    ),
-  );
-  const history = earlier.filter((r): r is PerformanceRecord => r !== undefined);
-  for (const day of days) {
-    const confusion: ConfusionMatrix = {};
-    let dayLabels = 0;
-    for await (const l of deps.labels.labelsForDay(dataset, day)) {
-      addPair(confusion, l.label, l.prediction);
-      dayLabels++;
-    }
+  const { records, alerts } = await recomputeDays(dataset, days, deps, (day) => {
+    if (!votes) return undefined;
     const dayNumber = join.days.indexOf(day) + 1;
-    const images = await deps.predictions.imagesOnDay(dataset, day);
-    const base: PerformanceRecord = {
-      version: 1,
-      dataset,
-      day,
-      confusion,
-      metrics: performanceMetrics(confusion, { seed: 1 }),
-      images,
-      coverage: images > 0 ? Math.min(1, dayLabels / images) : undefined,
-      agreement: table && krippendorffAlpha(table, (item) => dayOfItem?.[item] === dayNumber),
-      updatedAt: deps.now().toISOString(),
-    };
-    const results = evaluatePerformanceMonitors(
-      deps.config,
-      base,
-      history.filter((h) => h.day !== day),
-    );
-    const record = { ...base, alerted: results.some((r) => r.fired) };
-    await deps.labels.savePerformance(record);
-    await deps.labels.writeManifest(dataset, day, deps.labels.labelsForDay(dataset, day));
-    history.push(record);
-    records.push(record);
-    alerts.push(
-      ...results
-        .filter((r) => r.fired)
-        .map((r) => ({ ...r, day, summary: `${day}: ${r.summary}` })),
-    );
-  }
-
+    return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber);
+  });
   const digest = await notifyOnce(dataset, days, alerts, deps);
   return {
     dataset,
@@ -174,7 +134,7 @@ export async function ingestLabels(
     items: aggregation?.items ?? tally.rows,
     ties: aggregation?.ties ?? 0,
     ...join.counts,
-    agreement: table && krippendorffAlpha(table),
+    agreement: votes && krippendorffAlpha(votes.table),
     annotators: aggregation?.annotators ?? [],
     days: records,
     alerts,
@@ -188,6 +148,8 @@ interface ParseTally {
   readonly issueExamples: LabelIssue[];
   readonly dropped: Record<string, number>;
 }
+
+const newTally = (): ParseTally => ({ rows: 0, issues: 0, issueExamples: [], dropped: {} });
 
 /** The rows of a parse, counting issues (keeping the first few) and dropped rows on the way. */
 async function* rowsOf(parsed: AsyncIterable<ParsedLabel>, tally: ParseTally) {
@@ -232,12 +194,7 @@ async function aggregateCrowd(
   });
   const name = aggregation.namer();
   let reread = 0;
-  for await (const row of rowsOf(parseLabels(await file.open(), format), {
-    rows: 0,
-    issues: 0,
-    issueExamples: [],
-    dropped: {},
-  })) {
+  for await (const row of rowsOf(parseLabels(await file.open(), format), newTally())) {
     reread++;
     const c = name(row);
     if (c?.label !== undefined) await join.add(c as Consensus & { label: string });
@@ -248,6 +205,63 @@ async function aggregateCrowd(
       `${file.name} changed while it was read (${tally.rows} rows, then ${reread}); ingest it again`,
     );
   return { table, aggregation, dayOfItem, join };
+}
+
+/**
+ * For every prediction day the file touched: the confusion matrix from all of that day's labels
+ * (streamed from the store), metrics, coverage and agreement, the performance monitors against
+ * the other days, the stored record and the retraining manifest.
+ */
+async function recomputeDays(
+  dataset: string,
+  days: readonly string[],
+  deps: IngestLabelsDeps,
+  agreementOn: (day: string) => number | undefined,
+) {
+  const records: PerformanceRecord[] = [];
+  const alerts: DayAlert[] = [];
+  const earlier = await Promise.all(
+    (await deps.labels.listPerformanceDays(dataset)).map((d) =>
+      deps.labels.loadPerformance(dataset, d),
+    ),
+  );
+  const history = earlier.filter((r): r is PerformanceRecord => r !== undefined);
+  for (const day of days) {
+    const confusion: ConfusionMatrix = {};
+    let labelled = 0;
+    for await (const l of deps.labels.labelsForDay(dataset, day)) {
+      addPair(confusion, l.label, l.prediction);
+      labelled++;
+    }
+    const images = await deps.predictions.imagesOnDay(dataset, day);
+    const base: PerformanceRecord = {
+      version: 1,
+      dataset,
+      day,
+      confusion,
+      metrics: performanceMetrics(confusion, { seed: 1 }),
+      images,
+      coverage: images > 0 ? Math.min(1, labelled / images) : undefined,
+      agreement: agreementOn(day),
+      updatedAt: deps.now().toISOString(),
+    };
+    const results = evaluatePerformanceMonitors(
+      deps.config,
+      base,
+      history.filter((h) => h.day !== day),
+    );
+    const record = { ...base, alerted: results.some((r) => r.fired) };
+    await deps.labels.savePerformance(record);
+    await deps.labels.writeManifest(dataset, day, deps.labels.labelsForDay(dataset, day));
+    history.push(record);
+    records.push(record);
+    alerts.push(
+      ...results
+        .filter((r) => r.fired)
+        .map((r) => ({ ...r, day, summary: `${day}: ${r.summary}` })),
+    );
+  }
+  return { records, alerts };
 }
 
 /** One message per ingestion listing the alerting days; claimed so a re-ingested file sends nothing. */

@@ -231,4 +231,39 @@ describe('ingestLabels', () => {
       expect(stored).toBe(40);
     });
   });
+
+  it('sends the alert on the retry when publishing failed, and only once', async () => {
+    await withTempDir(async (dir) => {
+      const wrongDay: [string, string][] = Array.from({ length: 40 }, (_, i) => [
+        `day_2/cat.${i}.jpg`,
+        'dog',
+      ]);
+      const rightDay: [string, string][] = Array.from({ length: 40 }, (_, i) => [
+        `day_1/cat.${i}.jpg`,
+        'cat',
+      ]);
+      const predictions = index([...wrongDay, ...rightDay]);
+      const body = ['image,label', ...[...wrongDay, ...rightDay].map(([key]) => `${key},cat`)].join(
+        '\n',
+      );
+      const sent: Digest[] = [];
+      let attempts = 0;
+      const deps = {
+        ...depsFor(dir, predictions),
+        notifier: {
+          publish: async (d: Digest) => {
+            if (attempts++ === 0) throw new Error('SNS is unavailable');
+            sent.push(d);
+          },
+        },
+      };
+      const file = { dataset: DATASET, name: 'batch.csv', open: () => [body] };
+      await expect(ingestLabels(file, deps)).rejects.toThrow('SNS is unavailable');
+      await ingestLabels(file, deps);
+      await ingestLabels(file, deps);
+      expect(sent.map((d) => d.subject)).toEqual([
+        '[Driftwatch] pets: model performance fell on day_2',
+      ]);
+    });
+  });
 });
