@@ -22,7 +22,7 @@ import type { LabelStore } from '../ports/label-store.ts';
 import type { NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { PredictionIndex } from '../ports/prediction-index.ts';
-import { LabelJoin } from './join-labels.ts';
+import { LabelJoin } from './label-join.ts';
 
 export interface IngestLabelsDeps {
   readonly predictions: PredictionIndex;
@@ -40,8 +40,8 @@ export interface LabelFile {
   /** File name or S3 key, for format detection and provenance. */
   readonly name: string;
   /**
-   * Opens the file from its start. It is read twice, once for the votes and once to name the
-   * consensus (names are not held in memory in between), so both reads must see the same bytes.
+   * Opens the file from its start. A crowd file is read twice, once for the votes and once to name
+   * the consensus (names are not held in memory in between), so both reads must see the same bytes.
    */
   readonly open: () => LabelChunks | Promise<LabelChunks>;
   readonly format?: LabelFormat | undefined;
