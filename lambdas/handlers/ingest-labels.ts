@@ -55,7 +55,7 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
         logger.warn('label file no longer exists', { key: event.key });
         continue;
       }
-      // The use case reads the file twice; the second read must be the same version.
+      // A crowd file is read twice; the second read must see the same version of the object.
       let reads = 0;
       const open = async () => {
         if (reads++ === 0) return first.chunks;
