@@ -1,16 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
-import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import type { Digest } from '../../lambdas/core/drift/digest.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
-import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
@@ -19,6 +14,7 @@ import {
   clientsFor,
   createPipelineResources,
   type PipelineResources,
+  profileHandlerOn,
 } from './resources.ts';
 
 const DATASET = 'crowd';
@@ -77,15 +73,7 @@ describe('concurrent profile invocations on moto_server', () => {
       .map((m) => ({ messageId: m.MessageId as string, body: m.Body as string }));
     expect(events).toHaveLength(GOOD + BAD);
     const batches = Array.from({ length: 8 }, (_, b) => events.filter((_, i) => i % 8 === b));
-    const handler = makeProfileHandler({
-      objects: new S3ObjectStore(c.s3),
-      committer: new DynamoPartialCommitter(c.db, r.table),
-      decoder: new SharpDecoder(),
-      timeZone: 'UTC',
-      recordTtlDays: 90,
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'Test' }),
-    });
+    const handler = profileHandlerOn(c, r.table);
 
     // Act: 8 invocations at once, plus 3 of the batches delivered a second time concurrently
     const invocations = [...batches, batches[0], batches[3], batches[5]].map((batch) =>

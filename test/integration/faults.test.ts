@@ -11,18 +11,15 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import {
   makeHandler as makeLabelsHandler,
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
-import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
@@ -31,6 +28,7 @@ import {
   clientsFor,
   createPipelineResources,
   type PipelineResources,
+  profileHandlerOn,
 } from './resources.ts';
 
 const DATASET = 'faulty';
@@ -62,17 +60,7 @@ function clientsFailingOnce(command: string, nth: number, error: () => Error): A
   return clients;
 }
 
-function profileHandler(clients: AwsClients) {
-  return makeProfileHandler({
-    objects: new S3ObjectStore(clients.s3),
-    committer: new DynamoPartialCommitter(clients.db, r.table),
-    decoder: new SharpDecoder(),
-    timeZone: 'UTC',
-    recordTtlDays: 90,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'Test' }),
-  });
-}
+const profileHandler = (clients: AwsClients) => profileHandlerOn(clients, r.table);
 
 const nightDeps = (clients: AwsClients) => ({
   profiles: new DynamoProfileStore(clients.db, r.table),

@@ -13,13 +13,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { encodeJpeg, SharpDecoder, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
+import { encodeJpeg, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
 import {
   DEFAULT_MONITOR_CONFIG,
   parseMonitorConfig,
@@ -29,7 +28,7 @@ import {
   makeHandler as makeLabelsHandler,
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
-import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
+import type { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
@@ -38,6 +37,7 @@ import {
   clientsFor,
   createPipelineResources,
   type PipelineResources,
+  profileHandlerOn,
 } from './resources.ts';
 
 const DATASET = 'pets';
@@ -118,14 +118,7 @@ async function partialImageCount(day: string): Promise<number> {
 beforeAll(async () => {
   c = clientsFor(inject('awsEndpoint'));
   r = await createPipelineResources(c, `it${Date.now()}`);
-  profileHandler = makeProfileHandler({
-    objects: new S3ObjectStore(c.s3),
-    committer: new DynamoPartialCommitter(c.db, r.table),
-    decoder: new SharpDecoder(),
-    timeZone: 'UTC',
-    recordTtlDays: 90,
-    ...silent,
-  });
+  profileHandler = profileHandlerOn(c, r.table);
   const profiles = new DynamoProfileStore(c.db, r.table);
   monitorsHandler = makeMonitorsHandler({
     profiles,

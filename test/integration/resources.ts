@@ -1,3 +1,5 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -19,6 +21,10 @@ import {
   MAX_RECEIVE_COUNT,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
+import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 
 export interface AwsClients {
   readonly s3: S3Client;
@@ -163,4 +169,17 @@ export async function createPipelineResources(
     }),
   );
   return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
+}
+
+/** The profile-images handler on these clients and table, as deployed (UTC days, 90-day records). */
+export function profileHandlerOn(clients: AwsClients, table: string) {
+  return makeProfileHandler({
+    objects: new S3ObjectStore(clients.s3),
+    committer: new DynamoPartialCommitter(clients.db, table),
+    decoder: new SharpDecoder(),
+    timeZone: 'UTC',
+    recordTtlDays: 90,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test' }),
+  });
 }
