@@ -67,7 +67,7 @@ interface Decision {
  * Aggregates crowd votes into one label per item (gold tasks excluded from the result).
  * `auto` picks Dawid–Skene when there are enough repeated votes to estimate annotators (at least
  * 20 items with 2+ votes), gold majority vote when there is gold but too little overlap, and plain
- * majority vote otherwise. Memory: Dawid–Skene keeps K posteriors per item; the votes do the rest.
+ * majority vote otherwise. Memory: Dawid–Skene keeps 2·K posteriors per item; the rest reads the votes.
  */
 export function aggregateVotes(
   table: VoteTable,
@@ -218,7 +218,7 @@ function goldWeights(table: VoteTable): Float64Array {
  * additive smoothing keeps every π > 0. The seed only jitters the start, to break exact ties
  * reproducibly. Posteriors are one flat array, item-major (item·K + k).
  */
-export function dawidSkene(table: VoteTable, options: AggregationOptions = {}) {
+function dawidSkene(table: VoteTable, options: AggregationOptions) {
   const random = new SeededRandom(options.seed ?? 7);
   const weights = table.goldItems > 0 ? goldWeights(table) : agreementWeights(table);
   const K = table.labels.length;
@@ -304,7 +304,7 @@ function runEm(table: VoteTable, start: Float64Array, options: AggregationOption
     }
     previous = likelihood;
   }
-  return { posterior, iterations, likelihood, confusion: pi, prior };
+  return { posterior, iterations };
 }
 
 /** Per annotator, agreement with the decisions (and accuracy on gold); and the items and ties. */
