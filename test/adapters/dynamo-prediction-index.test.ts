@@ -62,4 +62,15 @@ describe('DynamoPredictionIndex', () => {
       await index.lookup('pets', parseItemRef('https://cdn.example.com/x/nobody.jpg')),
     ).toEqual({ status: 'unmatched' });
   });
+
+  it('counts the images of a day not merged yet across every page of its partials', async () => {
+    db.on(GetCommand).resolves({});
+    db.on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ images: 10 }, { images: 10 }],
+        LastEvaluatedKey: { pk: 'p', sk: '2' },
+      })
+      .resolvesOnce({ Items: [{ images: 7 }] });
+    expect(await index.imagesOnDay('pets', '2026-11-27')).toBe(27);
+  });
 });

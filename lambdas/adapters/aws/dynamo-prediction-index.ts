@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
 import type { PredictionIndex, PredictionLookup } from '../../ports/prediction-index.ts';
+import { queryItems } from './query-all.ts';
 import { keys, TABLE_SCHEMA } from './table-schema.ts';
 
 /**
@@ -46,16 +47,16 @@ export class DynamoPredictionIndex implements PredictionIndex {
       }),
     );
     if (Item) return Item.images as number;
-    // Labels can arrive before the night merged the day: add up the partials.
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
-        ProjectionExpression: 'images',
-      }),
-    );
-    return Items.reduce((sum, i) => sum + ((i.images as number) ?? 0), 0);
+    // Labels can arrive before the night merged the day: add up the partials (a day has many pages).
+    let images = 0;
+    const partials = queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
+      ProjectionExpression: 'images',
+    });
+    for await (const partial of partials) images += (partial.images as number) ?? 0;
+    return images;
   }
 }
 
