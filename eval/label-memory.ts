@@ -108,16 +108,18 @@ async function writeFile(file: string, format: LabelFormat, bytes: number) {
 
 /** Predictions derived from the name: no memory per image, as a DynamoDB lookup would hold. */
 const derivedPredictions: PredictionIndex = {
-  async lookup(_dataset, ref) {
-    const [h] = fingerprint(ref.fileName);
-    return {
-      status: 'matched',
-      record: {
-        key: ref.key ?? ref.fileName,
-        day: `day_${(h % 7) + 1}`,
-        prediction: h & 8 ? 'cat' : 'dog',
-      },
-    };
+  async lookup(_dataset, refs) {
+    return refs.map((ref) => {
+      const [h] = fingerprint(ref.fileName);
+      return {
+        status: 'matched',
+        record: {
+          key: ref.key ?? ref.fileName,
+          day: `day_${(h % 7) + 1}`,
+          prediction: h & 8 ? 'cat' : 'dog',
+        },
+      };
+    });
   },
   imagesOnDay: async () => 0,
 };

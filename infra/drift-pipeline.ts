@@ -259,6 +259,7 @@ export class DriftPipeline extends Construct {
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
+      'dynamodb:BatchGetItem',
     );
     labelsFn.addToRolePolicy(
       new PolicyStatement({

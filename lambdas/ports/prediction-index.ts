@@ -16,7 +16,8 @@ export type PredictionLookup =
 
 /** The predictions stored at profiling time, found by key or file name. */
 export interface PredictionIndex {
-  lookup(dataset: string, ref: ItemRef): Promise<PredictionLookup>;
+  /** One answer per reference, in order (a batch: adapters can fetch many keys per request). */
+  lookup(dataset: string, refs: readonly ItemRef[]): Promise<PredictionLookup[]>;
   /** Images profiled on a day (for label coverage). */
   imagesOnDay(dataset: string, day: string): Promise<number>;
 }

@@ -2,13 +2,11 @@ import type { Consensus } from '../core/labels/aggregate-votes.ts';
 import { parseItemRef } from '../core/labels/item-ref.ts';
 import type { LabelRow } from '../core/labels/label-row.ts';
 import type { LabelledImage } from '../core/labels/labelled-image.ts';
-import { runInFlight } from '../core/util/in-flight.ts';
 import type { LabelStore } from '../ports/label-store.ts';
-import type { PredictionIndex } from '../ports/prediction-index.ts';
+import type { PredictionIndex, PredictionLookup } from '../ports/prediction-index.ts';
 
-/** Consensus labels joined and saved together, and prediction lookups in flight. */
+/** Consensus labels looked up, joined and saved together. */
 const JOIN_BATCH = 1000;
-const LOOKUPS_IN_FLIGHT = 16;
 
 export interface JoinCounts {
   labelled: number;
@@ -59,10 +57,14 @@ export class LabelJoin {
   async flush(): Promise<void> {
     const batch = [...this.batch.values()];
     this.batch = new Map();
-    const found = new Array<LabelledImage | undefined>(batch.length);
-    await runInFlight(batch.length, LOOKUPS_IN_FLIGHT, async (i) => {
-      const c = batch[i] as Consensus & { label: string };
-      const lookup = await this.deps.predictions.lookup(this.dataset, parseItemRef(c.item));
+    const lookups = await this.deps.predictions.lookup(
+      this.dataset,
+      batch.map((c) => parseItemRef(c.item)),
+    );
+    // Two names (a key and a URL) can resolve to one image: the later one wins here too.
+    const byKey = new Map<string, LabelledImage>();
+    batch.forEach((c, i) => {
+      const lookup = lookups[i] as PredictionLookup;
       if (lookup.status !== 'matched') {
         this.counts[lookup.status]++;
         return;
@@ -72,7 +74,7 @@ export class LabelJoin {
         this.counts.withoutPrediction++;
         return;
       }
-      found[i] = {
+      byKey.set(record.key, {
         key: record.key,
         day: record.day,
         label: c.label,
@@ -80,13 +82,10 @@ export class LabelJoin {
         prediction: record.prediction,
         correct: c.label === record.prediction,
         source: this.source,
-      };
+      });
       if (!this.days.includes(record.day)) this.days.push(record.day);
       this.onJoined?.(c.item, this.days.indexOf(record.day) + 1);
     });
-    // Two names (a key and a URL) can resolve to one image: the later one wins here too.
-    const byKey = new Map<string, LabelledImage>();
-    for (const l of found) if (l) byKey.set(l.key, l);
     await this.deps.labels.saveLabels(this.dataset, [...byKey.values()]);
     this.counts.labelled += byKey.size;
   }

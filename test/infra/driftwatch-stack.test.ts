@@ -1,34 +1,20 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
 import { DriftPipeline } from '../../infra/drift-pipeline.ts';
-import { DriftwatchStack } from '../../infra/driftwatch-stack.ts';
 import { environmentConfig } from '../../infra/environments.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../infra/nag-acknowledgements.ts';
+import {
+  actionsOf as actionsOfStack,
+  statementsOf as statementsOfStack,
+  synth,
+} from '../helpers/stack.ts';
 
-// Bundling is skipped (esbuild + npm install for arm64 run in `cdk synth`, covered by .ci/run).
-const synth = (env: string) => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new DriftwatchStack(app, `Driftwatch-${env}`, environmentConfig(env));
-  return { app, stack, template: Template.fromStack(stack) };
-};
 const { app, stack, template } = synth('prod');
-
-/** The IAM statements attached to the role of the function whose logical id contains `name`. */
-function statementsOf(name: string): { Action: string | string[]; Resource: unknown }[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.entries(policies)
-    .filter(([id]) => id.includes(name))
-    .flatMap(
-      ([, p]) =>
-        (p as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument
-          .Statement,
-    );
-}
-const actionsOf = (name: string) =>
-  statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const statementsOf = (name: string) => statementsOfStack(template, name);
+const actionsOf = (name: string) => actionsOfStack(template, name);
 
 describe('DriftwatchStack', () => {
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
@@ -219,6 +205,29 @@ describe('DriftwatchStack', () => {
     );
     expect(s3Resources).toContain('/images/*');
     expect(s3Resources).toContain('/reference/*');
+    // Labels: read label files, write manifests, batch-read predictions, batch-write labels, alert.
+    expect(new Set(actionsOf('IngestLabels'))).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetObject',
+        's3:PutObject',
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'sns:Publish',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ]),
+    );
     const labels = statementsOf('IngestLabels');
     const labelActions = new Set(
       labels.flatMap((x) => (Array.isArray(x.Action) ? x.Action : [x.Action])),

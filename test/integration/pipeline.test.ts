@@ -32,12 +32,14 @@ import type { makeHandler as makeProfileHandler } from '../../lambdas/handlers/p
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
+import { actionsOf, synth } from '../helpers/stack.ts';
 import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
   type PipelineResources,
   profileHandlerOn,
+  recordingClients,
 } from './resources.ts';
 
 const DATASET = 'pets';
@@ -115,38 +117,48 @@ async function partialImageCount(day: string): Promise<number> {
   return Items.reduce((sum, item) => sum + decodeProfile(item.profile as Uint8Array).images, 0);
 }
 
+/** The AWS actions each function's handler really called, to check against its IAM policy. */
+const called = {
+  ProfileImages: new Set<string>(),
+  RunMonitors: new Set<string>(),
+  IngestLabels: new Set<string>(),
+};
+
 beforeAll(async () => {
-  c = clientsFor(inject('awsEndpoint'));
+  const endpoint = inject('awsEndpoint');
+  c = clientsFor(endpoint);
   r = await createPipelineResources(c, `it${Date.now()}`);
-  profileHandler = profileHandlerOn(c, r.table);
-  const profiles = new DynamoProfileStore(c.db, r.table);
+  profileHandler = profileHandlerOn(recordingClients(endpoint, called.ProfileImages), r.table);
+  const m = recordingClients(endpoint, called.RunMonitors);
+  const profiles = new DynamoProfileStore(m.db, r.table);
   monitorsHandler = makeMonitorsHandler({
     profiles,
-    nights: new DynamoNightStore(c.db, r.table),
-    notifier: new SnsNotifier(c.sns, r.topicArn),
+    nights: new DynamoNightStore(m.db, r.table),
+    notifier: new SnsNotifier(m.sns, r.topicArn),
     config: DEFAULT_MONITOR_CONFIG,
     now: () => new Date('2026-11-03T02:30:00Z'),
     timeZone: 'UTC',
     datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
     reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
     reports: {
-      store: new S3ReportStore(c.s3, r.bucket),
+      store: new S3ReportStore(m.s3, r.bucket),
       build: {
         thumbnail: async (key) => {
-          const object = await new S3ObjectStore(c.s3).getObject(r.bucket, key);
+          const object = await new S3ObjectStore(m.s3).getObject(r.bucket, key);
           return object ? thumbnailDataUri(object.bytes) : undefined;
         },
       },
     },
     ...silent,
   });
-  labelStore = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
+  const l = recordingClients(endpoint, called.IngestLabels);
+  labelStore = new DynamoLabelStore(l.db, r.table, l.s3, r.bucket);
   const now = () => new Date('2026-11-05T00:00:00Z');
   labelsHandler = makeLabelsHandler({
-    predictions: new DynamoPredictionIndex(c.db, r.table, now),
+    predictions: new DynamoPredictionIndex(l.db, r.table, now),
     labels: labelStore,
-    nights: new DynamoNightStore(c.db, r.table),
-    notifier: new SnsNotifier(c.sns, r.topicArn),
+    nights: new DynamoNightStore(l.db, r.table),
+    notifier: new SnsNotifier(l.sns, r.topicArn),
     config: parseMonitorConfig({
       monitors: [
         {
@@ -159,7 +171,7 @@ beforeAll(async () => {
       ],
     }),
     now,
-    openObject: s3Opener(c.s3),
+    openObject: s3Opener(l.s3),
     ...silent,
   });
 });
@@ -364,5 +376,17 @@ describe('the AWS pipeline on moto_server', () => {
       dog: { cat: 20 },
     });
     expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
+  });
+
+  it('calls only AWS actions its function is granted in the synthesized stack (run after the tests above)', () => {
+    const { template } = synth('prod');
+    for (const [fn, actions] of Object.entries(called)) {
+      expect(actions.size, `${fn} made no AWS call: run the whole file`).toBeGreaterThan(0);
+      const granted = new Set(actionsOf(template, fn));
+      expect(
+        [...actions].filter((a) => !granted.has(a)),
+        fn,
+      ).toEqual([]);
+    }
   });
 });

@@ -183,3 +183,39 @@ export function profileHandlerOn(clients: AwsClients, table: string) {
     metrics: new Metrics({ namespace: 'Test' }),
   });
 }
+
+/** The IAM action an SDK command needs (a transaction needs the actions of its items: we only Put). */
+function iamActionOf(clientName: string, commandName: string): string {
+  const service = {
+    DynamoDBClient: 'dynamodb',
+    S3Client: 's3',
+    SNSClient: 'sns',
+    SQSClient: 'sqs',
+  }[clientName];
+  const operation = commandName.replace(/Command$/, '');
+  const action = { TransactWriteItems: 'PutItem', HeadObject: 'GetObject' }[operation] ?? operation;
+  return `${service ?? clientName}:${action}`;
+}
+
+/** Clients that record, into `actions`, the IAM action of every command they send. */
+export function recordingClients(endpoint: string, actions: Set<string>): AwsClients {
+  const clients = clientsFor(endpoint);
+  const record =
+    (
+      next: (args: unknown) => Promise<unknown>,
+      context: { clientName?: string; commandName?: string },
+    ) =>
+    (args: unknown) => {
+      actions.add(iamActionOf(context.clientName ?? '', context.commandName ?? ''));
+      return next(args);
+    };
+  for (const client of [clients.s3, clients.sqs, clients.dynamo, clients.sns])
+    (client.middlewareStack as unknown as { add: (m: typeof record, o: object) => void }).add(
+      record,
+      {
+        step: 'initialize',
+        name: 'recordIamAction',
+      },
+    );
+  return clients;
+}

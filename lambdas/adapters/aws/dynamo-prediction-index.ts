@@ -1,11 +1,23 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
+import { runInFlight } from '../../core/util/in-flight.ts';
 import type { PredictionIndex, PredictionLookup } from '../../ports/prediction-index.ts';
 import { queryItems } from './query-all.ts';
 import { keys, TABLE_SCHEMA } from './table-schema.ts';
 
+/** DynamoDB BatchGetItem reads at most 100 keys. */
+const BATCH_GET_LIMIT = 100;
+const MAX_RETRIES = 8;
+/** Bare file names are looked up through the index one query each, this many at a time. */
+const NAME_QUERIES_IN_FLIGHT = 16;
+
 /**
- * Prediction records in the table: by key with a Get, by bare file name through the byName index.
+ * Prediction records in the table: by key in batches, by bare file name through the byName index.
  * A record past its TTL that DynamoDB has not deleted yet counts as expired; once deleted, a label
  * for it is simply unmatched.
  */
@@ -16,14 +28,57 @@ export class DynamoPredictionIndex implements PredictionIndex {
     private readonly now: () => Date,
   ) {}
 
-  async lookup(dataset: string, ref: ItemRef): Promise<PredictionLookup> {
+  async lookup(dataset: string, refs: readonly ItemRef[]): Promise<PredictionLookup[]> {
     const nowSeconds = this.now().getTime() / 1000;
-    if (ref.key) {
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.image(dataset, ref.key) }),
-      );
-      if (Item) return lookupOf(Item, nowSeconds);
+    const byKey = await this.getByKeys(
+      dataset,
+      refs.flatMap((r) => (r.key ? [r.key] : [])),
+    );
+    const results = new Array<PredictionLookup>(refs.length);
+    const byName: number[] = [];
+    refs.forEach((ref, i) => {
+      const item = ref.key ? byKey.get(ref.key) : undefined;
+      if (item) results[i] = lookupOf(item, nowSeconds);
+      else byName.push(i);
+    });
+    await runInFlight(byName.length, NAME_QUERIES_IN_FLIGHT, async (n) => {
+      const i = byName[n] as number;
+      results[i] = await this.lookupByName(dataset, refs[i] as ItemRef, nowSeconds);
+    });
+    return results;
+  }
+
+  /** Image records by key, 100 keys per BatchGetItem, retrying what DynamoDB leaves unprocessed. */
+  private async getByKeys(dataset: string, imageKeys: readonly string[]) {
+    const found = new Map<string, Record<string, unknown>>();
+    const unique = [...new Set(imageKeys)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] = unique
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((key) => keys.image(dataset, key));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) {
+          if (attempt > MAX_RETRIES)
+            throw new Error(
+              `DynamoDB left ${pending.length} prediction reads unprocessed after retries`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        }
+        const { Responses, UnprocessedKeys } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) found.set(item.key as string, item);
+        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
     }
+    return found;
+  }
+
+  private async lookupByName(
+    dataset: string,
+    ref: ItemRef,
+    nowSeconds: number,
+  ): Promise<PredictionLookup> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,

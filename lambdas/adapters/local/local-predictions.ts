@@ -55,7 +55,11 @@ export class LocalPredictionIndex implements PredictionIndex {
     this.byName.set(name, [...(this.byName.get(name) ?? []), match.key]);
   }
 
-  async lookup(_dataset: string, ref: ItemRef): Promise<PredictionLookup> {
+  async lookup(_dataset: string, refs: readonly ItemRef[]): Promise<PredictionLookup[]> {
+    return refs.map((ref) => this.lookupOne(ref));
+  }
+
+  private lookupOne(ref: ItemRef): PredictionLookup {
     if (ref.key) {
       const exact = this.byKey.get(ref.key);
       if (exact) return { status: 'matched', record: exact };
