@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 const freePort = () =>
@@ -14,17 +15,20 @@ const freePort = () =>
 
 /**
  * Starts moto_server (real S3, SQS, DynamoDB and SNS protocol) on 127.0.0.1 for the integration
- * tests and stops it afterwards. A missing moto_server fails the run with the fix, never a skip.
+ * tests, through moto-server.py (which isolates DynamoDB writes as DynamoDB does), and stops it
+ * afterwards. A missing moto_server fails the run with the fix, never a skip.
  */
 export default async function setup(project: TestProject) {
-  if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error) {
+  const moto = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
+  if (moto.error || moto.status !== 0) {
     throw new Error(
       'moto_server is not installed: the integration tests need it. Install it with `pip install "moto[server]"` (it is preinstalled on Driftwatch CI machines).',
     );
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const launcher = fileURLToPath(new URL('./moto-server.py', import.meta.url));
+  const server: ChildProcess = spawn('python3', [launcher, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: 'ignore',
   });
   const started = Date.now();
