@@ -3,7 +3,7 @@
  * files over 10 day folders, then `driftwatch run`'s pipeline; checks that every file is counted
  * exactly once (images profiled + unreadable = files written) and reports the time.
  *
- *   npx tsx eval/load-run.ts [--images 10000]
+ *   npx tsx eval/load-run.ts [--images 10000] [--json]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,9 +47,12 @@ try {
   const profiled = run.days.reduce((n, d) => n + d.images, 0);
   const unreadable = run.days.reduce((n, d) => n + d.unreadable, 0);
   const exact = profiled + unreadable === written && unreadable === broken;
-  console.log(
-    `${written.toLocaleString()} files over ${DAYS} days (${broken} broken): ${profiled.toLocaleString()} profiled + ${unreadable} unreadable = ${(profiled + unreadable).toLocaleString()} ${exact ? '✓ exact' : '✗ MISMATCH'}; pipeline ${seconds.toFixed(1)} s (${(written / seconds).toFixed(0)} files/s), generation ${generated.toFixed(1)} s`,
-  );
+  if (args.includes('--json'))
+    console.log(JSON.stringify({ written, broken, profiled, unreadable, seconds }));
+  else
+    console.log(
+      `${written.toLocaleString()} files over ${DAYS} days (${broken} broken): ${profiled.toLocaleString()} profiled + ${unreadable} unreadable = ${(profiled + unreadable).toLocaleString()} ${exact ? '✓ exact' : '✗ MISMATCH'}; pipeline ${seconds.toFixed(1)} s (${(written / seconds).toFixed(0)} files/s), generation ${generated.toFixed(1)} s`,
+    );
   if (!exact) process.exitCode = 1;
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -55,6 +55,12 @@ export class SharpDecoder implements ImageDecoder {
         },
       };
     } catch (error) {
+      // Prebuilt sharp reads HEIF containers but decodes only AV1 (AVIF); HEVC (HEIC) needs libde265.
+      if (meta.format === 'heif' && meta.compression === 'hevc')
+        return unreadable(
+          'unsupported',
+          `HEIC (HEVC-coded HEIF) cannot be decoded by this sharp build; convert to JPEG or AVIF (${describe(error)})`,
+        );
       return unreadable('corrupt', describe(error));
     }
   }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeJpeg, encodePng, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
 import { extractFeatures } from '../../lambdas/core/features/extract-features.ts';
 import { profileImages } from '../../lambdas/use-cases/profile-images.ts';
-import { pngClaiming } from '../helpers/files.ts';
+import { heicFromAvif, pngClaiming } from '../helpers/files.ts';
 import { scene } from '../helpers/images.ts';
 
 const decoder = new SharpDecoder();
@@ -43,8 +43,14 @@ describe('hostile images', () => {
       'too-many-pixels',
     ],
     ['text named like an image', () => Buffer.from('GIF89a? no, just text'), 'not-an-image'],
+    // sharp's prebuilt libheif decodes AVIF only: HEVC needs libde265, which it does not ship.
+    [
+      'an HEIC (HEVC-coded HEIF)',
+      async () => heicFromAvif(await raw().avif().toBuffer()),
+      'unsupported',
+    ],
   ])('counts %s as unreadable with its reason', async (_, make, reason) => {
-    const result = await profileOf(make());
+    const result = await profileOf(await make());
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.reason).toBe(reason);
