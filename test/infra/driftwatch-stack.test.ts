@@ -137,19 +137,36 @@ describe('DriftwatchStack', () => {
     });
   });
 
-  it('alarms on a non-empty DLQ and on function errors, notifying the topic', () => {
+  it('alarms on the first message in each dead-letter queue and on function errors, notifying the topic', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Namespace: 'AWS/SQS',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('Alerts') }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Namespace: 'AWS/Lambda',
-    });
+    const topic = { Ref: Match.stringLikeRegexp('^PipelineAlerts') };
+    const deadLetterQueues = Object.values(template.findResources('AWS::SQS::Queue')).flatMap(
+      (q) => q.Properties.RedrivePolicy?.deadLetterTargetArn['Fn::GetAtt'][0] ?? [],
+    );
+    expect(deadLetterQueues).toHaveLength(2);
+    for (const dlq of deadLetterQueues)
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+      });
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      /^Pipeline(ProfileImages|RunMonitors|IngestLabels)Function/.test(id),
+    );
+    expect(functions).toHaveLength(3);
+    for (const fn of functions)
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+        Threshold: 1,
+        AlarmActions: [topic],
+      });
   });
 
   it('runs current Node on arm64 for both functions', () => {
