@@ -83,6 +83,8 @@ export class DriftPipeline extends Construct {
           prefix: REPORT_PREFIX,
           expiration: Duration.days(config.reportRetentionDays),
         },
+        // A manifest upload cut short (timeout, crash) leaves parts nobody sees but everyone pays for.
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: dataRemoval,
     });
@@ -248,7 +250,8 @@ export class DriftPipeline extends Construct {
     );
     labelsFn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['s3:PutObject'],
+        // Large manifests go up in parts; AbortMultipartUpload cleans up after a failed one.
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
         resources: [this.bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
       }),
     );

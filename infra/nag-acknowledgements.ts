@@ -26,7 +26,7 @@ export const NAG_ACKNOWLEDGEMENTS: { id: string; reason: string }[] = [
   {
     id: 'AwsSolutions-IAM5[Resource::<PipelineData9A1AA091.Arn>/manifests/*]',
     reason:
-      'ingest-labels writes one retraining manifest per dataset-day under manifests/ (s3:PutObject only).',
+      'ingest-labels writes one retraining manifest per dataset-day under manifests/ (s3:PutObject, and s3:AbortMultipartUpload to clean up a large one that failed).',
   },
   {
     id: 'AwsSolutions-IAM5[Resource::<PipelineData9A1AA091.Arn>/reports/*]',

@@ -18,7 +18,9 @@ export interface PipelineFunctionProps {
 
 /**
  * Every Driftwatch function: current Node runtime on arm64 (Graviton), ESM bundle with source maps,
- * AWS SDK from the runtime, one log group with retention. Native modules are installed for linux
+ * one log group with retention. The AWS SDK is bundled, not taken from the runtime: the runtime's
+ * copy is of an unannounced version and need not include @aws-sdk/lib-storage, so the functions run
+ * the SDK the tests ran. Native modules are installed for linux
  * arm64 explicitly: local bundling would otherwise copy the build machine's binaries.
  */
 export class PipelineFunction extends Construct {
@@ -57,7 +59,7 @@ export class PipelineFunction extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node22',
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [],
         banner:
           "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         nodeModules: props.nativeModules,

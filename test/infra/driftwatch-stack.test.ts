@@ -69,11 +69,15 @@ describe('DriftwatchStack', () => {
     }
   });
 
-  it('expires reports and keeps image records with a TTL and point-in-time recovery', () => {
+  it('expires reports and abandoned uploads, and keeps image records with a TTL and point-in-time recovery', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' }),
+          Match.objectLike({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
         ]),
       },
     });
@@ -229,6 +233,7 @@ describe('DriftwatchStack', () => {
         'logs:PutLogEvents',
         's3:GetObject',
         's3:PutObject',
+        's3:AbortMultipartUpload',
         'dynamodb:GetItem',
         'dynamodb:BatchGetItem',
         'dynamodb:Query',

@@ -193,7 +193,14 @@ function iamActionOf(clientName: string, commandName: string): string {
     SQSClient: 'sqs',
   }[clientName];
   const operation = commandName.replace(/Command$/, '');
-  const action = { TransactWriteItems: 'PutItem', HeadObject: 'GetObject' }[operation] ?? operation;
+  const action =
+    {
+      TransactWriteItems: 'PutItem',
+      HeadObject: 'GetObject',
+      CreateMultipartUpload: 'PutObject',
+      UploadPart: 'PutObject',
+      CompleteMultipartUpload: 'PutObject',
+    }[operation] ?? operation;
   return `${service ?? clientName}:${action}`;
 }
 

@@ -1,14 +1,16 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
+import { manifestChunks } from '../../core/labels/retraining-manifest.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
-import { manifestLine } from '../local/file-label-store.ts';
 import { queryAll, queryItems } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
@@ -106,15 +108,17 @@ export class DynamoLabelStore implements LabelStore {
     day: string,
     labelled: AsyncIterable<LabelledImage>,
   ): Promise<void> {
-    const lines: string[] = [];
-    for await (const l of labelled) lines.push(`${JSON.stringify(manifestLine(l))}\n`);
-    await this.s3.send(
-      new PutObjectCommand({
+    // A day of any size streams out: one PutObject up to 5 MB, a multipart upload above, with one
+    // part in flight (lib-storage buffers at most queueSize × partSize).
+    await new Upload({
+      client: this.s3,
+      params: {
         Bucket: this.bucket,
         Key: `manifests/${dataset}/${day}.jsonl`,
-        Body: lines.join(''),
+        Body: Readable.from(manifestChunks(labelled)),
         ContentType: 'application/x-ndjson',
-      }),
-    );
+      },
+      queueSize: 1,
+    }).done();
   }
 }

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
+import { manifestChunks } from '../../core/labels/retraining-manifest.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
 import { readJson, writeJson } from './json-files.ts';
@@ -65,8 +66,8 @@ export class FileLabelStore implements LabelStore {
     const file = this.file('manifests', dataset, `${safe(day)}.jsonl`);
     await mkdir(path.dirname(file), { recursive: true });
     const out = createWriteStream(file);
-    for await (const l of labelled)
-      if (!out.write(`${JSON.stringify(manifestLine(l))}\n`)) await once(out, 'drain');
+    for await (const chunk of manifestChunks(labelled))
+      if (!out.write(chunk)) await once(out, 'drain');
     await new Promise<void>((resolve, reject) =>
       out.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );
@@ -75,15 +76,4 @@ export class FileLabelStore implements LabelStore {
   private file(kind: string, dataset: string, name: string): string {
     return path.join(this.root, kind, safe(dataset), name);
   }
-}
-
-/** One line of the retraining manifest. */
-export function manifestLine(l: LabelledImage) {
-  return {
-    key: l.key,
-    label: l.label,
-    confidence: l.confidence,
-    prediction: l.prediction,
-    correct: l.correct,
-  };
 }
