@@ -10,12 +10,15 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { LabelledImage } from '../../core/labels/labelled-image.ts';
 import { manifestChunks } from '../../core/labels/retraining-manifest.ts';
 import type { PerformanceRecord } from '../../core/performance/performance-record.ts';
+import { runInFlight } from '../../core/util/in-flight.ts';
 import type { LabelStore } from '../../ports/label-store.ts';
 import { queryAll, queryItems } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** DynamoDB BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
+/** Batch writes in flight at once while saving labels. */
+const WRITES_IN_FLIGHT = 8;
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -33,8 +36,11 @@ export class DynamoLabelStore implements LabelStore {
   ) {}
 
   async saveLabels(dataset: string, labelled: readonly LabelledImage[]): Promise<void> {
-    for (const batch of chunk(labelled, BATCH_WRITE_LIMIT)) {
-      let pending: Record<string, unknown>[] = batch.map((l) => ({
+    const batches = chunk(labelled, BATCH_WRITE_LIMIT);
+    // Sequential writes would leave a large file waiting on round trips (31,000 of them for
+    // 779,000 images), not on DynamoDB: a few requests in flight overlap them.
+    await runInFlight(batches.length, WRITES_IN_FLIGHT, async (b) => {
+      let pending: Record<string, unknown>[] = (batches[b] as LabelledImage[]).map((l) => ({
         PutRequest: { Item: { ...keys.label(dataset, l.day, l.key), ...l } },
       }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -50,7 +56,7 @@ export class DynamoLabelStore implements LabelStore {
           await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
         }
       }
-    }
+    });
   }
 
   async *labelsForDay(dataset: string, day: string): AsyncGenerator<LabelledImage> {
@@ -102,7 +108,7 @@ export class DynamoLabelStore implements LabelStore {
     return items.map((i) => i.sk as string);
   }
 
-  /** The manifest body (about 120 bytes per label) is built in memory and put in one request. */
+  /** The day's retraining manifest, streamed to S3. */
   async writeManifest(
     dataset: string,
     day: string,

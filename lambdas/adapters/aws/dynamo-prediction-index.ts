@@ -13,6 +13,8 @@ import { keys, TABLE_SCHEMA } from './table-schema.ts';
 /** DynamoDB BatchGetItem reads at most 100 keys. */
 const BATCH_GET_LIMIT = 100;
 const MAX_RETRIES = 8;
+/** BatchGetItem requests in flight at once (a join batch of 1,000 keys makes 10). */
+const BATCH_GETS_IN_FLIGHT = 4;
 /** Bare file names are looked up through the index one query each, this many at a time. */
 const NAME_QUERIES_IN_FLIGHT = 16;
 
@@ -48,13 +50,14 @@ export class DynamoPredictionIndex implements PredictionIndex {
     return results;
   }
 
-  /** Image records by key, 100 keys per BatchGetItem, retrying what DynamoDB leaves unprocessed. */
+  /** Image records by key, 100 keys per BatchGetItem (a few in flight), retrying unprocessed keys. */
   private async getByKeys(dataset: string, imageKeys: readonly string[]) {
     const found = new Map<string, Record<string, unknown>>();
     const unique = [...new Set(imageKeys)];
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+    const batches = Math.ceil(unique.length / BATCH_GET_LIMIT);
+    await runInFlight(batches, BATCH_GETS_IN_FLIGHT, async (b) => {
       let pending: Record<string, unknown>[] = unique
-        .slice(start, start + BATCH_GET_LIMIT)
+        .slice(b * BATCH_GET_LIMIT, (b + 1) * BATCH_GET_LIMIT)
         .map((key) => keys.image(dataset, key));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) {
@@ -70,7 +73,7 @@ export class DynamoPredictionIndex implements PredictionIndex {
         for (const item of Responses?.[this.tableName] ?? []) found.set(item.key as string, item);
         pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
-    }
+    });
     return found;
   }
 

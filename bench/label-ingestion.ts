@@ -1,0 +1,146 @@
+/**
+ * Label ingestion through the AWS adapters against moto_server: a final-label file and a 3-annotator
+ * crowd file naming N stored predictions, each ingested by the ingest-labels handler. The baseline,
+ * measured in the same run on the same server, is the least any ingestion must do: writing N items
+ * with sequential 25-item BatchWriteItem calls. moto answers slower than DynamoDB, so the ratio and
+ * the call counts carry over, the absolute times do not.
+ *
+ * `--latency-ms` adds a round trip to every DynamoDB call, as a stand-in for DynamoDB's own
+ * (single-digit milliseconds in-region plus the network): moto answers at its own pace, so this shows
+ * what waits on round trips and what overlaps them.
+ *
+ *   npx tsx bench/label-ingestion.ts [--labels 20000] [--latency-ms 0]
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoLabelStore } from '../lambdas/adapters/aws/dynamo-label-store.ts';
+import { DynamoNightStore } from '../lambdas/adapters/aws/dynamo-night-store.ts';
+import { DynamoPredictionIndex } from '../lambdas/adapters/aws/dynamo-prediction-index.ts';
+import { SnsNotifier } from '../lambdas/adapters/aws/sns-notifier.ts';
+import { keys } from '../lambdas/adapters/aws/table-schema.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
+import { makeHandler, s3Opener } from '../lambdas/handlers/ingest-labels.ts';
+import { fakeContext, s3EventBody, sqsEvent } from '../test/helpers/lambda.ts';
+import { startMoto } from '../test/integration/moto.ts';
+import { clientsFor, createPipelineResources } from '../test/integration/resources.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const N = option('labels', 20_000);
+const LATENCY_MS = option('latency-ms', 0);
+const DATASET = 'pets';
+const DAYS = 7;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const imageKey = (i: number) => `images/${DATASET}/2026/11/0${(i % DAYS) + 1}/img_${i}.jpg`;
+
+const moto = await startMoto();
+try {
+  const c = clientsFor(moto.endpoint);
+  // Calls and the time spent waiting on each operation (several may be in flight at once).
+  const calls = new Map<string, { n: number; seconds: number }>();
+  c.db.middlewareStack.add(
+    (next, context) => async (input) => {
+      const name = (context.commandName ?? '?').replace(/Command$/, '');
+      const start = performance.now();
+      if (LATENCY_MS > 0) await new Promise((resolve) => setTimeout(resolve, LATENCY_MS));
+      try {
+        return await next(input);
+      } finally {
+        const entry = calls.get(name) ?? { n: 0, seconds: 0 };
+        entry.n++;
+        entry.seconds += (performance.now() - start) / 1000;
+        calls.set(name, entry);
+      }
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  const r = await createPipelineResources(c, `bench${Date.now()}`);
+
+  log(`baseline: writing ${N.toLocaleString()} prediction records…`);
+  const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+  const baselineStart = performance.now();
+  for (let start = 0; start < N; start += 25) {
+    const puts = [];
+    for (let i = start; i < Math.min(N, start + 25); i++)
+      puts.push({
+        PutRequest: {
+          Item: {
+            ...keys.image(DATASET, imageKey(i)),
+            nameKey: keys.nameKey(DATASET, `img_${i}.jpg`),
+            dataset: DATASET,
+            key: imageKey(i),
+            day: `2026-11-0${(i % DAYS) + 1}`,
+            capturedAt: `2026-11-0${(i % DAYS) + 1}T12:00:00Z`,
+            expiresAt,
+            prediction: i % 2 ? 'cat' : 'dog',
+          },
+        },
+      });
+    await c.db.send(new BatchWriteCommand({ RequestItems: { [r.table]: puts } }));
+  }
+  const baseline = (performance.now() - baselineStart) / 1000;
+
+  const handler = makeHandler({
+    predictions: new DynamoPredictionIndex(c.db, r.table, () => new Date()),
+    labels: new DynamoLabelStore(c.db, r.table, c.s3, r.bucket),
+    nights: new DynamoNightStore(c.db, r.table),
+    notifier: new SnsNotifier(c.sns, r.topicArn),
+    config: DEFAULT_MONITOR_CONFIG,
+    now: () => new Date(),
+    openObject: s3Opener(c.s3),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Bench' }),
+  });
+  const files = {
+    'final labels': ['image,label', ...range(N).map((i) => `${imageKey(i)},cat`)],
+    'crowd, 3 annotators': [
+      'image,label,annotator',
+      ...range(N).flatMap((i) =>
+        ['a', 'b', 'c'].map(
+          (who, k) => `${imageKey(i)},${k === 2 && i % 5 === 0 ? 'dog' : 'cat'},${who}`,
+        ),
+      ),
+    ],
+  };
+  const rows = [
+    ['file', 'rows', 'seconds', 'labels/s', 'vs bare writes', 'DynamoDB calls (time waiting)'],
+  ];
+  for (const [name, lines] of Object.entries(files)) {
+    const key = `labels/${DATASET}/${name.replace(/\W+/g, '-')}.csv`;
+    await c.s3.send(new PutObjectCommand({ Bucket: r.bucket, Key: key, Body: lines.join('\n') }));
+    calls.clear();
+    log(`ingesting ${name}…`);
+    const start = performance.now();
+    const response = await handler(
+      sqsEvent([{ messageId: name, body: s3EventBody(key, undefined, r.bucket) }]),
+      fakeContext,
+    );
+    const seconds = (performance.now() - start) / 1000;
+    if (response.batchItemFailures.length > 0) throw new Error(`${name}: ingestion failed`);
+    rows.push([
+      name,
+      (lines.length - 1).toLocaleString(),
+      seconds.toFixed(1),
+      Math.round(N / seconds).toLocaleString(),
+      `${(seconds / baseline).toFixed(2)}×`,
+      [...calls]
+        .map(([op, { n, seconds }]) => `${op} ${n.toLocaleString()} (${seconds.toFixed(1)} s)`)
+        .join(', '),
+    ]);
+  }
+  console.log(
+    `\nLabel ingestion on moto_server${LATENCY_MS ? ` + ${LATENCY_MS} ms per DynamoDB call` : ''}, ${N.toLocaleString()} images over ${DAYS} days; baseline: ${N.toLocaleString()} items by sequential 25-item BatchWriteItem in ${baseline.toFixed(1)} s (${Math.round(N / baseline).toLocaleString()}/s)\n`,
+  );
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+} finally {
+  moto.stop();
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
