@@ -1,30 +1,14 @@
-/**
- * Label ingestion through the AWS adapters against moto_server: a final-label file and a 3-annotator
- * crowd file naming N stored predictions, each ingested by the ingest-labels handler. The baseline,
- * measured in the same run on the same server, is the least any ingestion must do: writing N items
- * with sequential 25-item BatchWriteItem calls. moto answers slower than DynamoDB, so the ratio and
- * the call counts carry over, the absolute times do not.
- *
- * `--latency-ms` adds a round trip to every DynamoDB call, as a stand-in for DynamoDB's own
- * (single-digit milliseconds in-region plus the network): moto answers at its own pace, so this shows
- * what waits on round trips and what overlaps them.
- *
- *   npx tsx bench/label-ingestion.ts [--labels 20000] [--latency-ms 0]
- */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoLabelStore } from '../lambdas/adapters/aws/dynamo-label-store.ts';
-import { DynamoNightStore } from '../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPredictionIndex } from '../lambdas/adapters/aws/dynamo-prediction-index.ts';
-import { SnsNotifier } from '../lambdas/adapters/aws/sns-notifier.ts';
 import { keys } from '../lambdas/adapters/aws/table-schema.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
-import { makeHandler, s3Opener } from '../lambdas/handlers/ingest-labels.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../test/helpers/lambda.ts';
 import { startMoto } from '../test/integration/moto.ts';
-import { clientsFor, createPipelineResources } from '../test/integration/resources.ts';
+import {
+  clientsFor,
+  createPipelineResources,
+  labelsHandlerOn,
+} from '../test/integration/resources.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -85,17 +69,7 @@ try {
   }
   const baseline = (performance.now() - baselineStart) / 1000;
 
-  const handler = makeHandler({
-    predictions: new DynamoPredictionIndex(c.db, r.table, () => new Date()),
-    labels: new DynamoLabelStore(c.db, r.table, c.s3, r.bucket),
-    nights: new DynamoNightStore(c.db, r.table),
-    notifier: new SnsNotifier(c.sns, r.topicArn),
-    config: DEFAULT_MONITOR_CONFIG,
-    now: () => new Date(),
-    openObject: s3Opener(c.s3),
-    logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'Bench' }),
-  });
+  const handler = labelsHandlerOn(c, r, { metrics: new Metrics({ namespace: 'Bench' }) });
   const files = {
     'final labels': ['image,label', ...range(N).map((i) => `${imageKey(i)},cat`)],
     'crowd, 3 annotators': [

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -9,17 +7,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
-import {
-  makeHandler as makeLabelsHandler,
-  s3Opener,
-} from '../../lambdas/handlers/ingest-labels.ts';
+import { s3Opener } from '../../lambdas/handlers/ingest-labels.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
@@ -27,6 +20,7 @@ import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
+  labelsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
 } from './resources.ts';
@@ -184,13 +178,7 @@ describe('faults on moto_server', () => {
     const open = s3Opener(c.s3);
     let replaced = false;
     const handler = (replaceAfterFirstRead: boolean) =>
-      makeLabelsHandler({
-        predictions: new DynamoPredictionIndex(c.db, r.table, () => new Date()),
-        labels: new DynamoLabelStore(c.db, r.table, c.s3, r.bucket),
-        nights: new DynamoNightStore(c.db, r.table),
-        notifier: new SnsNotifier(c.sns, r.topicArn),
-        config: DEFAULT_MONITOR_CONFIG,
-        now: () => new Date(),
+      labelsHandlerOn(c, r, {
         openObject: async (bucket, objectKey, ifMatch) => {
           const opened = await open(bucket, objectKey, ifMatch);
           if (replaceAfterFirstRead && !replaced) {
@@ -199,8 +187,6 @@ describe('faults on moto_server', () => {
           }
           return opened;
         },
-        logger: new Logger({ logLevel: 'SILENT' }),
-        metrics: new Metrics({ namespace: 'Test' }),
       });
     const event = sqsEvent([
       { messageId: 'labels-1', body: s3EventBody(key, undefined, r.bucket) },

@@ -13,7 +13,6 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
@@ -24,10 +23,7 @@ import {
   parseMonitorConfig,
 } from '../../lambdas/core/drift/monitor-config.ts';
 import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
-import {
-  makeHandler as makeLabelsHandler,
-  s3Opener,
-} from '../../lambdas/handlers/ingest-labels.ts';
+import type { makeHandler as makeLabelsHandler } from '../../lambdas/handlers/ingest-labels.ts';
 import type { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
@@ -37,6 +33,7 @@ import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
+  labelsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
   recordingClients,
@@ -153,12 +150,8 @@ beforeAll(async () => {
   });
   const l = recordingClients(endpoint, called.IngestLabels);
   labelStore = new DynamoLabelStore(l.db, r.table, l.s3, r.bucket);
-  const now = () => new Date('2026-11-05T00:00:00Z');
-  labelsHandler = makeLabelsHandler({
-    predictions: new DynamoPredictionIndex(l.db, r.table, now),
+  labelsHandler = labelsHandlerOn(l, r, {
     labels: labelStore,
-    nights: new DynamoNightStore(l.db, r.table),
-    notifier: new SnsNotifier(l.sns, r.topicArn),
     config: parseMonitorConfig({
       monitors: [
         {
@@ -170,9 +163,7 @@ beforeAll(async () => {
         },
       ],
     }),
-    now,
-    openObject: s3Opener(l.s3),
-    ...silent,
+    now: () => new Date('2026-11-05T00:00:00Z'),
   });
 });
 

@@ -21,9 +21,19 @@ import {
   MAX_RECEIVE_COUNT,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
+import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
+import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import {
+  type IngestLabelsHandlerDeps,
+  makeHandler as makeLabelsHandler,
+  s3Opener,
+} from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 
 export interface AwsClients {
@@ -181,6 +191,27 @@ export function profileHandlerOn(clients: AwsClients, table: string) {
     recordTtlDays: 90,
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
+  });
+}
+
+/** The ingest-labels handler on these clients and resources, as deployed unless `overrides` say otherwise. */
+export function labelsHandlerOn(
+  clients: AwsClients,
+  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'>,
+  overrides: Partial<IngestLabelsHandlerDeps> = {},
+) {
+  const now = overrides.now ?? (() => new Date());
+  return makeLabelsHandler({
+    predictions: new DynamoPredictionIndex(clients.db, r.table, now),
+    labels: new DynamoLabelStore(clients.db, r.table, clients.s3, r.bucket),
+    nights: new DynamoNightStore(clients.db, r.table),
+    notifier: new SnsNotifier(clients.sns, r.topicArn),
+    config: DEFAULT_MONITOR_CONFIG,
+    now,
+    openObject: s3Opener(clients.s3),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test' }),
+    ...overrides,
   });
 }
 
