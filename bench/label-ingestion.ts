@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../lambdas/adapters/aws/table-schema.ts';
@@ -22,6 +21,9 @@ const DAYS = 7;
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const imageKey = (i: number) => `images/${DATASET}/2026/11/0${(i % DAYS) + 1}/img_${i}.jpg`;
 
+// Quiet as in the tests: no SDK Node-version notice, no metric lines between the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const moto = await startMoto();
 try {
   const c = clientsFor(moto.endpoint);
@@ -69,7 +71,7 @@ try {
   }
   const baseline = (performance.now() - baselineStart) / 1000;
 
-  const handler = labelsHandlerOn(c, r, { metrics: new Metrics({ namespace: 'Bench' }) });
+  const handler = labelsHandlerOn(c, r);
   const files = {
     'final labels': ['image,label', ...range(N).map((i) => `${imageKey(i)},cat`)],
     'crowd, 3 annotators': [
