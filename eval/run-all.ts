@@ -6,6 +6,7 @@ const scripts = [
   'eval/detection.ts',
   'eval/load-run.ts',
   'eval/label-memory.ts',
+  'eval/night-memory.ts',
 ];
 let failed = false;
 for (const script of scripts) {

@@ -5,7 +5,7 @@ import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import {
   type DatasetProfile,
   emptyProfile,
-  mergeAll,
+  mergeStream,
   unreadableTotal,
 } from '../core/profile/dataset-profile.ts';
 import type { LabelStore } from '../ports/label-store.ts';
@@ -46,8 +46,9 @@ export async function runNight(
   deps: RunNightDeps,
 ): Promise<NightOutcome> {
   const { profiles, nights, notifier, config } = deps;
-  const partials = await profiles.listPartials(dataset, day);
-  const profile = mergeAll(partials) ?? emptyProfile({ dataset, window: { start: day, end: day } });
+  const profile =
+    (await mergeStream(profiles.partials(dataset, day))) ??
+    emptyProfile({ dataset, window: { start: day, end: day } });
   await profiles.saveDayProfile(dataset, day, profile);
 
   const history = await loadHistory(dataset, day, deps);

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type DatasetProfile, mergeAll } from '../../core/profile/dataset-profile.ts';
+import { type DatasetProfile, mergeStream } from '../../core/profile/dataset-profile.ts';
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
-import { queryAll } from './query-all.ts';
+import { queryAll, queryItems } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** Partial, day and reference profiles in the table. The reference is the merge of its partials. */
@@ -13,15 +13,16 @@ export class DynamoProfileStore implements ProfileStore {
     private readonly tableName: string,
   ) {}
 
-  async listPartials(dataset: string, day: string): Promise<DatasetProfile[]> {
-    // Query returns items in sort-key order: the merge order is the same on every run.
-    const items = await queryAll(this.db, {
+  async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
+    // Query returns items in sort-key order: the merge order is the same on every run. One page
+    // (at most 1 MB) is held at a time.
+    const items = queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
       ConsistentRead: true,
     });
-    return items.map((item) => decodeProfile(item.profile as Uint8Array));
+    for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
   }
 
   async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {
@@ -59,7 +60,7 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async loadReference(dataset: string): Promise<DatasetProfile | undefined> {
-    return mergeAll(await this.listPartials(dataset, REFERENCE_DAY));
+    return mergeStream(this.partials(dataset, REFERENCE_DAY));
   }
 
   /** Datasets that received images on a day (for the nightly run). */

@@ -26,10 +26,10 @@ export class FileProfileStore implements ProfileStore {
     );
   }
 
-  async listPartials(dataset: string, day: string): Promise<DatasetProfile[]> {
+  async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
     const dir = path.join(this.root, 'partials', safe(dataset), safe(day));
     const names = (await readdirOrEmpty(dir)).filter((n) => n.endsWith(EXTENSION)).sort();
-    return Promise.all(names.map(async (n) => decodeProfile(await readFile(path.join(dir, n)))));
+    for (const name of names) yield decodeProfile(await readFile(path.join(dir, name)));
   }
 
   async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {

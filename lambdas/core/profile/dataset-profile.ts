@@ -164,6 +164,18 @@ export function mergeAll(profiles: readonly DatasetProfile[]): DatasetProfile | 
   return merged;
 }
 
+/** Merges profiles as they arrive, holding only the running merge and the current profile. */
+export async function mergeStream(
+  profiles: AsyncIterable<DatasetProfile>,
+): Promise<DatasetProfile | undefined> {
+  let merged: DatasetProfile | undefined;
+  for await (const p of profiles) {
+    if (merged) mergeInto(merged, p);
+    else merged = cloneProfile(p);
+  }
+  return merged;
+}
+
 export function cloneProfile(p: DatasetProfile): DatasetProfile {
   const numeric = new Map<string, NumericColumn>();
   for (const [name, c] of p.numeric) {

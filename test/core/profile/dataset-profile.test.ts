@@ -8,8 +8,10 @@ import {
   emptyProfile,
   mergeAll,
   mergeProfiles,
+  mergeStream,
   ProfileMismatchError,
 } from '../../../lambdas/core/profile/dataset-profile.ts';
+import { encodeProfile } from '../../../lambdas/core/profile/profile-codec.ts';
 import { KLL_RANK_ERROR, rankErrorOf } from '../../../lambdas/core/sketches/kll-sketch.ts';
 import { featureStream } from '../../helpers/features.ts';
 
@@ -119,6 +121,19 @@ describe('DatasetProfile', () => {
     const merged = mergeAll([a, b]);
     expect(merged?.unreadable).toEqual({ corrupt: 3, 'empty-file': 1 });
     expect(merged?.window).toEqual({ start: '2026-11-01', end: '2026-11-03' });
+  });
+
+  it('merges a stream of profiles to the same bytes as merging them all at once, and nothing to nothing', async () => {
+    const parts = [0, 1, 2, 3].map((i) => profileOf(featureStream(50, 10 + i), i * 50));
+    async function* arriving() {
+      for (const p of parts) yield p;
+    }
+    const streamed = await mergeStream(arriving());
+    expect(encodeProfile(streamed as DatasetProfile)).toEqual(
+      encodeProfile(mergeAll(parts) as DatasetProfile),
+    );
+    expect(parts[0]?.images).toBe(50); // the first profile is not merged into
+    expect(await mergeStream((async function* () {})())).toBeUndefined();
   });
 
   it('counts missing values and keeps the most extreme images at each end', () => {

@@ -1,0 +1,90 @@
+/**
+ * Memory of the nightly merge through the DynamoDB adapter: N partial profiles of 10 images (the
+ * default SQS batch) stored for one dataset-day on moto_server, then runNight, with the process's
+ * peak RSS growth sampled while it runs. A day of 10⁶ images at batch 10 is 100,000 partials.
+ *
+ *   npx tsx eval/night-memory.ts [--partials 10000] [--json]
+ */
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoNightStore } from '../lambdas/adapters/aws/dynamo-night-store.ts';
+import { DynamoProfileStore } from '../lambdas/adapters/aws/dynamo-profile-store.ts';
+import { SnsNotifier } from '../lambdas/adapters/aws/sns-notifier.ts';
+import { keys } from '../lambdas/adapters/aws/table-schema.ts';
+import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
+import { NUMERIC_FEATURE_NAMES } from '../lambdas/core/features/catalogue.ts';
+import { addImage, emptyProfile } from '../lambdas/core/profile/dataset-profile.ts';
+import { encodeProfile } from '../lambdas/core/profile/profile-codec.ts';
+import { SeededRandom } from '../lambdas/core/sketches/random.ts';
+import { runNight } from '../lambdas/use-cases/run-night.ts';
+import { startMoto } from '../test/integration/moto.ts';
+import { clientsFor, createPipelineResources } from '../test/integration/resources.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const args = process.argv.slice(2);
+const N = Number(args[args.indexOf('--partials') + 1]) || 10_000;
+const DATASET = 'pets';
+const DAY = '2026-11-20';
+const DISTINCT = 200;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const moto = await startMoto();
+try {
+  const c = clientsFor(moto.endpoint);
+  const r = await createPipelineResources(c, `night${Date.now()}`);
+  const random = new SeededRandom(7);
+  const encoded = Array.from({ length: DISTINCT }, (_, s) => {
+    const p = emptyProfile({ dataset: DATASET, window: { start: DAY, end: DAY } });
+    for (let i = 0; i < 10; i++) {
+      const numeric = Object.fromEntries(
+        NUMERIC_FEATURE_NAMES.map((n) => [n, random.next() * 100]),
+      );
+      addImage(p, `images/${DATASET}/img_${s}_${i}.jpg`, { numeric, categorical: {} } as never);
+    }
+    return encodeProfile(p);
+  });
+  log(`storing ${N.toLocaleString()} partials…`);
+  for (let start = 0; start < N; start += 25) {
+    const puts = [];
+    for (let i = start; i < Math.min(N, start + 25); i++)
+      puts.push({
+        PutRequest: {
+          Item: {
+            ...keys.partial(DATASET, DAY, `p${String(i).padStart(7, '0')}`),
+            profile: encoded[i % DISTINCT],
+            images: 10,
+          },
+        },
+      });
+    await c.db.send(new BatchWriteCommand({ RequestItems: { [r.table]: puts } }));
+  }
+  log('running the night…');
+  const profiles = new DynamoProfileStore(c.db, r.table);
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const start = performance.now();
+  const outcome = await runNight(DATASET, DAY, {
+    profiles,
+    nights: new DynamoNightStore(c.db, r.table),
+    notifier: new SnsNotifier(c.sns, r.topicArn),
+    config: DEFAULT_MONITOR_CONFIG,
+    now: () => new Date(),
+  });
+  clearInterval(timer);
+  const result = {
+    partials: N,
+    images: outcome.record.images,
+    seconds: (performance.now() - start) / 1000,
+    growthMb: Math.round((peak - baseline) / 2 ** 20),
+  };
+  if (args.includes('--json')) console.log(JSON.stringify(result));
+  else
+    console.log(
+      `night over ${N.toLocaleString()} partials (${result.images.toLocaleString()} images) on moto_server: ${result.seconds.toFixed(1)} s, peak RSS growth ${result.growthMb} MB`,
+    );
+  if (result.images !== N * 10) process.exitCode = 1;
+} finally {
+  moto.stop();
+}
