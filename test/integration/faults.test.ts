@@ -7,11 +7,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
+import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import {
+  DEFAULT_MONITOR_CONFIG,
+  parseMonitorConfig,
+} from '../../lambdas/core/drift/monitor-config.ts';
+import { emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { s3Opener } from '../../lambdas/handlers/ingest-labels.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
 import { scene } from '../helpers/images.ts';
@@ -200,5 +206,66 @@ describe('faults on moto_server', () => {
       { itemIdentifier: 'labels-1' },
     ]);
     expect((await handler(false)(event, fakeContext)).batchItemFailures).toEqual([]);
+  });
+
+  it('sends one performance alert when the same label file reaches two invocations at once', async () => {
+    // Prepare: 20 "cat" predictions on each of two days; the labels agree on the first day and
+    // say "dog" for every image of the second.
+    const dataset = 'labelled';
+    const days = ['2026-11-14', '2026-11-15'];
+    const committer = new DynamoPartialCommitter(c.db, r.table);
+    const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+    const keyOf = (day: string, i: number) => `images/${dataset}/${day}/img_${i}.jpg`;
+    for (const day of days)
+      await committer.commitPartial({
+        dataset,
+        day,
+        partialKey: `predictions-${day}`,
+        profile: emptyProfile({ dataset, window: { start: day, end: day } }),
+        records: Array.from({ length: 20 }, (_, i) => ({
+          dataset,
+          key: keyOf(day, i),
+          day,
+          capturedAt: `${day}T12:00:00Z`,
+          prediction: 'cat',
+          expiresAt,
+        })),
+      });
+    const key = `labels/${dataset}/final 1.csv`;
+    const rows = ['image,label'];
+    for (let i = 0; i < 20; i++) rows.push(`${keyOf(days[0] as string, i)},cat`);
+    for (let i = 0; i < 20; i++) rows.push(`${keyOf(days[1] as string, i)},dog`);
+    await c.s3.send(new PutObjectCommand({ Bucket: r.bucket, Key: key, Body: rows.join('\n') }));
+    await drainInbox();
+
+    // Act: SQS delivers the file's event to two invocations at the same time.
+    const handler = labelsHandlerOn(c, r, {
+      config: parseMonitorConfig({
+        monitors: [
+          {
+            kind: 'performance',
+            id: 'accuracy',
+            metric: 'accuracy',
+            maxDrop: 0.15,
+            minLabelled: 10,
+          },
+        ],
+      }),
+    });
+    const event = sqsEvent([
+      { messageId: 'labels-2', body: s3EventBody(key, undefined, r.bucket) },
+    ]);
+    const responses = await Promise.all([handler(event, fakeContext), handler(event, fakeContext)]);
+
+    // Assess: both succeed, the day's performance counts each label once, one alert went out.
+    expect(responses.map((x) => x.batchItemFailures)).toEqual([[], []]);
+    const labels = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
+    const fell = await labels.loadPerformance(dataset, days[1] as string);
+    expect(fell?.metrics).toMatchObject({ labelled: 20, accuracy: 0 });
+    expect(fell?.confusion).toEqual({ dog: { cat: 20 } });
+    const subjects = (await drainInbox()).map(
+      (m) => (JSON.parse(m.Body as string) as { Subject: string }).Subject,
+    );
+    expect(subjects).toEqual([`[Driftwatch] ${dataset}: model performance fell on ${days[1]}`]);
   });
 });
