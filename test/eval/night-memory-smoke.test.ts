@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The night-memory eval (npm run eval runs it at 100,000 partials) at 3,000: holding the decoded
- * partials, as the first version did, grew RSS by ~175 MB here; streaming them stays near 40 MB.
+ * The night-memory eval (npm run eval runs it at 10,000 partials) at 3,000: holding the decoded
+ * partials, as the first version did, grew RSS by 180 MB here; streaming them stays near 40 MB.
  */
 describe('nightly merge memory (smoke)', () => {
   it('merges 3,000 stored partials while holding only one page of them', () => {
