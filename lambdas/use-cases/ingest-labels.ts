@@ -119,11 +119,17 @@ export async function ingestLabels(
   const aggregation = votes?.aggregation;
 
   const days = [...join.days].sort(compareDays);
-  const { records, alerts } = await recomputeDays(dataset, days, deps, (day) => {
-    if (!votes) return undefined;
-    const dayNumber = join.days.indexOf(day) + 1;
-    return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber);
-  });
+  const { records, alerts, fromFile } = await recomputeDays(
+    dataset,
+    file.name,
+    days,
+    deps,
+    (day) => {
+      if (!votes) return undefined;
+      const dayNumber = join.days.indexOf(day) + 1;
+      return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber);
+    },
+  );
   const digest = await notifyOnce(dataset, days, alerts, deps);
   return {
     dataset,
@@ -134,6 +140,9 @@ export async function ingestLabels(
     items: aggregation?.items ?? tally.rows,
     ties: aggregation?.ties ?? 0,
     ...join.counts,
+    // Counted in the store, not while joining: an image named twice (two rows far apart, a key and
+    // a URL) has one label, and the summary says so.
+    labelled: fromFile,
     agreement: votes && krippendorffAlpha(votes.table),
     annotators: aggregation?.annotators ?? [],
     days: records,
@@ -214,6 +223,7 @@ async function aggregateCrowd(
  */
 async function recomputeDays(
   dataset: string,
+  source: string,
   days: readonly string[],
   deps: IngestLabelsDeps,
   agreementOn: (day: string) => number | undefined,
@@ -226,12 +236,14 @@ async function recomputeDays(
     ),
   );
   const history = earlier.filter((r): r is PerformanceRecord => r !== undefined);
+  let fromFile = 0;
   for (const day of days) {
     const confusion: ConfusionMatrix = {};
     let labelled = 0;
     for await (const l of deps.labels.labelsForDay(dataset, day)) {
       addPair(confusion, l.label, l.prediction);
       labelled++;
+      if (l.source === source) fromFile++;
     }
     const images = await deps.predictions.imagesOnDay(dataset, day);
     const base: PerformanceRecord = {
@@ -261,7 +273,7 @@ async function recomputeDays(
         .map((r) => ({ ...r, day, summary: `${day}: ${r.summary}` })),
     );
   }
-  return { records, alerts };
+  return { records, alerts, fromFile };
 }
 
 /** One message per ingestion listing the alerting days; claimed so a re-ingested file sends nothing. */

@@ -37,6 +37,8 @@ export async function startMoto(): Promise<RunningMoto> {
   const stop = () => {
     server.kill('SIGTERM');
   };
+  // A script that exits without calling stop (an uncaught error) must not leave moto running.
+  process.once('exit', stop);
   const started = Date.now();
   for (;;) {
     try {
