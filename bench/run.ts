@@ -7,6 +7,7 @@
  */
 import sharp from 'sharp';
 import { maxRankError } from '../eval/rank-error.ts';
+import { PARTIAL_SETTLE_SECONDS, ROLLUP_EVERY_COMMITS } from '../infra/definitions.ts';
 import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
 import { buildBaselines } from '../lambdas/core/drift/baselines.ts';
 import { evaluateMonitors } from '../lambdas/core/drift/evaluate-monitors.ts';
@@ -124,6 +125,45 @@ function mergeBench(partials: readonly Uint8Array[], count: number) {
     merged: merged as DatasetProfile,
     peakGrowthMb: (peakRss - before.rss) / 2 ** 20,
   };
+}
+
+/**
+ * The same day with rollups (lambdas/adapters/aws/partial-rollup.ts): about one commit in
+ * ROLLUP_EVERY_COMMITS folds the settled partials into the day's rollup, so the night merges the
+ * rollup and what is newer than PARTIAL_SETTLE_SECONDS or not rolled up yet.
+ */
+function rollupRows(
+  day: DatasetProfile,
+  pool: readonly Uint8Array[],
+  partialsPerDay: number,
+  mergeAllSeconds: number,
+) {
+  const rollup = encodeProfile(day);
+  const fold = (partials: number) => {
+    const start = performance.now();
+    const merged = decodeProfile(rollup);
+    for (let i = 0; i < partials; i++)
+      mergeInto(merged, decodeProfile(pool[i % pool.length] as Uint8Array));
+    encodeProfile(merged); // the rollup (or the night's day profile) is stored again
+    return { seconds: (performance.now() - start) / 1000 };
+  };
+  const unsettled =
+    Math.ceil((partialsPerDay * PARTIAL_SETTLE_SECONDS) / 86_400) + ROLLUP_EVERY_COMMITS;
+  const night = fold(unsettled);
+  const compactions = Math.ceil(partialsPerDay / ROLLUP_EVERY_COMMITS);
+  const compaction = fold(ROLLUP_EVERY_COMMITS);
+  row(
+    `night at 10^6 images, batch 10, rolled up every ${ROLLUP_EVERY_COMMITS} commits`,
+    `${night.seconds.toFixed(2)} s`,
+    `rollup + ${unsettled} unsettled partials (last ${PARTIAL_SETTLE_SECONDS / 60} min + ${ROLLUP_EVERY_COMMITS} commits)`,
+    `${(mergeAllSeconds / night.seconds).toFixed(0)}× faster than merging every partial`,
+  );
+  row(
+    'rollups during that day',
+    `${compactions.toLocaleString()} × ${(compaction.seconds * 1000).toFixed(1)} ms`,
+    `${(compactions * compaction.seconds).toFixed(1)} s of profile-function time a day, ${(rollup.length / 1024).toFixed(1)} KB rollup`,
+    '',
+  );
 }
 
 /**
@@ -247,6 +287,7 @@ async function main() {
       `merge ${merge.seconds.toFixed(2)} s + monitors ${monitors.seconds.toFixed(3)} s`,
       `${(encodeProfile(merge.merged).length / 1024).toFixed(1)} KB day profile`,
     );
+    if (batch === 10) rollupRows(merge.merged, pool, count, merge.seconds);
   }
 
   log('sketch accuracy…');

@@ -8,6 +8,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoNightStore } from '../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../lambdas/adapters/aws/dynamo-profile-store.ts';
+import { partialSortKey } from '../lambdas/adapters/aws/partial-rollup.ts';
 import { SnsNotifier } from '../lambdas/adapters/aws/sns-notifier.ts';
 import { keys } from '../lambdas/adapters/aws/table-schema.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../lambdas/core/drift/monitor-config.ts';
@@ -49,7 +50,8 @@ try {
       puts.push({
         PutRequest: {
           Item: {
-            ...keys.partial(DATASET, DAY, `p${String(i).padStart(7, '0')}`),
+            pk: keys.partials(DATASET, DAY),
+            sk: partialSortKey(new Date(Date.UTC(2026, 10, 20, 0, 0, 0, i)), `p${i}`),
             profile: encoded[i % DISTINCT],
             images: 10,
           },

@@ -19,6 +19,15 @@ export const MONITORS_FUNCTION = { memoryMb: 1024, timeoutSeconds: 600 } as cons
 export const LABELS_FUNCTION = { memoryMb: 1024, timeoutSeconds: 600 } as const;
 export const MANIFEST_PREFIX = 'manifests/';
 
+/**
+ * Partials older than this are rolled up during the day (lambdas/adapters/aws/partial-rollup.ts). A
+ * commit lands at most the profile function's timeout after the time in its key; three more
+ * minutes cover clock differences between hosts.
+ */
+export const PARTIAL_SETTLE_SECONDS = PROFILE_FUNCTION.timeoutSeconds + 180;
+/** About one profile commit in this many rolls up the day's settled partials. */
+export const ROLLUP_EVERY_COMMITS = 32;
+
 /** SQS visibility must exceed the consumer's timeout; AWS recommends six times it. */
 export const IMAGES_QUEUE_VISIBILITY_SECONDS = 6 * PROFILE_FUNCTION.timeoutSeconds;
 export const LABELS_QUEUE_VISIBILITY_SECONDS = 6 * LABELS_FUNCTION.timeoutSeconds;

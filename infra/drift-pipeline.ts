@@ -29,8 +29,10 @@ import {
   MANIFEST_PREFIX,
   MAX_RECEIVE_COUNT,
   MONITORS_FUNCTION,
+  PARTIAL_SETTLE_SECONDS,
   PROFILE_FUNCTION,
   REPORT_PREFIX,
+  ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from './definitions.ts';
 import type { EnvironmentConfig } from './environments.ts';
@@ -172,6 +174,8 @@ export class DriftPipeline extends Construct {
         TABLE_NAME: this.table.tableName,
         TIME_ZONE: config.timeZone,
         RECORD_TTL_DAYS: String(config.recordTtlDays),
+        PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),
+        ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
       },
     });
     const profileFn = this.profileFunction.fn;
@@ -188,7 +192,8 @@ export class DriftPipeline extends Construct {
         resources: IMAGE_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
       }),
     );
-    this.allowTable(profileFn, 'dynamodb:PutItem');
+    // PutItem commits partials and image records; GetItem and Query roll the day's partials up.
+    this.allowTable(profileFn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
 
     this.monitorsFunction = new PipelineFunction(this, 'RunMonitors', {
       handler: 'run-monitors',

@@ -72,7 +72,16 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return {
     objects: new S3ObjectStore(new S3Client({})),
-    committer: new DynamoPartialCommitter(db, requireEnv('TABLE_NAME', env)),
+    committer: new DynamoPartialCommitter(db, requireEnv('TABLE_NAME', env), {
+      compaction: {
+        every: numberEnv('ROLLUP_EVERY_COMMITS', 32, env),
+        settleSeconds: numberEnv('PARTIAL_SETTLE_SECONDS', 300, env),
+      },
+      onCompactionError: (error) =>
+        logger.warn('could not roll up settled partials; a later commit retries', {
+          error: error.message,
+        }),
+    }),
     decoder: new SharpDecoder(),
     timeZone,
     recordTtlDays: numberEnv('RECORD_TTL_DAYS', 90, env),

@@ -2,7 +2,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
+import {
+  MAX_RECEIVE_COUNT,
+  PARTIAL_SETTLE_SECONDS,
+  PROFILE_FUNCTION,
+  ROLLUP_EVERY_COMMITS,
+} from '../../infra/definitions.ts';
 import { DriftPipeline } from '../../infra/drift-pipeline.ts';
 import { environmentConfig } from '../../infra/environments.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../infra/nag-acknowledgements.ts';
@@ -173,6 +178,20 @@ describe('DriftwatchStack', () => {
       });
   });
 
+  it('rolls partials up only once no commit can still land behind them', () => {
+    expect(PARTIAL_SETTLE_SECONDS).toBeGreaterThan(PROFILE_FUNCTION.timeoutSeconds + 60);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Timeout: PROFILE_FUNCTION.timeoutSeconds,
+      Environment: {
+        Variables: Match.objectLike({
+          PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),
+          ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
+        }),
+      },
+    });
+  });
+
   it('runs current Node on arm64 for both functions', () => {
     const ours = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }),
@@ -193,6 +212,8 @@ describe('DriftwatchStack', () => {
         'logs:PutLogEvents',
         's3:GetObject',
         'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',

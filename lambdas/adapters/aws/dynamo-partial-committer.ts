@@ -3,10 +3,21 @@ import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-
 import { encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { CommitResult, ImageRecord, PartialCommitter } from '../../ports/partial-committer.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
+import { compactPartials, partialSortKey } from './partial-rollup.ts';
 import { keys } from './table-schema.ts';
 
 /** DynamoDB transactions hold at most 100 items: the partial, the activity marker and 98 images. */
 const MAX_TRANSACTION_ITEMS = 100;
+
+export interface CompactionOptions {
+  /** About one commit in this many also folds the day's settled partials into its rollup. */
+  readonly every: number;
+  /**
+   * How old a partial must be to be rolled up: longer than the profile function's timeout (a commit
+   * can land at most that long after its key's timestamp), plus room for clock differences.
+   */
+  readonly settleSeconds: number;
+}
 
 /**
  * One TransactWriteItems per commit: the partial profile, a marker that the dataset had data that
@@ -19,18 +30,26 @@ export class DynamoPartialCommitter implements PartialCommitter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly options: {
+      readonly now?: () => Date;
+      readonly compaction?: CompactionOptions | undefined;
+      /** Told when a compaction failed; the commit it followed stands and the next one retries. */
+      readonly onCompactionError?: (error: Error) => void;
+    } = {},
   ) {}
 
   async commitPartial(
     partial: Parameters<PartialCommitter['commitPartial']>[0],
   ): Promise<CommitResult> {
     const { dataset, day, partialKey, profile, records } = partial;
+    const now = this.options.now ?? (() => new Date());
     const items = [
       {
         Put: {
           TableName: this.tableName,
           Item: {
-            ...keys.partial(dataset, day, partialKey),
+            pk: keys.partials(dataset, day),
+            sk: partialSortKey(now(), partialKey),
             profile: encodeProfile(profile),
             images: profile.images,
           },
@@ -49,7 +68,6 @@ export class DynamoPartialCommitter implements PartialCommitter {
     ];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return { committed: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
@@ -61,8 +79,20 @@ export class DynamoPartialCommitter implements PartialCommitter {
       if (alreadyCounted.length === 0) throw error;
       return { committed: false, alreadyCounted };
     }
+    const compaction = this.options.compaction;
+    if (compaction && sampled(partialKey, compaction.every)) {
+      const settledBefore = new Date(now().getTime() - compaction.settleSeconds * 1000);
+      await compactPartials(this.db, this.tableName, dataset, day, settledBefore).catch(
+        (error: Error) => this.options.onCompactionError?.(error),
+      );
+    }
+    return { committed: true };
   }
 }
+
+/** Whether a partial's (hex) content key falls in the 1-in-`every` share that triggers compaction. */
+const sampled = (partialKey: string, every: number) =>
+  Number.parseInt(partialKey.slice(0, 8), 16) % every === 0;
 
 function recordAttributes(r: ImageRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {

@@ -3,7 +3,8 @@ import { type DatasetProfile, mergeStream } from '../../core/profile/dataset-pro
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
-import { queryAll, queryItems } from './query-all.ts';
+import { partialItems, readRollup } from './partial-rollup.ts';
+import { queryAll } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
 /** Partial, day and reference profiles in the table. The reference is the merge of its partials. */
@@ -13,15 +14,14 @@ export class DynamoProfileStore implements ProfileStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * The day's rollup (the merge of its settled partials) and then the partials committed since, in
+   * key order; one query page (at most 1 MB) is held at a time.
+   */
   async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
-    // Query returns items in sort-key order: the merge order is the same on every run. One page
-    // (at most 1 MB) is held at a time.
-    const items = queryItems(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.partials(dataset, day) },
-      ConsistentRead: true,
-    });
+    const rollup = await readRollup(this.db, this.tableName, dataset, day);
+    if (rollup) yield rollup.profile;
+    const items = partialItems(this.db, this.tableName, dataset, day, { from: rollup?.watermark });
     for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
   }
 

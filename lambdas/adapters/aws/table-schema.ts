@@ -2,16 +2,17 @@
  * The single DynamoDB table: key names, item keys and the TTL attribute. The CDK stack and the
  * integration tests build the table from these same definitions.
  *
- * | item                      | pk                              | sk                |
- * |---------------------------|---------------------------------|-------------------|
- * | partial profile           | PARTIAL#<dataset>#<day>         | <partial key>     |
- * | image record (prediction) | IMAGE#<dataset>#<s3 key>        | IMAGE             |
- * | day profile               | DAY#<dataset>                   | <day>             |
- * | night record              | NIGHT#<dataset>                 | <day>             |
- * | digest claim              | DIGEST#<dataset>                | <day>             |
- * | datasets active on a day  | ACTIVE#<day>                    | <dataset>         |
- * | label of an image         | LABELS#<dataset>#<day>          | <s3 key>          |
- * | performance of a day      | PERF#<dataset>                  | <day>             |
+ * | item                       | pk                       | sk                     |
+ * |----------------------------|--------------------------|------------------------|
+ * | partial profile            | PARTIAL#<dataset>#<day>  | p#<commit time>#<hash> |
+ * | rollup of settled partials | PARTIAL#<dataset>#<day>  | rollup                 |
+ * | image record (prediction)  | IMAGE#<dataset>#<s3 key> | IMAGE                  |
+ * | day profile                | DAY#<dataset>            | <day>                  |
+ * | night record               | NIGHT#<dataset>          | <day>                  |
+ * | digest claim               | DIGEST#<dataset>         | <day>                  |
+ * | datasets active on a day   | ACTIVE#<day>             | <dataset>              |
+ * | label of an image          | LABELS#<dataset>#<day>   | <s3 key>               |
+ * | performance of a day       | PERF#<dataset>           | <day>                  |
  *
  * Image records also carry `nameKey` = <dataset>#<file name>, indexed by the `byName` GSI, so a
  * label file that names images by bare file name can find them (and see when a name is ambiguous).
@@ -30,10 +31,6 @@ export const TABLE_SCHEMA = {
 // Keys use '#' as a separator; datasets and days never contain it (datasets are S3 key segments
 // validated by routeKey, days are ISO dates or "reference"), but S3 keys may, so they come last.
 export const keys = {
-  partial: (dataset: string, day: string, partialKey: string) => ({
-    pk: `PARTIAL#${dataset}#${day}`,
-    sk: partialKey,
-  }),
   partials: (dataset: string, day: string) => `PARTIAL#${dataset}#${day}`,
   image: (dataset: string, key: string) => ({ pk: `IMAGE#${dataset}#${key}`, sk: 'IMAGE' }),
   day: (dataset: string, day: string) => ({ pk: `DAY#${dataset}`, sk: day }),

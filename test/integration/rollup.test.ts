@@ -1,0 +1,126 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
+import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
+import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
+import { compactPartials, readRollup } from '../../lambdas/adapters/aws/partial-rollup.ts';
+import { keys } from '../../lambdas/adapters/aws/table-schema.ts';
+import {
+  addImage,
+  type DatasetProfile,
+  emptyProfile,
+  mergeAll,
+  mergeStream,
+} from '../../lambdas/core/profile/dataset-profile.ts';
+import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { featureStream } from '../helpers/features.ts';
+import {
+  type AwsClients,
+  clientsFor,
+  createPipelineResources,
+  type PipelineResources,
+} from './resources.ts';
+
+const DAY = '2026-11-21';
+const MINUTE = 60_000;
+let c: AwsClients;
+let r: PipelineResources;
+
+beforeAll(async () => {
+  c = clientsFor(inject('awsEndpoint'));
+  r = await createPipelineResources(c, `ru${Date.now()}`);
+});
+
+/** A partial of `n` images and a hex content key, as profile-images makes them. */
+function partial(dataset: string, n: number, seed: number) {
+  const profile = emptyProfile({ dataset, window: { start: DAY, end: DAY } });
+  for (const [i, f] of featureStream(n, seed).entries())
+    addImage(profile, `images/${dataset}/${seed}_${i}.jpg`, f);
+  return { profile, partialKey: seed.toString(16).padStart(32, '0') };
+}
+
+async function collect(profiles: AsyncIterable<DatasetProfile>): Promise<DatasetProfile[]> {
+  const out: DatasetProfile[] = [];
+  for await (const p of profiles) out.push(p);
+  return out;
+}
+
+describe('rolling up a day of partials on moto_server', () => {
+  it('lets the night read one rollup and the recent partials, counting every image once', async () => {
+    // Prepare: a partial written before rollups existed (a bare hash key), then 30 commits a
+    // minute apart, each of which may roll up what is older than 5 minutes.
+    const dataset = 'rolled';
+    let clock = Date.parse(`${DAY}T10:00:00Z`);
+    const committer = new DynamoPartialCommitter(c.db, r.table, {
+      now: () => new Date(clock),
+      compaction: { every: 1, settleSeconds: 300 },
+      onCompactionError: (error) => {
+        throw error;
+      },
+    });
+    const legacy = partial(dataset, 7, 999);
+    await c.db.send(
+      new PutCommand({
+        TableName: r.table,
+        Item: {
+          pk: keys.partials(dataset, DAY),
+          sk: legacy.partialKey,
+          profile: encodeProfile(legacy.profile),
+          images: 7,
+        },
+      }),
+    );
+    const all = [legacy.profile];
+    for (let i = 1; i <= 30; i++) {
+      const p = partial(dataset, 3 + (i % 4), i);
+      all.push(p.profile);
+      const result = await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      expect(result.committed).toBe(true);
+      clock += MINUTE;
+    }
+    const images = all.reduce((n, p) => n + p.images, 0);
+
+    // Assess: the rollup holds everything older than 5 minutes before the last commit; the night
+    // merges it and the 5 newer partials to the same counts as merging all 31 partials.
+    const rollup = await readRollup(c.db, r.table, dataset, DAY);
+    expect(rollup?.watermark).toBe(`${DAY}T10:24:00.000Z`);
+    const store = new DynamoProfileStore(c.db, r.table);
+    const read = await collect(store.partials(dataset, DAY));
+    expect(read).toHaveLength(1 + 6); // the rollup, then the partials of 10:24–10:29
+    const night = (await mergeStream(store.partials(dataset, DAY))) as DatasetProfile;
+    const whole = mergeAll(all) as DatasetProfile;
+    expect(night.images).toBe(images);
+    for (const [name, column] of whole.numeric) {
+      const rolled = night.numeric.get(name);
+      expect(rolled?.moments.count).toBe(column.moments.count);
+      expect(rolled?.moments.min).toBe(column.moments.min);
+      expect(rolled?.moments.max).toBe(column.moments.max);
+      expect(rolled?.sketch.n).toBe(column.sketch.n);
+    }
+    // Coverage for labels adds up partials, never the rollup on top of them.
+    const predictions = new DynamoPredictionIndex(c.db, r.table, () => new Date(clock));
+    expect(await predictions.imagesOnDay(dataset, DAY)).toBe(images);
+  });
+
+  it('keeps one of two racing compactions and counts nothing twice', async () => {
+    const dataset = 'raced';
+    let clock = Date.parse(`${DAY}T08:00:00Z`);
+    const committer = new DynamoPartialCommitter(c.db, r.table, { now: () => new Date(clock) });
+    let images = 0;
+    for (let i = 1; i <= 12; i++) {
+      const p = partial(dataset, 2 + (i % 3), 100 + i);
+      images += p.profile.images;
+      await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      clock += MINUTE;
+    }
+    const settled = new Date(clock);
+    const folded = await Promise.all([
+      compactPartials(c.db, r.table, dataset, DAY, settled),
+      compactPartials(c.db, r.table, dataset, DAY, settled),
+    ]);
+    expect(folded.sort((a, b) => a - b)).toEqual([0, 12]);
+    const store = new DynamoProfileStore(c.db, r.table);
+    expect(await collect(store.partials(dataset, DAY))).toHaveLength(1);
+    expect((await mergeStream(store.partials(dataset, DAY)))?.images).toBe(images);
+  });
+});
