@@ -86,7 +86,10 @@ describe('rolling up a day of partials on moto_server', () => {
     expect(rollup?.watermark).toBe(`${DAY}T10:24:00.000Z`);
     const store = new DynamoProfileStore(c.db, r.table);
     const read = await collect(store.partials(dataset, DAY));
-    expect(read).toHaveLength(1 + 6); // the rollup, then the partials of 10:24–10:29
+    // The rollup, the partial from before rollups (read beside it, never folded in), then the
+    // partials of 10:24–10:29.
+    expect(read).toHaveLength(1 + 1 + 6);
+    expect(read[0]?.images).toBe(images - 7 - all.slice(25).reduce((n, p) => n + p.images, 0));
     const night = (await mergeStream(store.partials(dataset, DAY))) as DatasetProfile;
     const whole = mergeAll(all) as DatasetProfile;
     expect(night.images).toBe(images);

@@ -3,7 +3,7 @@ import { type DatasetProfile, mergeStream } from '../../core/profile/dataset-pro
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
-import { partialItems, readRollup } from './partial-rollup.ts';
+import { legacyPartialItems, partialItems, readRollup } from './partial-rollup.ts';
 import { queryAll } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
@@ -15,14 +15,19 @@ export class DynamoProfileStore implements ProfileStore {
   ) {}
 
   /**
-   * The day's rollup (the merge of its settled partials) and then the partials committed since, in
-   * key order; one query page (at most 1 MB) is held at a time.
+   * The day's rollup (the merge of its settled partials), then any partials from before rollups
+   * existed and the partials committed since the rollup, in key order; one query page (at most
+   * 1 MB) is held at a time.
    */
   async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
     const rollup = await readRollup(this.db, this.tableName, dataset, day);
     if (rollup) yield rollup.profile;
-    const items = partialItems(this.db, this.tableName, dataset, day, { from: rollup?.watermark });
-    for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
+    const { db, tableName } = this;
+    for (const items of [
+      legacyPartialItems(db, tableName, dataset, day),
+      partialItems(db, tableName, dataset, day, { from: rollup?.watermark }),
+    ])
+      for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
   }
 
   async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {

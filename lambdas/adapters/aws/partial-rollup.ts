@@ -1,10 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   cloneProfile,
   type DatasetProfile,
@@ -24,7 +19,7 @@ import { keys } from './table-schema.ts';
  * (`settleSeconds` beyond the profile function's timeout), so no partial can appear behind it; the
  * night reads the rollup and the partials from the watermark on. Partials are never deleted, so a
  * rollup lost or rebuilt changes nothing but speed. Keys written before rollups existed (a bare
- * hash) sort before every `p#` key and are rolled up by the first compaction.
+ * hash) are read beside the rollup, never folded into it (legacyPartialItems).
  */
 export const ROLLUP_SORT_KEY = 'rollup';
 const PARTIAL_PREFIX = 'p#';
@@ -57,7 +52,7 @@ export async function readRollup(
     : undefined;
 }
 
-/** Partial items of a day, in key order: all of them, or those committed from `from` (ISO) up to `before`. */
+/** Partial items of a day in key order: all of them, or those committed from `from` up to `before` (ISO). */
 export function partialItems(
   db: DynamoDBDocumentClient,
   tableName: string,
@@ -66,25 +61,35 @@ export function partialItems(
   range: { from?: string | undefined; before?: string | undefined } = {},
   projection?: string,
 ): AsyncGenerator<Record<string, unknown>> {
-  const pk = keys.partials(dataset, day);
-  const upper = range.before === undefined ? PARTIALS_END : `${PARTIAL_PREFIX}${range.before}`;
-  const input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> =
-    range.from === undefined
-      ? {
-          KeyConditionExpression: 'pk = :pk AND sk < :upper',
-          ExpressionAttributeValues: { ':pk': pk, ':upper': upper },
-        }
-      : {
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':lower': `${PARTIAL_PREFIX}${range.from}`,
-            ':upper': upper,
-          },
-        };
   return queryItems(db, {
-    ...input,
     TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+    ExpressionAttributeValues: {
+      ':pk': keys.partials(dataset, day),
+      ':lower': `${PARTIAL_PREFIX}${range.from ?? ''}`,
+      ':upper': range.before === undefined ? PARTIALS_END : `${PARTIAL_PREFIX}${range.before}`,
+    },
+    ConsistentRead: true,
+    ...(projection ? { ProjectionExpression: projection } : {}),
+  });
+}
+
+/**
+ * Partials written before rollups existed (keyed by a bare hash, which sorts before `p#`). They are
+ * never rolled up: a function version still running during the upgrade may write one after the
+ * first rollup, so readers always add them (there are none on days after the upgrade).
+ */
+export function legacyPartialItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  dataset: string,
+  day: string,
+  projection?: string,
+): AsyncGenerator<Record<string, unknown>> {
+  return queryItems(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk < :prefix',
+    ExpressionAttributeValues: { ':pk': keys.partials(dataset, day), ':prefix': PARTIAL_PREFIX },
     ConsistentRead: true,
     ...(projection ? { ProjectionExpression: projection } : {}),
   });
