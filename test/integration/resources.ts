@@ -19,6 +19,8 @@ import {
   LABEL_PREFIX,
   LABELS_QUEUE_VISIBILITY_SECONDS,
   MAX_RECEIVE_COUNT,
+  PARTIAL_SETTLE_SECONDS,
+  ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
@@ -181,11 +183,13 @@ export async function createPipelineResources(
   return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
 }
 
-/** The profile-images handler on these clients and table, as deployed (UTC days, 90-day records). */
+/** The profile-images handler on these clients and table, as deployed (UTC days, 90-day records, rollups). */
 export function profileHandlerOn(clients: AwsClients, table: string) {
   return makeProfileHandler({
     objects: new S3ObjectStore(clients.s3),
-    committer: new DynamoPartialCommitter(clients.db, table),
+    committer: new DynamoPartialCommitter(clients.db, table, {
+      compaction: { every: ROLLUP_EVERY_COMMITS, settleSeconds: PARTIAL_SETTLE_SECONDS },
+    }),
     decoder: new SharpDecoder(),
     timeZone: 'UTC',
     recordTtlDays: 90,
