@@ -133,11 +133,12 @@ function mergeBench(partials: readonly Uint8Array[], count: number) {
  * rollup and what is newer than PARTIAL_SETTLE_SECONDS or not rolled up yet.
  */
 function rollupRows(
+  batch: number,
   day: DatasetProfile,
   pool: readonly Uint8Array[],
   partialsPerDay: number,
   mergeAllSeconds: number,
-) {
+): Rollups {
   const rollup = encodeProfile(day);
   const fold = (partials: number) => {
     const start = performance.now();
@@ -145,25 +146,34 @@ function rollupRows(
     for (let i = 0; i < partials; i++)
       mergeInto(merged, decodeProfile(pool[i % pool.length] as Uint8Array));
     encodeProfile(merged); // the rollup (or the night's day profile) is stored again
-    return { seconds: (performance.now() - start) / 1000 };
+    return (performance.now() - start) / 1000;
   };
   const unsettled =
     Math.ceil((partialsPerDay * PARTIAL_SETTLE_SECONDS) / 86_400) + ROLLUP_EVERY_COMMITS;
   const night = fold(unsettled);
-  const compactions = Math.ceil(partialsPerDay / ROLLUP_EVERY_COMMITS);
-  const compaction = fold(ROLLUP_EVERY_COMMITS);
+  const perDay = Math.ceil(partialsPerDay / ROLLUP_EVERY_COMMITS);
+  const seconds = fold(ROLLUP_EVERY_COMMITS);
   row(
-    `night at 10^6 images, batch 10, rolled up every ${ROLLUP_EVERY_COMMITS} commits`,
-    `${night.seconds.toFixed(2)} s`,
+    `night at 10^6 images, batch ${batch}, with rollups`,
+    `${night.toFixed(2)} s`,
     `rollup + ${unsettled} unsettled partials (last ${PARTIAL_SETTLE_SECONDS / 60} min + ${ROLLUP_EVERY_COMMITS} commits)`,
-    `${(mergeAllSeconds / night.seconds).toFixed(0)}× faster than merging every partial`,
+    `${(mergeAllSeconds / night).toFixed(0)}× faster than merging every partial`,
   );
   row(
-    'rollups during that day',
-    `${compactions.toLocaleString()} × ${(compaction.seconds * 1000).toFixed(1)} ms`,
-    `${(compactions * compaction.seconds).toFixed(1)} s of profile-function time a day, ${(rollup.length / 1024).toFixed(1)} KB rollup`,
+    `  rollups during that day (one per ${ROLLUP_EVERY_COMMITS} commits)`,
+    `${perDay.toLocaleString()} × ${(seconds * 1000).toFixed(1)} ms`,
+    `${(perDay * seconds).toFixed(1)} s of profile-function time, ${(rollup.length / 1024).toFixed(1)} KB rollup`,
     '',
   );
+  return { perDay, seconds, rollupBytes: rollup.length, unsettled };
+}
+
+interface Rollups {
+  readonly perDay: number;
+  readonly seconds: number;
+  readonly rollupBytes: number;
+  /** Partials the night still reads beside the rollup. */
+  readonly unsettled: number;
 }
 
 /**
@@ -185,29 +195,40 @@ const PROFILE_MEMORY_GB = 1769 / 1024;
 /** Image record (~300 B) in a transaction: 2 WRU; its byName index entry: 1 WRU. */
 const WRU_PER_IMAGE_RECORD = 3;
 
-function costRows(partial10Bytes: number, partial98Bytes: number) {
+function costRows(partial10Bytes: number, partial98Bytes: number, rollups: Map<number, Rollups>) {
   for (const [batch, partialBytes] of [
     [10, partial10Bytes],
     [98, partial98Bytes],
   ] as const) {
+    const partials = 1e6 / batch;
+    const rollup = rollups.get(batch) as Rollups;
     const perImageSeconds = serialProfileSeconds * ARM_FACTOR;
+    const lambdaSeconds = 1e6 * perImageSeconds + rollup.perDay * rollup.seconds * ARM_FACTOR;
     const lambda =
-      1e6 * perImageSeconds * PROFILE_MEMORY_GB * PRICE.lambdaGbSecond +
-      (1e6 / batch) * PRICE.lambdaRequest;
+      lambdaSeconds * PROFILE_MEMORY_GB * PRICE.lambdaGbSecond + partials * PRICE.lambdaRequest;
     const s3 = 1e6 * PRICE.s3Get;
     // S3 → SQS send per image; the Lambda poller's receive and delete per batch.
-    const sqs = 1e6 * PRICE.sqsRequest + (2e6 / batch) * PRICE.sqsRequest;
+    const sqs = 1e6 * PRICE.sqsRequest + 2 * partials * PRICE.sqsRequest;
     // Per batch: the partial (2 WRU per KB, transactional) and the day marker (2 WRU).
     const partialWru = 2 * Math.ceil(partialBytes / 1024) + 2;
     const dynamo =
-      1e6 * WRU_PER_IMAGE_RECORD * PRICE.dynamoWru + (1e6 / batch) * partialWru * PRICE.dynamoWru;
-    // The night reads every partial once, strongly consistent (1 RRU per 4 KB).
-    const night = (1e6 / batch) * Math.ceil(partialBytes / 4096) * PRICE.dynamoRru;
-    const total = lambda + s3 + sqs + dynamo + night;
+      1e6 * WRU_PER_IMAGE_RECORD * PRICE.dynamoWru + partials * partialWru * PRICE.dynamoWru;
+    // Each rollup reads itself and its partials (strongly consistent, 1 RRU per 4 KB) and writes
+    // itself again (1 WRU per KB); the night reads the rollup and the unsettled partials.
+    const rollupRru =
+      Math.ceil(rollup.rollupBytes / 4096) +
+      Math.ceil((ROLLUP_EVERY_COMMITS * partialBytes) / 4096);
+    const rollupCost =
+      rollup.perDay *
+      (rollupRru * PRICE.dynamoRru + Math.ceil(rollup.rollupBytes / 1024) * PRICE.dynamoWru);
+    const night =
+      (Math.ceil(rollup.rollupBytes / 4096) + Math.ceil((rollup.unsettled * partialBytes) / 4096)) *
+      PRICE.dynamoRru;
+    const total = lambda + s3 + sqs + dynamo + rollupCost + night;
     row(
       `cost per 10^6 images, batch ${batch}`,
       `$${total.toFixed(2)}`,
-      `Lambda $${lambda.toFixed(2)} (${(perImageSeconds * 1000).toFixed(1)} ms/img arm64) · S3 GET $${s3.toFixed(2)} · SQS $${sqs.toFixed(2)} · DynamoDB writes $${dynamo.toFixed(2)} · night reads $${night.toFixed(3)}`,
+      `Lambda $${lambda.toFixed(2)} (${(perImageSeconds * 1000).toFixed(1)} ms/img arm64) · S3 GET $${s3.toFixed(2)} · SQS $${sqs.toFixed(2)} · DynamoDB writes $${dynamo.toFixed(2)} · rollups $${rollupCost.toFixed(3)} · night reads $${night.toFixed(4)}`,
       `floor S3+SQS $${(s3 + sqs).toFixed(2)}`,
     );
   }
@@ -261,6 +282,7 @@ async function main() {
   );
 
   log('nightly run at 1,000,000 images a day…');
+  const rollups = new Map<number, Rollups>();
   for (const [batch, pool] of [
     [10, partials10],
     [98, partials98],
@@ -287,7 +309,7 @@ async function main() {
       `merge ${merge.seconds.toFixed(2)} s + monitors ${monitors.seconds.toFixed(3)} s`,
       `${(encodeProfile(merge.merged).length / 1024).toFixed(1)} KB day profile`,
     );
-    if (batch === 10) rollupRows(merge.merged, pool, count, merge.seconds);
+    rollups.set(batch, rollupRows(batch, merge.merged, pool, count, merge.seconds));
   }
 
   log('sketch accuracy…');
@@ -310,7 +332,7 @@ async function main() {
     '',
   );
 
-  costRows(partialSize, partials98[0]?.length ?? 0);
+  costRows(partialSize, partials98[0]?.length ?? 0, rollups);
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), 6));
   console.log(
