@@ -273,7 +273,10 @@ function profileOf(chunk: readonly PreparedImage[]): DatasetProfile {
   return mergeAll([profile, ...uploaded]) as DatasetProfile;
 }
 
-/** Same images, same key: a retried commit of the same chunk overwrites rather than adds. */
+/**
+ * A hash of the chunk's image keys. It names the partial (the store adds the commit time); counting
+ * each image once rests on the conditional image records, not on this key.
+ */
 function partialKeyOf(chunk: readonly PreparedImage[]): string {
   const hash = createHash('sha256');
   for (const p of chunk) hash.update(`${p.record.key}\n`);
