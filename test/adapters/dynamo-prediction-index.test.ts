@@ -76,15 +76,19 @@ describe('DynamoPredictionIndex', () => {
     });
   });
 
-  it('counts the images of a day not merged yet across every page of its partials', async () => {
+  it('counts the images of a day not merged yet across every page of its partials, older keys included', async () => {
     db.on(GetCommand).resolves({});
-    db.on(QueryCommand)
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':lower': 'p#' } })
       .resolvesOnce({
         Items: [{ images: 10 }, { images: 10 }],
         LastEvaluatedKey: { pk: 'p', sk: '2' },
       })
       .resolvesOnce({ Items: [{ images: 7 }] });
-    expect(await index.imagesOnDay('pets', '2026-11-27')).toBe(27);
+    // A partial written before rollups existed (a bare hash key, read by its own query).
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'p#' } }).resolves({
+      Items: [{ images: 3 }],
+    });
+    expect(await index.imagesOnDay('pets', '2026-11-27')).toBe(30);
   });
 
   it('reads keys 100 per request, retries what DynamoDB left unprocessed and answers in order', async () => {

@@ -48,14 +48,18 @@ const blurred = featureStream(100, 2).map((f) => ({
 }));
 
 beforeEach(() => {
+  db.on(QueryCommand).resolves({ Items: [] });
   // 01:30 UTC on the 28th is 20:30 on the 27th in New York: "yesterday" there is the 26th.
   db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ACTIVE#2026-11-26' } }).resolves({
     Items: [{ sk: 'pets' }],
   });
-  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#2026-11-26' } }).resolves(
-    { Items: [{ profile: encoded(blurred, '2026-11-26') }] },
-  );
-  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#reference' } }).resolves({
+  // Partials are read in two queries (keys from before rollups, then `p#` keys); no rollup here.
+  db.on(QueryCommand, {
+    ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#2026-11-26', ':lower': 'p#' },
+  }).resolves({ Items: [{ profile: encoded(blurred, '2026-11-26') }] });
+  db.on(QueryCommand, {
+    ExpressionAttributeValues: { ':pk': 'PARTIAL#pets#reference', ':lower': 'p#' },
+  }).resolves({
     Items: [{ profile: encoded(featureStream(300, 1), 'reference') }],
   });
   db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DAY#pets' } }).resolves({
