@@ -1,5 +1,4 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../lambdas/adapters/aws/table-schema.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../test/helpers/lambda.ts';
 import { startMoto } from '../test/integration/moto.ts';
@@ -7,6 +6,7 @@ import {
   clientsFor,
   createPipelineResources,
   labelsHandlerOn,
+  writeItems,
 } from '../test/integration/resources.ts';
 
 const args = process.argv.slice(2);
@@ -50,25 +50,16 @@ try {
   log(`baseline: writing ${N.toLocaleString()} prediction records…`);
   const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
   const baselineStart = performance.now();
-  for (let start = 0; start < N; start += 25) {
-    const puts = [];
-    for (let i = start; i < Math.min(N, start + 25); i++)
-      puts.push({
-        PutRequest: {
-          Item: {
-            ...keys.image(DATASET, imageKey(i)),
-            nameKey: keys.nameKey(DATASET, `img_${i}.jpg`),
-            dataset: DATASET,
-            key: imageKey(i),
-            day: `2026-11-0${(i % DAYS) + 1}`,
-            capturedAt: `2026-11-0${(i % DAYS) + 1}T12:00:00Z`,
-            expiresAt,
-            prediction: i % 2 ? 'cat' : 'dog',
-          },
-        },
-      });
-    await c.db.send(new BatchWriteCommand({ RequestItems: { [r.table]: puts } }));
-  }
+  await writeItems(c, r.table, N, (i) => ({
+    ...keys.image(DATASET, imageKey(i)),
+    nameKey: keys.nameKey(DATASET, `img_${i}.jpg`),
+    dataset: DATASET,
+    key: imageKey(i),
+    day: `2026-11-0${(i % DAYS) + 1}`,
+    capturedAt: `2026-11-0${(i % DAYS) + 1}T12:00:00Z`,
+    expiresAt,
+    prediction: i % 2 ? 'cat' : 'dog',
+  }));
   const baseline = (performance.now() - baselineStart) / 1000;
 
   const handler = labelsHandlerOn(c, r);

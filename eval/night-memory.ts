@@ -1,11 +1,3 @@
-/**
- * Memory of the nightly merge through the DynamoDB adapter: N partial profiles of 10 images (the
- * default SQS batch) stored for one dataset-day on moto_server, then runNight, with the process's
- * peak RSS growth sampled while it runs. A day of 10⁶ images at batch 10 is 100,000 partials.
- *
- *   npx tsx eval/night-memory.ts [--partials 10000] [--json]
- */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoNightStore } from '../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { partialSortKey } from '../lambdas/adapters/aws/partial-rollup.ts';
@@ -18,7 +10,7 @@ import { encodeProfile } from '../lambdas/core/profile/profile-codec.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
 import { runNight } from '../lambdas/use-cases/run-night.ts';
 import { startMoto } from '../test/integration/moto.ts';
-import { clientsFor, createPipelineResources } from '../test/integration/resources.ts';
+import { clientsFor, createPipelineResources, writeItems } from '../test/integration/resources.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const args = process.argv.slice(2);
@@ -44,21 +36,12 @@ try {
     return encodeProfile(p);
   });
   log(`storing ${N.toLocaleString()} partials…`);
-  for (let start = 0; start < N; start += 25) {
-    const puts = [];
-    for (let i = start; i < Math.min(N, start + 25); i++)
-      puts.push({
-        PutRequest: {
-          Item: {
-            pk: keys.partials(DATASET, DAY),
-            sk: partialSortKey(new Date(Date.UTC(2026, 10, 20, 0, 0, 0, i)), `p${i}`),
-            profile: encoded[i % DISTINCT],
-            images: 10,
-          },
-        },
-      });
-    await c.db.send(new BatchWriteCommand({ RequestItems: { [r.table]: puts } }));
-  }
+  await writeItems(c, r.table, N, (i) => ({
+    pk: keys.partials(DATASET, DAY),
+    sk: partialSortKey(new Date(Date.UTC(2026, 10, 20, 0, 0, 0, i)), `p${i}`),
+    profile: encoded[i % DISTINCT],
+    images: 10,
+  }));
   log('running the night…');
   const profiles = new DynamoProfileStore(c.db, r.table);
   const baseline = process.memoryUsage().rss;
