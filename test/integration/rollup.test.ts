@@ -126,4 +126,32 @@ describe('rolling up a day of partials on moto_server', () => {
     expect(await collect(store.partials(dataset, DAY))).toHaveLength(1);
     expect((await mergeStream(store.partials(dataset, DAY)))?.images).toBe(images);
   });
+
+  it('works a backlog off a few partials at a time without splitting one millisecond', async () => {
+    // Prepare: 10 partials a minute apart, the 4th to 6th committed in the same millisecond.
+    const dataset = 'backlog';
+    let clock = Date.parse(`${DAY}T06:00:00Z`);
+    const committer = new DynamoPartialCommitter(c.db, r.table, { now: () => new Date(clock) });
+    let images = 0;
+    for (let i = 1; i <= 10; i++) {
+      const p = partial(dataset, 1 + (i % 3), 200 + i);
+      images += p.profile.images;
+      await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      if (i < 4 || i >= 6) clock += MINUTE;
+    }
+
+    // Act: compactions of at most 4 partials until nothing is left to fold.
+    const settled = new Date(clock + MINUTE);
+    const steps: number[] = [];
+    for (let n = await compactPartials(c.db, r.table, dataset, DAY, settled, 4); n > 0; ) {
+      steps.push(n);
+      n = await compactPartials(c.db, r.table, dataset, DAY, settled, 4);
+    }
+
+    // Assess: 4 and the other 2 of the shared millisecond, then the remaining 4; each folded once.
+    expect(steps).toEqual([6, 4]);
+    const store = new DynamoProfileStore(c.db, r.table);
+    expect(await collect(store.partials(dataset, DAY))).toHaveLength(1);
+    expect((await mergeStream(store.partials(dataset, DAY)))?.images).toBe(images);
+  });
 });

@@ -28,6 +28,10 @@ const PARTIALS_END = 'p#\uffff';
 export const partialSortKey = (committedAt: Date, contentKey: string) =>
   `${PARTIAL_PREFIX}${committedAt.toISOString()}#${contentKey}`;
 
+/** The ISO commit time in a partial's sort key (ISO instants hold no '#'). */
+const commitTimeOf = (sortKey: string) =>
+  sortKey.slice(PARTIAL_PREFIX.length, sortKey.indexOf('#', PARTIAL_PREFIX.length));
+
 export interface Rollup {
   readonly profile: DatasetProfile;
   /** ISO instant: every partial committed before it is in `profile`. */
@@ -95,11 +99,15 @@ export function legacyPartialItems(
   });
 }
 
+/** Partials one compaction folds at most (~350 µs each), so a backlog is worked off in steps. */
+export const MAX_PARTIALS_PER_COMPACTION = 5_000;
+
 /**
- * Folds the partials committed before `settledBefore` into the day's rollup. Two compactions may
- * race: the rollup is written only if its watermark is still the one read, so the loser's work is
- * dropped, never counted twice. Returns how many partials were folded in (0: nothing to do, or lost
- * the race).
+ * Folds the partials committed before `settledBefore` into the day's rollup, at most about
+ * `maxPartials` of them: a longer backlog stops at a commit-time boundary, which becomes the
+ * watermark, and the next compaction goes on from there. Two compactions may race: the rollup is
+ * written only if its watermark is still the one read, so the loser's work is dropped, never
+ * counted twice. Returns how many partials were folded in (0: nothing to do, or lost the race).
  */
 export async function compactPartials(
   db: DynamoDBDocumentClient,
@@ -107,21 +115,30 @@ export async function compactPartials(
   dataset: string,
   day: string,
   settledBefore: Date,
+  maxPartials = MAX_PARTIALS_PER_COMPACTION,
 ): Promise<number> {
   const rollup = await readRollup(db, tableName, dataset, day);
-  const watermark = settledBefore.toISOString();
+  let watermark = settledBefore.toISOString();
   if (rollup && rollup.watermark >= watermark) return 0;
   let merged = rollup?.profile;
   let folded = 0;
+  let lastTime: string | undefined;
   const items = partialItems(db, tableName, dataset, day, {
     from: rollup?.watermark,
     before: watermark,
   });
   for await (const item of items) {
+    // Partials of one millisecond go together: the watermark must not split them.
+    const time = commitTimeOf(item.sk as string);
+    if (folded >= maxPartials && time !== lastTime) {
+      watermark = time;
+      break;
+    }
     const partial = decodeProfile(item.profile as Uint8Array);
     if (merged) mergeInto(merged, partial);
     else merged = cloneProfile(partial);
     folded++;
+    lastTime = time;
   }
   if (!merged || folded === 0) return 0;
   try {
