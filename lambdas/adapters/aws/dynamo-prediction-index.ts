@@ -7,7 +7,7 @@ import {
 import type { ItemRef } from '../../core/labels/item-ref.ts';
 import { runInFlight } from '../../core/util/in-flight.ts';
 import type { PredictionIndex, PredictionLookup } from '../../ports/prediction-index.ts';
-import { legacyPartialItems, partialItems } from './partial-rollup.ts';
+import { unrolledPartialItems } from './partial-rollup.ts';
 import { keys, TABLE_SCHEMA } from './table-schema.ts';
 
 /** DynamoDB BatchGetItem reads at most 100 keys. */
@@ -108,12 +108,15 @@ export class DynamoPredictionIndex implements PredictionIndex {
     // Labels can arrive before the night merged the day: add up the partials (a day has many pages).
     let images = 0;
     // Every partial, not the rollup: partials are kept after they are rolled up.
-    const { db, tableName } = this;
-    for (const partials of [
-      legacyPartialItems(db, tableName, dataset, day, 'images'),
-      partialItems(db, tableName, dataset, day, {}, 'images'),
-    ])
-      for await (const partial of partials) images += (partial.images as number) ?? 0;
+    const partials = unrolledPartialItems(
+      this.db,
+      this.tableName,
+      dataset,
+      day,
+      undefined,
+      'images',
+    );
+    for await (const partial of partials) images += (partial.images as number) ?? 0;
     return images;
   }
 }

@@ -3,7 +3,7 @@ import { type DatasetProfile, mergeStream } from '../../core/profile/dataset-pro
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
-import { legacyPartialItems, partialItems, readRollup } from './partial-rollup.ts';
+import { readRollup, unrolledPartialItems } from './partial-rollup.ts';
 import { queryAll } from './query-all.ts';
 import { keys } from './table-schema.ts';
 
@@ -22,12 +22,8 @@ export class DynamoProfileStore implements ProfileStore {
   async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
     const rollup = await readRollup(this.db, this.tableName, dataset, day);
     if (rollup) yield rollup.profile;
-    const { db, tableName } = this;
-    for (const items of [
-      legacyPartialItems(db, tableName, dataset, day),
-      partialItems(db, tableName, dataset, day, { from: rollup?.watermark }),
-    ])
-      for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
+    const items = unrolledPartialItems(this.db, this.tableName, dataset, day, rollup?.watermark);
+    for await (const item of items) yield decodeProfile(item.profile as Uint8Array);
   }
 
   async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {

@@ -19,7 +19,7 @@ import { keys } from './table-schema.ts';
  * (`settleSeconds` beyond the profile function's timeout), so no partial can appear behind it; the
  * night reads the rollup and the partials from the watermark on. Partials are never deleted, so a
  * rollup lost or rebuilt changes nothing but speed. Keys written before rollups existed (a bare
- * hash) are read beside the rollup, never folded into it (legacyPartialItems).
+ * hash) are read beside the rollup, never folded into it (unrolledPartialItems).
  */
 export const ROLLUP_SORT_KEY = 'rollup';
 const PARTIAL_PREFIX = 'p#';
@@ -56,8 +56,8 @@ export async function readRollup(
     : undefined;
 }
 
-/** Partial items of a day in key order: all of them, or those committed from `from` up to `before` (ISO). */
-export function partialItems(
+/** `p#` partial items of a day in key order: all of them, or those committed from `from` up to `before` (ISO). */
+function partialItems(
   db: DynamoDBDocumentClient,
   tableName: string,
   dataset: string,
@@ -83,7 +83,7 @@ export function partialItems(
  * never rolled up: a function version still running during the upgrade may write one after the
  * first rollup, so readers always add them (there are none on days after the upgrade).
  */
-export function legacyPartialItems(
+function legacyPartialItems(
   db: DynamoDBDocumentClient,
   tableName: string,
   dataset: string,
@@ -97,6 +97,22 @@ export function legacyPartialItems(
     ConsistentRead: true,
     ...(projection ? { ProjectionExpression: projection } : {}),
   });
+}
+
+/**
+ * What a reader adds to the rollup (or, with no `from`, every partial of the day): the partials
+ * from before rollups existed, then those committed from `from` on, in key order.
+ */
+export async function* unrolledPartialItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  dataset: string,
+  day: string,
+  from?: string,
+  projection?: string,
+): AsyncGenerator<Record<string, unknown>> {
+  yield* legacyPartialItems(db, tableName, dataset, day, projection);
+  yield* partialItems(db, tableName, dataset, day, { from }, projection);
 }
 
 /** Partials one compaction folds at most (~350 µs each), so a backlog is worked off in steps. */

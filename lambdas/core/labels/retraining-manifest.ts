@@ -1,7 +1,7 @@
 import type { LabelledImage } from './labelled-image.ts';
 
 /** One line of a day's retraining manifest (JSON Lines): the image, its label and what the model said. */
-export function manifestLine(l: LabelledImage) {
+function manifestLine(l: LabelledImage) {
   return {
     key: l.key,
     label: l.label,
