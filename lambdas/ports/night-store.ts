@@ -9,9 +9,19 @@ export interface NightRecord {
   readonly unreadable: number;
   readonly unreadableByReason: Record<string, number>;
   readonly results: readonly MonitorResult[];
+  /** Whether a drift monitor fired for the whole dataset (segments are in `segments`). */
   readonly driftAlerted: boolean;
+  /** Per segment (camera, site, device) of the night; absent when the dataset has none. */
+  readonly segments?: readonly SegmentNight[] | undefined;
   readonly digest: 'none' | 'sent' | 'update-sent' | 'already-sent';
   readonly evaluatedAt: string;
+}
+
+export interface SegmentNight {
+  readonly segment: string;
+  readonly images: number;
+  readonly unreadable: number;
+  readonly driftAlerted: boolean;
 }
 
 export type DigestClaim = 'new' | 'duplicate' | 'update';

@@ -10,6 +10,8 @@ export interface ImageRecord {
   readonly prediction?: string | undefined;
   readonly confidence?: number | undefined;
   readonly modelVersion?: string | undefined;
+  /** The camera, site or device it came from (core/profile/segments.ts), when known. */
+  readonly segment?: string | undefined;
   /** Set when the image could not be profiled. */
   readonly unreadable?: string | undefined;
   /** Epoch seconds after which the record may be deleted (DynamoDB TTL). */
@@ -33,6 +35,8 @@ export interface PartialCommitter {
     readonly day: string;
     readonly partialKey: string;
     readonly profile: DatasetProfile;
+    /** The same images split by segment (each profile's dataset is its scope id); committed with it. */
+    readonly segments?: ReadonlyMap<string, DatasetProfile> | undefined;
     readonly records: readonly ImageRecord[];
   }): Promise<CommitResult>;
 }

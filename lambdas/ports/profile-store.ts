@@ -1,6 +1,9 @@
 import type { DatasetProfile } from '../core/profile/dataset-profile.ts';
 
-/** Where partial, day and reference profiles live (DynamoDB in AWS, files locally). */
+/**
+ * Where partial, day and reference profiles live (DynamoDB in AWS, files locally). `dataset` is a
+ * scope id: a dataset name, or `<dataset>/<segment>` for one segment (core/profile/segments.ts).
+ */
 export interface ProfileStore {
   /**
    * The partial profiles written for a dataset-day, one at a time in key order (merge order matters
@@ -13,4 +16,9 @@ export interface ProfileStore {
   /** Days that have a day profile, in any order. */
   listDays(dataset: string): Promise<string[]>;
   loadReference(dataset: string): Promise<DatasetProfile | undefined>;
+  /**
+   * Segments of a dataset that received images (partials) on a day, in any order; on the day
+   * `reference`, the segments the reference images carried.
+   */
+  segmentsOn(dataset: string, day: string): Promise<string[]>;
 }

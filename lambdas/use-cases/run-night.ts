@@ -1,17 +1,26 @@
-import { buildBaselines, compareDays, type DayHistory } from '../core/drift/baselines.ts';
+import {
+  type Baselines,
+  buildBaselines,
+  compareDays,
+  type DayHistory,
+} from '../core/drift/baselines.ts';
 import { buildDigest, type Digest } from '../core/drift/digest.ts';
-import { evaluateMonitors } from '../core/drift/evaluate-monitors.ts';
+import { evaluateNight } from '../core/drift/evaluate-night.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
+import type { SegmentDay } from '../core/drift/peer-drift.ts';
 import {
   type DatasetProfile,
   emptyProfile,
+  mergeInto,
   mergeStream,
   unreadableTotal,
 } from '../core/profile/dataset-profile.ts';
+import { OTHER_SEGMENT, segmentScope } from '../core/profile/segments.ts';
 import type { LabelStore } from '../ports/label-store.ts';
 import type { NightRecord, NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { ProfileStore } from '../ports/profile-store.ts';
+import { REFERENCE_DAY } from './profile-batch.ts';
 
 export interface RunNightDeps {
   readonly profiles: ProfileStore;
@@ -51,16 +60,13 @@ export async function runNight(
     emptyProfile({ dataset, window: { start: day, end: day } });
   await profiles.saveDayProfile(dataset, day, profile);
 
-  const history = await loadHistory(dataset, day, deps);
-  const baselines = buildBaselines({
-    day,
-    history,
-    reference: await profiles.loadReference(dataset),
-    trailingDays: config.baselines.trailingDays,
-    excludeAlertedDays: config.baselines.excludeAlertedDays,
-    fixedRange: config.baselines.fixedRange,
+  const earlierNights = nightsBefore(dataset, day, nights);
+  const history = await loadHistory(dataset, day, deps, async (other) => {
+    return (await earlierNights(other))?.driftAlerted ?? false;
   });
-  const results = evaluateMonitors(config, profile, baselines);
+  const baselines = baselinesOf(day, history, await profiles.loadReference(dataset), config);
+  const segments = await segmentDays(dataset, day, history, earlierNights, deps);
+  const results = evaluateNight(config, { profile, baselines }, segments);
 
   const notes = await performanceNotes(dataset, day, deps.labels);
   let digest = buildDigest({
@@ -99,7 +105,19 @@ export async function runNight(
     unreadable: unreadableTotal(profile),
     unreadableByReason: { ...profile.unreadable } as Record<string, number>,
     results,
-    driftAlerted: results.some((r) => r.fired && r.kind === 'drift'),
+    driftAlerted: results.some((r) => r.fired && r.kind === 'drift' && !r.segment),
+    ...(segments.length > 0
+      ? {
+          segments: segments.map((s) => ({
+            segment: s.segment,
+            images: s.profile.images,
+            unreadable: unreadableTotal(s.profile),
+            driftAlerted: results.some(
+              (r) => r.fired && r.kind === 'drift' && r.segment === s.segment,
+            ),
+          })),
+        }
+      : {}),
     digest: digestStatus,
     evaluatedAt: deps.now().toISOString(),
   };
@@ -110,17 +128,49 @@ export async function runNight(
 /** Days older than this are never read for trailing baselines. */
 const MAX_LOOKBACK_DAYS = 90;
 
+function baselinesOf(
+  day: string,
+  history: readonly DayHistory[],
+  reference: DatasetProfile | undefined,
+  config: MonitorConfig,
+): Baselines {
+  return buildBaselines({
+    day,
+    history,
+    reference,
+    trailingDays: config.baselines.trailingDays,
+    excludeAlertedDays: config.baselines.excludeAlertedDays,
+    fixedRange: config.baselines.fixedRange,
+  });
+}
+
+/** The dataset's earlier night records, each read at most once (segments ask for the same days). */
+function nightsBefore(dataset: string, day: string, nights: NightStore) {
+  const cache = new Map<string, Promise<NightRecord | undefined>>();
+  return (other: string): Promise<NightRecord | undefined> => {
+    if (compareDays(other, day) >= 0) return Promise.resolve(undefined);
+    let record = cache.get(other);
+    if (!record) {
+      record = nights.loadNight(dataset, other);
+      cache.set(other, record);
+    }
+    return record;
+  };
+}
+
 /**
  * Loads only the earlier days the baselines need: the most recent `trailingDays` usable days (days
- * that alerted on drift are skipped when excluded), and the days of the fixed range.
+ * that alerted on drift are skipped when excluded), and the days of the fixed range. `scope` is a
+ * dataset or a segment scope; `alertedOn` says whether a drift monitor fired for it on a day.
  */
 async function loadHistory(
-  dataset: string,
+  scope: string,
   day: string,
   deps: RunNightDeps,
+  alertedOn: (day: string) => Promise<boolean>,
 ): Promise<DayHistory[]> {
-  const { profiles, nights, config } = deps;
-  const earlier = (await profiles.listDays(dataset))
+  const { profiles, config } = deps;
+  const earlier = (await profiles.listDays(scope))
     .filter((d) => compareDays(d, day) < 0)
     .sort(compareDays)
     .reverse()
@@ -129,9 +179,9 @@ async function loadHistory(
   let usable = 0;
   for (const other of earlier) {
     if (usable >= config.baselines.trailingDays) break;
-    const driftAlerted = (await nights.loadNight(dataset, other))?.driftAlerted ?? false;
+    const driftAlerted = await alertedOn(other);
     if (driftAlerted && config.baselines.excludeAlertedDays) continue;
-    const profile = await profiles.loadDayProfile(dataset, other);
+    const profile = await profiles.loadDayProfile(scope, other);
     if (!profile) continue;
     history.push({ day: other, profile, driftAlerted });
     usable++;
@@ -141,11 +191,75 @@ async function loadHistory(
     for (const other of earlier) {
       if (compareDays(other, range.from) < 0 || compareDays(other, range.to) > 0) continue;
       if (history.some((h) => h.day === other)) continue;
-      const profile = await profiles.loadDayProfile(dataset, other);
+      const profile = await profiles.loadDayProfile(scope, other);
       if (profile) history.push({ day: other, profile, driftAlerted: false });
     }
   }
   return history;
+}
+
+/**
+ * The day's segments with their own baselines: every segment with images today or on the trailing
+ * days the whole dataset uses (so a camera that fell silent is still judged). Each segment's
+ * partials are merged into its day profile, which is stored under its scope. Beyond
+ * `segments.max`, the segments with the fewest images today are folded into "other".
+ */
+async function segmentDays(
+  dataset: string,
+  day: string,
+  history: readonly DayHistory[],
+  earlierNights: (day: string) => Promise<NightRecord | undefined>,
+  deps: RunNightDeps,
+): Promise<SegmentDay[]> {
+  const { profiles, config } = deps;
+  const names = new Set(await profiles.segmentsOn(dataset, day));
+  for (const h of history) for (const s of await profiles.segmentsOn(dataset, h.day)) names.add(s);
+  if (names.size === 0) return [];
+
+  const today: { segment: string; profile: DatasetProfile }[] = [];
+  for (const segment of [...names].sort()) {
+    const scope = segmentScope(dataset, segment);
+    const profile =
+      (await mergeStream(profiles.partials(scope, day))) ??
+      emptyProfile({ dataset: scope, window: { start: day, end: day } });
+    today.push({ segment, profile });
+  }
+  const kept = foldBeyondCap(dataset, day, today, config.segments.max);
+  const withReference = new Set(await profiles.segmentsOn(dataset, REFERENCE_DAY));
+
+  const out: SegmentDay[] = [];
+  for (const { segment, profile } of kept) {
+    const scope = segmentScope(dataset, segment);
+    if (profile.images + unreadableTotal(profile) > 0)
+      await profiles.saveDayProfile(scope, day, profile);
+    const segmentHistory = await loadHistory(scope, day, deps, async (other) => {
+      const night = await earlierNights(other);
+      return night?.segments?.find((s) => s.segment === segment)?.driftAlerted ?? false;
+    });
+    const reference = withReference.has(segment) ? await profiles.loadReference(scope) : undefined;
+    out.push({ segment, profile, baselines: baselinesOf(day, segmentHistory, reference, config) });
+  }
+  return out;
+}
+
+function foldBeyondCap(
+  dataset: string,
+  day: string,
+  segments: readonly { segment: string; profile: DatasetProfile }[],
+  max: number,
+): { segment: string; profile: DatasetProfile }[] {
+  if (segments.length <= max) return [...segments];
+  const ranked = [...segments].sort(
+    (a, b) => b.profile.images - a.profile.images || (a.segment < b.segment ? -1 : 1),
+  );
+  const kept = ranked.slice(0, max - 1).sort((a, b) => (a.segment < b.segment ? -1 : 1));
+  const scope = segmentScope(dataset, OTHER_SEGMENT);
+  const other = emptyProfile({ dataset: scope, window: { start: day, end: day } });
+  for (const s of ranked.slice(max - 1)) mergeInto(other, { ...s.profile, dataset: scope });
+  return [
+    ...kept.filter((s) => s.segment !== OTHER_SEGMENT),
+    { segment: OTHER_SEGMENT, profile: other },
+  ];
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);

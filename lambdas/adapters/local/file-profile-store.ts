@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DatasetProfile } from '../../core/profile/dataset-profile.ts';
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
+import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
 
 const EXTENSION = '.profile';
 const safe = (segment: string) => encodeURIComponent(segment);
@@ -53,6 +54,22 @@ export class FileProfileStore implements ProfileStore {
 
   async loadReference(dataset: string): Promise<DatasetProfile | undefined> {
     return this.read(this.referencePath(dataset));
+  }
+
+  async segmentsOn(dataset: string, day: string): Promise<string[]> {
+    const prefix = `${dataset}/`;
+    const out: string[] = [];
+    const folder = day === REFERENCE_DAY ? 'reference' : 'partials';
+    for (const name of await readdirOrEmpty(path.join(this.root, folder))) {
+      const scope = decodeURIComponent(name.replace(/\.profile$/, ''));
+      if (!scope.startsWith(prefix)) continue;
+      const present =
+        day === REFERENCE_DAY
+          ? name.endsWith(EXTENSION)
+          : (await readdirOrEmpty(path.join(this.root, folder, name, safe(day)))).length > 0;
+      if (present) out.push(scope.slice(prefix.length));
+    }
+    return out;
   }
 
   dayPath(dataset: string, day: string): string {

@@ -5,6 +5,8 @@ export const MAX_SUBJECT_LENGTH = 100;
 
 export interface DigestAlert {
   readonly monitor: string;
+  /** The segment (camera, site, device) it is about; absent for the whole dataset. */
+  readonly segment?: string | undefined;
   readonly feature?: string | undefined;
   readonly baseline: string;
   readonly statistic: string;
@@ -36,7 +38,13 @@ export function plainText(value: string, maxLength = 200): string {
 }
 
 export function fingerprintOf(fired: readonly MonitorResult[]): string {
-  return [...new Set(fired.map((r) => `${r.monitor}|${r.feature ?? ''}|${r.baseline}`))]
+  return [
+    ...new Set(
+      fired.map(
+        (r) => `${r.segment ? `${r.segment}|` : ''}${r.monitor}|${r.feature ?? ''}|${r.baseline}`,
+      ),
+    ),
+  ]
     .sort()
     .join('\n');
 }
@@ -64,8 +72,9 @@ export function buildDigest(options: {
   if (fired.length === 0) return undefined;
   const dataset = plainText(options.dataset, 60);
   const day = plainText(options.day, 30);
-  const alerts: DigestAlert[] = fired.map((r) => ({
+  const alerts: (DigestAlert & { comparator: string })[] = fired.map((r) => ({
     monitor: r.monitor,
+    ...(r.segment ? { segment: plainText(r.segment, 64) } : {}),
     feature: r.feature,
     baseline: r.baseline,
     statistic: r.statistic,
@@ -73,42 +82,75 @@ export function buildDigest(options: {
     threshold: r.threshold,
     severity: r.severity,
     summary: plainText(r.summary, 300),
+    // A volume that fell is below its lower bound; everything else fires above its threshold.
+    comparator: r.kind === 'volume' && r.direction === 'down' ? '<' : '>',
   }));
 
-  // One line per (monitor, feature), listing every baseline it fired against.
-  const groups = new Map<string, DigestAlert[]>();
+  // One line per (segment, monitor, feature), listing every baseline it fired against.
+  const groups = new Map<string, (DigestAlert & { comparator: string })[]>();
   for (const a of alerts) {
-    const key = `${a.monitor}|${a.feature ?? ''}`;
+    const key = `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
+  const wholeGroups = [...groups.values()].filter((g) => !(g[0] as DigestAlert).segment);
+  const segments = [
+    ...new Set(alerts.map((a) => a.segment).filter((s): s is string => s !== undefined)),
+  ];
   const features = [
-    ...new Set(alerts.map((a) => a.feature).filter((f): f is string => f !== undefined)),
+    ...new Set(
+      alerts
+        .filter((a) => !a.segment)
+        .map((a) => a.feature)
+        .filter((f): f is string => f !== undefined),
+    ),
   ];
   const head = `${options.update ? 'Update: ' : ''}[Driftwatch] ${dataset} ${day}: `;
-  const what =
+  const whole =
     features.length > 0
       ? `drift in ${features.length} feature${features.length === 1 ? '' : 's'} (${features.join(', ')})`
-      : `${groups.size} alert${groups.size === 1 ? '' : 's'}`;
-  const subject = plainText(head + what, MAX_SUBJECT_LENGTH);
+      : wholeGroups.length > 0
+        ? `${wholeGroups.length} alert${wholeGroups.length === 1 ? '' : 's'}`
+        : '';
+  const bySegment =
+    segments.length > 0
+      ? `${segments.length} segment${segments.length === 1 ? '' : 's'} (${segments.join(', ')})`
+      : '';
+  const subject = plainText(
+    head + [whole, bySegment].filter(Boolean).join('; '),
+    MAX_SUBJECT_LENGTH,
+  );
 
   const lines = [
-    `Driftwatch found ${groups.size} problem${groups.size === 1 ? '' : 's'} in dataset "${dataset}" on ${day}.`,
+    `Driftwatch found ${groups.size} problem${groups.size === 1 ? '' : 's'} in dataset "${dataset}" on ${day}${segments.length > 0 ? `, ${groups.size - wholeGroups.length} of them in ${bySegment}` : ''}.`,
     options.update
       ? 'This updates an earlier digest for the same day: the set of alerts changed.'
       : '',
     '',
   ];
+  const describe = (group: readonly (DigestAlert & { comparator: string })[]) => {
+    const first = group[0] as DigestAlert;
+    const scores = group
+      .map(
+        (a) =>
+          `${a.statistic} ${fmt(a.score)} ${a.comparator} ${fmt(a.threshold)} vs ${a.baseline}`,
+      )
+      .join('; ');
+    lines.push(`  • ${first.summary}.`);
+    lines.push(`    ${first.monitor}${first.feature ? ` · ${first.feature}` : ''} · ${scores}`);
+  };
   for (const severity of ['high', 'medium', 'low']) {
-    const entries = [...groups.values()].filter((g) => (g[0] as DigestAlert).severity === severity);
+    const entries = wholeGroups.filter((g) => (g[0] as DigestAlert).severity === severity);
     if (entries.length === 0) continue;
     lines.push(`${severity.toUpperCase()} (${entries.length})`);
-    for (const group of entries) {
-      const first = group[0] as DigestAlert;
-      const scores = group
-        .map((a) => `${a.statistic} ${fmt(a.score)} > ${fmt(a.threshold)} vs ${a.baseline}`)
-        .join('; ');
-      lines.push(`  • ${first.summary}.`);
-      lines.push(`    ${first.monitor}${first.feature ? ` · ${first.feature}` : ''} · ${scores}`);
+    for (const group of entries) describe(group);
+    lines.push('');
+  }
+  if (segments.length > 0) {
+    lines.push('BY SEGMENT');
+    for (const segment of segments) {
+      const entries = [...groups.values()].filter((g) => (g[0] as DigestAlert).segment === segment);
+      lines.push(`${segment} (${entries.length} problem${entries.length === 1 ? '' : 's'})`);
+      for (const group of entries) describe(group);
     }
     lines.push('');
   }
@@ -122,7 +164,7 @@ export function buildDigest(options: {
     day: options.day,
     subject,
     text: lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n'),
-    alerts,
+    alerts: alerts.map(({ comparator: _, ...alert }) => alert),
     fingerprint: fingerprintOf(fired),
     update: options.update ?? false,
     reportUrl: options.reportUrl,

@@ -1,8 +1,16 @@
 import type { DatasetProfile, NumericColumn } from '../profile/dataset-profile.ts';
 import { unreadableTotal } from '../profile/dataset-profile.ts';
+import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import { stddev } from '../sketches/moments.ts';
 import type { Baselines } from './baselines.ts';
-import { categoricalDecision, ksDecision } from './default-decisions.ts';
+import {
+  dayVariationFloor,
+  MIN_NULL_DAYS,
+  type NullDay,
+  nullDay,
+  overdispersedK,
+} from './day-variation.ts';
+import { categoricalDecision } from './default-decisions.ts';
 import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
 import type {
   BaselineKind,
@@ -16,10 +24,25 @@ import type { MonitorResult } from './monitor-result.ts';
 import {
   hellinger,
   jensenShannon,
+  ksCriticalValue,
+  ksStatistic,
   normalizedWasserstein,
   psi,
   quantileBinMasses,
 } from './numeric-distances.ts';
+
+/** What is being evaluated: the whole dataset or one of its segments. */
+export interface EvaluationScope {
+  /** The segment (camera, site, device); undefined for the whole dataset. */
+  readonly segment?: string | undefined;
+  /**
+   * How many scopes share the false-alarm budget: a segment's drift tests run at α / segments
+   * (Bonferroni), so 100 cameras do not mean 100× the false alarms.
+   */
+  readonly family?: number | undefined;
+  /** Per numeric feature, the day's design effect from clustering across its segments. */
+  readonly designEffect?: ReadonlyMap<string, number> | undefined;
+}
 
 /**
  * Evaluates every image monitor of the config for one day's profile against its baselines.
@@ -29,21 +52,22 @@ export function evaluateMonitors(
   config: MonitorConfig,
   target: DatasetProfile,
   baselines: Baselines,
+  scope: EvaluationScope = {},
 ): MonitorResult[] {
   const results: MonitorResult[] = [];
   for (const monitor of config.monitors) {
     switch (monitor.kind) {
       case 'drift':
-        results.push(...evaluateDrift(monitor, target, baselines));
+        results.push(...evaluateDrift(monitor, target, baselines, scope));
         break;
       case 'fixed-range':
-        results.push(...evaluateFixedRange(monitor, target));
+        if (!scope.segment) results.push(...evaluateFixedRange(monitor, target));
         break;
       case 'stddev-band':
-        results.push(...evaluateStddevBand(monitor, target, baselines));
+        if (!scope.segment) results.push(...evaluateStddevBand(monitor, target, baselines));
         break;
       case 'volume':
-        results.push(...evaluateVolume(monitor, target, baselines));
+        results.push(...evaluateVolume(monitor, target, baselines, scope.segment));
         break;
       case 'data-quality':
         results.push(...evaluateDataQuality(monitor, target));
@@ -52,15 +76,22 @@ export function evaluateMonitors(
         break;
     }
   }
-  return results;
+  return scope.segment ? results.map((r) => inSegment(r, scope.segment as string)) : results;
+}
+
+/** A result of one segment: tagged, and its words say which segment ("cam07: sharpness fell …"). */
+export function inSegment(result: MonitorResult, segment: string): MonitorResult {
+  return { ...result, segment, summary: `${segment}: ${result.summary}` };
 }
 
 function evaluateDrift(
   monitor: DriftMonitor,
   target: DatasetProfile,
   baselines: Baselines,
+  scope: EvaluationScope,
 ): MonitorResult[] {
   const results: MonitorResult[] = [];
+  const alpha = monitor.alpha / Math.max(1, scope.family ?? 1);
   for (const kind of monitor.baselines) {
     const baseline = baselines[kind];
     if (!baseline) continue;
@@ -72,7 +103,15 @@ function evaluateDrift(
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
       const base = baseline.numeric.get(feature);
       if (!base || base.moments.count === 0 || column.moments.count === 0) continue;
-      results.push(numericDrift(monitor, feature, base, column, kind, against));
+      const floor = ksFloor({
+        base,
+        column,
+        alpha,
+        dayAlpha: monitor.dayAlpha,
+        nullDays: nullDaysOf(feature, kind, baseline, baselines),
+        designEffect: scope.designEffect?.get(feature) ?? 1,
+      });
+      results.push(numericDrift(monitor, feature, base, column, kind, against, floor));
     }
     for (const [feature, column] of target.categorical) {
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
@@ -81,7 +120,7 @@ function evaluateDrift(
       const { shares, score, threshold } = categoricalDecision(
         base.items,
         column.items,
-        monitor.alpha,
+        alpha,
         monitor.minEffect,
       );
       let top = 0;
@@ -114,6 +153,60 @@ function evaluateDrift(
   return results;
 }
 
+/**
+ * Each trailing day's D against the baseline: what normal days look like. Against the trailing
+ * merge, which holds the day itself with weight w = n/m, D(merge, day) = (1 − w)·D(others, day)
+ * exactly, so it is scaled back by 1/(1 − w) (leave-one-out without re-merging).
+ */
+function nullDaysOf(
+  feature: string,
+  kind: BaselineKind,
+  baseline: DatasetProfile,
+  baselines: Baselines,
+): NullDay[] {
+  const base = baseline.numeric.get(feature);
+  if (!base) return [];
+  const out: NullDay[] = [];
+  for (const day of baselines.trailingDays) {
+    const column = day.numeric.get(feature);
+    if (!column || column.moments.count === 0) continue;
+    const others = kind === 'trailing' ? base.sketch.n - column.sketch.n : base.sketch.n;
+    if (others <= 0) continue;
+    const scale = kind === 'trailing' ? base.sketch.n / others : 1;
+    const day0 = nullDay(base.sketch, column.sketch, others, scale);
+    if (day0) out.push(day0);
+  }
+  return out;
+}
+
+/**
+ * The KS noise floor for this test: the independent-draw floor at n/deff and m/deff, raised to
+ * the day-variation bound when the baseline days vary more than independent draws
+ * (lambdas/core/drift/day-variation.ts). With independent images both corrections are off.
+ */
+function ksFloor(options: {
+  base: NumericColumn;
+  column: NumericColumn;
+  alpha: number;
+  dayAlpha: number;
+  nullDays: readonly NullDay[];
+  designEffect: number;
+}): number {
+  const { base, column, nullDays } = options;
+  const n = base.sketch.n;
+  const m = column.sketch.n;
+  const errors = rankErrorOf(base.sketch) + rankErrorOf(column.sketch);
+  const deff = nullDays.length < MIN_NULL_DAYS ? Math.max(1, options.designEffect) : 1;
+  const independent =
+    ksCriticalValue(options.alpha) * Math.sqrt((deff * (n + m)) / (n * m)) + errors;
+  const kRms = overdispersedK(nullDays);
+  if (kRms === undefined) return independent;
+  return Math.max(
+    independent,
+    dayVariationFloor(kRms, nullDays.length, options.dayAlpha, n, m) + errors,
+  );
+}
+
 function numericDrift(
   monitor: DriftMonitor,
   feature: string,
@@ -121,14 +214,14 @@ function numericDrift(
   column: NumericColumn,
   kind: BaselineKind,
   against: string,
+  floor: number,
 ): MonitorResult {
-  const ks = ksDecision(base.sketch, column.sketch, monitor.alpha, monitor.minEffect);
-  const d = ks.score;
+  const d = ksStatistic(base.sketch, column.sketch);
   let score: number;
   let threshold: number;
   if (monitor.statistic === 'ks') {
-    score = ks.score;
-    threshold = ks.threshold;
+    score = d;
+    threshold = Math.max(floor, monitor.minEffect);
   } else {
     const masses = quantileBinMasses(base.sketch, column.sketch);
     score =
@@ -266,6 +359,7 @@ function evaluateVolume(
   monitor: Extract<Monitor, { kind: 'volume' }>,
   target: DatasetProfile,
   baselines: Baselines,
+  segment?: string,
 ): MonitorResult[] {
   const counts = baselines.trailingDays
     .map((p) => p.images + unreadableTotal(p))
@@ -279,19 +373,25 @@ function evaluateVolume(
   const count = target.images + unreadableTotal(target);
   const ratio = median > 0 ? count / median : count > 0 ? Number.POSITIVE_INFINITY : 1;
   const low = ratio < monitor.minRatio;
-  const high = ratio > monitor.maxRatio;
+  // A segment is judged on silence and drops only: one camera sending more is not a fault.
+  const high = !segment && ratio > monitor.maxRatio;
+  const who = segment ? 'sent' : 'arrived';
+  const summary =
+    count === 0 && median > 0
+      ? `${segment ? 'sent no images' : 'no files arrived'} today; trailing median ${median}`
+      : `${count} file${count === 1 ? '' : 's'} ${who} today, ${ratio.toFixed(2)}× the trailing median of ${median}`;
   return [
     {
       monitor: monitor.id,
       kind: monitor.kind,
       statistic: 'volume-ratio',
       score: ratio,
-      threshold: low ? monitor.minRatio : monitor.maxRatio,
+      threshold: low || segment ? monitor.minRatio : monitor.maxRatio,
       baseline: 'trailing',
       fired: low || high,
-      severity: monitor.severity ?? 'medium',
+      severity: monitor.severity ?? (count === 0 ? 'high' : 'medium'),
       direction: low ? 'down' : high ? 'up' : undefined,
-      summary: `${count} files arrived, ${ratio.toFixed(2)}× the trailing median of ${median}`,
+      summary,
     },
   ];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURE_NAMES } from '../features/catalogue.ts';
+import { DEFAULT_MAX_SEGMENTS } from '../profile/segments.ts';
 
 /**
  * Monitor configuration: one JSON document per deployment (or `--config` locally), validated here.
@@ -53,6 +54,13 @@ const driftMonitor = z.strictObject({
   threshold: z.number().positive().optional(),
   /** Smallest D (or L∞ share change) worth an alert, however large the samples. */
   minEffect: z.number().min(0).max(1).default(0.1),
+  /**
+   * False-alarm probability of the day-variation bound, used when the baseline days vary more than
+   * independent images would (fleets of fixed cameras, weather): docs/monitors.md.
+   */
+  dayAlpha: z.number().gt(0).lt(0.5).default(1e-3),
+  /** False-alarm probability of the peer comparison per feature and baseline, over all segments. */
+  peerAlpha: z.number().gt(0).lt(0.5).default(1e-3),
   baselines: z.array(z.enum(BASELINE_KINDS)).min(1).default(['reference', 'trailing']),
   severity,
 });
@@ -132,6 +140,19 @@ export const monitorConfigSchema = z
         fixedRange: z.strictObject({ from: dateLike, to: dateLike }).optional(),
       })
       .prefault({}),
+    segments: z
+      .strictObject({
+        /**
+         * Take the segment from the key part after the dataset (images/<dataset>/<segment>/…) when
+         * the object has no `segment` metadata. Off by default so existing key layouts keep working.
+         */
+        fromKey: z.boolean().default(false),
+        /** Segments evaluated per dataset-day; the smallest beyond this fold into "other". */
+        max: z.number().int().min(1).max(1000).default(DEFAULT_MAX_SEGMENTS),
+        /** Segments with data needed before one is compared with its peers. */
+        minPeers: z.number().int().min(3).default(5),
+      })
+      .prefault({}),
     monitors: z.array(monitorSchema).optional(),
   })
   .transform((c) => ({ ...c, monitors: c.monitors ?? DEFAULT_MONITORS }))
@@ -196,6 +217,8 @@ export const DEFAULT_MONITORS: Monitor[] = [
     statistic: 'ks',
     alpha: 1e-6,
     minEffect: 0.1,
+    dayAlpha: 1e-3,
+    peerAlpha: 1e-3,
     baselines: ['reference', 'trailing'],
   },
   { kind: 'data-quality', id: 'unreadable-files', maxUnreadableFraction: 0.05 },

@@ -4,6 +4,8 @@ import type { BaselineKind, Monitor, Severity } from './monitor-config.ts';
 export interface MonitorResult {
   readonly monitor: string;
   readonly kind: Monitor['kind'];
+  /** The segment (camera, site, device) it is about; undefined for the whole dataset. */
+  readonly segment?: string | undefined;
   readonly feature?: string | undefined;
   /** ks, linf, hellinger, psi, js, wasserstein, range, band, volume-ratio, unreadable-fraction, accuracy, … */
   readonly statistic: string;

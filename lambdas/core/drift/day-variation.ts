@@ -1,0 +1,94 @@
+import type { KllSketch } from '../sketches/kll-sketch.ts';
+import { rankErrorOf } from '../sketches/kll-sketch.ts';
+import type { Moments } from '../sketches/moments.ts';
+import { studentTQuantile } from '../stats/student-t.ts';
+import { ksStatistic } from './numeric-distances.ts';
+
+/**
+ * How much more a feature varies from day to day than independent draws would: the KS noise floor
+ * assumes each image is an independent draw, but a fleet's frames are near-duplicates and whole days
+ * move with the weather. Two corrections, both leaving independent images exactly as before
+ * (docs/monitors.md, "Correlated frames and days that vary"):
+ *
+ *  - empirical null from the baseline days: each normal day's own D against the baseline, scaled
+ *    to K = D·√(nm/(n+m)), is a draw of what a normal day looks like. Under independence K follows
+ *    Kolmogorov's distribution (E[K²] = π²/12, sd(K²) ≈ 0.52). When the days' mean K² is clearly
+ *    above that, the threshold becomes a prediction bound from those days:
+ *    D > t_{N}(1 − α_day/2) · √(mean K²) · √((n+m)/(nm)) + ε_b + ε_t;
+ *  - within-day clustering, before enough days exist: the ANOVA intraclass correlation ρ of the
+ *    feature across the day's segments gives the design effect deff = 1 + (n̄ − 1)·ρ (Kish 1965),
+ *    and the KS floor uses n/deff and m/deff.
+ */
+
+/** E[K²] of the Kolmogorov distribution, π²/12, and the standard deviation of K², √(7π⁴/720 − (π²/12)²). */
+const KOLMOGOROV_MEAN_SQUARE = Math.PI ** 2 / 12;
+const KOLMOGOROV_SD_OF_SQUARE = Math.sqrt((7 * Math.PI ** 4) / 720 - KOLMOGOROV_MEAN_SQUARE ** 2);
+/** Overdispersion must exceed the independent-draw mean by this many standard errors. */
+const OVERDISPERSION_SIGMAS = 4;
+/** Days needed before their spread is trusted. */
+export const MIN_NULL_DAYS = 2;
+
+/** One normal baseline day compared with the baseline: its D and the sizes behind it. */
+export interface NullDay {
+  readonly d: number;
+  readonly n: number;
+  readonly m: number;
+}
+
+/** A normal day's D against a baseline, less the sketches' rank errors (they are not variation). */
+export function nullDay(
+  baseline: KllSketch,
+  day: KllSketch,
+  baselineCount = baseline.n,
+  scale = 1,
+): NullDay | undefined {
+  if (baseline.isEmpty() || day.isEmpty() || baselineCount <= 0) return undefined;
+  const d = ksStatistic(baseline, day) * scale - rankErrorOf(baseline) - rankErrorOf(day);
+  return { d: Math.max(0, d), n: day.n, m: baselineCount };
+}
+
+const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);
+
+/**
+ * The root-mean-square K of the null days when they vary clearly more than independent draws,
+ * else undefined (too few days, or nothing beyond sampling noise).
+ */
+export function overdispersedK(days: readonly NullDay[]): number | undefined {
+  if (days.length < MIN_NULL_DAYS) return undefined;
+  const mean = days.reduce((s, day) => s + kSquared(day), 0) / days.length;
+  const limit =
+    KOLMOGOROV_MEAN_SQUARE +
+    (OVERDISPERSION_SIGMAS * KOLMOGOROV_SD_OF_SQUARE) / Math.sqrt(days.length);
+  return mean > limit ? Math.sqrt(mean) : undefined;
+}
+
+/** The day-variation part of the threshold: t_N(1 − α/2) · K_rms · √((n+m)/(nm)). */
+export function dayVariationFloor(
+  kRms: number,
+  days: number,
+  alpha: number,
+  n: number,
+  m: number,
+): number {
+  return studentTQuantile(alpha / 2, days) * kRms * Math.sqrt((n + m) / (n * m));
+}
+
+/**
+ * Kish's design effect 1 + (n̄ − 1)·ρ of a feature over a day's segments, with ρ the ANOVA
+ * estimator of the intraclass correlation (Donner 1986): (MSB − MSW) / (MSB + (n₀ − 1)·MSW),
+ * n₀ = (N − Σnᵢ²/N)/(k − 1). 1 when there are fewer than two segments or ρ ≤ 0.
+ */
+export function clusterDesignEffect(segments: readonly Moments[]): number {
+  const groups = segments.filter((m) => m.count > 0);
+  const k = groups.length;
+  const total = groups.reduce((s, m) => s + m.count, 0);
+  if (k < 2 || total <= k) return 1;
+  const grand = groups.reduce((s, m) => s + m.mean * m.count, 0) / total;
+  const msb = groups.reduce((s, m) => s + m.count * (m.mean - grand) ** 2, 0) / (k - 1);
+  const msw = groups.reduce((s, m) => s + m.m2, 0) / (total - k);
+  const n0 = (total - groups.reduce((s, m) => s + m.count ** 2, 0) / total) / (k - 1);
+  const denominator = msb + (n0 - 1) * msw;
+  if (!(denominator > 0)) return 1;
+  const rho = Math.min(1, Math.max(0, (msb - msw) / denominator));
+  return 1 + (total / k - 1) * rho;
+}
