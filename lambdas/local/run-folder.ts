@@ -1,17 +1,24 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
 import { FileNotifier } from '../adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../adapters/local/file-profile-store.ts';
-import { listImageFiles } from '../adapters/local/image-folder.ts';
-import { LocalPredictionIndex } from '../adapters/local/local-predictions.ts';
+import {
+  type LocalImage,
+  listImageFiles,
+  listSegmentedImages,
+} from '../adapters/local/image-folder.ts';
+import { LocalPredictionIndex, readSegmentColumn } from '../adapters/local/local-predictions.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
+import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
+import { segmentName, segmentScope } from '../core/profile/segments.ts';
+import type { SegmentNight } from '../ports/night-store.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import { buildReport } from '../use-cases/build-report.ts';
 import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
@@ -45,6 +52,8 @@ export interface RunFolderOptions {
 
 export interface AlertSummary {
   readonly monitor: string;
+  /** The segment (camera, site, device) it is about; absent for the whole dataset. */
+  readonly segment?: string | undefined;
   readonly feature?: string | undefined;
   readonly baseline: string;
   readonly score: number;
@@ -63,6 +72,8 @@ export interface DayReport {
   readonly digest?: Digest | undefined;
   readonly digestStatus: string;
   readonly fromCache: boolean;
+  /** Per segment: images, unreadable files and whether drift fired; absent without segments. */
+  readonly segments?: readonly SegmentNight[] | undefined;
   /** Model performance on this prediction day, once labels for it were ingested. */
   readonly performance?: PerformanceRecord | undefined;
 }
@@ -95,23 +106,50 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 
   // Day profiles and nights are recomputed every run (cheap from the cache); digest claims persist,
   // so a re-run never re-sends the same alerts.
-  for (const folder of ['partials', 'days', 'nights', 'labels', 'performance', 'manifests']) {
-    await rm(path.join(out, folder, encodeURIComponent(dataset)), { recursive: true, force: true });
-  }
+  await clearDataset(out, dataset);
 
-  const profileFolder = async (name: string, folder: string) => {
-    const files = await listImageFiles(folder, root);
-    const key = ProfileCache.keyOf(dataset, files);
+  /** Profiles one group of files (cached under `name`). */
+  const profileGroup = async (name: string, scope: string, files: readonly LocalImage[]) => {
+    const key = ProfileCache.keyOf(scope, files);
     const cached = await cache.get(name, key);
-    if (cached) return { ...cached, fromCache: true, files: files.length };
+    if (cached) return { ...cached, fromCache: true };
     const fresh: ProfileImagesResult = await profileImages(files, {
-      dataset,
+      dataset: scope,
       window: { start: name, end: name },
       decoder: options.decoder,
       onProgress: (done, total) => options.onProgress?.(name, done, total),
     });
     await cache.put(name, key, fresh);
-    return { ...fresh, fromCache: false, files: files.length };
+    return { ...fresh, fromCache: false };
+  };
+
+  /**
+   * Profiles a day or reference folder: its own files, and each segment (sub-folder, or the
+   * `segment` column of predictions.csv) separately; the whole is the merge of the groups.
+   */
+  const profileFolder = async (name: string, folder: string) => {
+    const segmentColumn = await readSegmentColumn(folder);
+    const images = await listSegmentedImages(folder, root, (file) => segmentColumn.get(file));
+    const groups = new Map<string, LocalImage[]>();
+    for (const { image, segment } of images) {
+      const id = segmentName(segment) ?? '';
+      groups.set(id, [...(groups.get(id) ?? []), image]);
+    }
+    const segments = new Map<string, DatasetProfile>();
+    const parts: DatasetProfile[] = [];
+    const unreadable: UnreadableImage[] = [];
+    let fromCache = true;
+    for (const id of [...groups.keys()].sort()) {
+      const files = groups.get(id) as LocalImage[];
+      const scope = id ? segmentScope(dataset, id) : dataset;
+      const result = await profileGroup(id ? `${name}/${id}` : name, scope, files);
+      fromCache &&= result.fromCache;
+      unreadable.push(...result.unreadable);
+      parts.push({ ...result.profile, dataset });
+      if (id) segments.set(id, result.profile);
+    }
+    const profile = mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });
+    return { profile, segments, unreadable, fromCache, files: images.length };
   };
 
   let reference: FolderRun['reference'];
@@ -121,6 +159,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     if (ref.profile.images === 0)
       throw new UserInputError(`the reference folder ${referenceFolder} has no readable images`);
     await profiles.saveReference(dataset, ref.profile);
+    for (const [segment, profile] of ref.segments)
+      await profiles.saveReference(segmentScope(dataset, segment), profile);
     reference = {
       folder: referenceFolder,
       images: ref.profile.images,
@@ -139,6 +179,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     else if (result.profile.images === 0)
       log(`${day}: none of the ${result.files} files could be read.`);
     await profiles.savePartial(dataset, day, 'local', result.profile);
+    for (const [segment, profile] of result.segments)
+      await profiles.savePartial(segmentScope(dataset, segment), day, 'local', profile);
     const night = await runNight(dataset, day, {
       profiles,
       nights,
@@ -157,6 +199,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       digest: night.digest,
       digestStatus: night.record.digest,
       fromCache: result.fromCache,
+      segments: night.record.segments,
     };
     reports.push(report);
     options.onDayDone?.(report);
@@ -249,9 +292,29 @@ async function ingestLocalLabels(
   return summaries;
 }
 
+/** Removes what an earlier run stored for the dataset and its segments (`<dataset>/<segment>` scopes). */
+async function clearDataset(out: string, dataset: string): Promise<void> {
+  const own = encodeURIComponent(dataset);
+  const segmentPrefix = encodeURIComponent(`${dataset}/`);
+  for (const folder of ['partials', 'days', 'nights', 'labels', 'performance', 'manifests', 'reference']) {
+    let names: string[];
+    try {
+      names = await readdir(path.join(out, folder));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const base = name.replace(/\.profile$/, '');
+      if (base === own || base.startsWith(segmentPrefix))
+        await rm(path.join(out, folder, name), { recursive: true, force: true });
+    }
+  }
+}
+
 function alertSummary(r: MonitorResult): AlertSummary {
   return {
     monitor: r.monitor,
+    ...(r.segment ? { segment: r.segment } : {}),
     feature: r.feature,
     baseline: r.baseline,
     score: r.score,

@@ -33,8 +33,26 @@ export class InvalidRequestError extends Error {
 }
 
 /**
+ * Datasets with images on the day or on any of the `trailingDays` days before it: a dataset whose
+ * every camera fell silent yesterday still gets its night, and the night says so.
+ */
+async function datasetsActiveAround(
+  day: string,
+  trailingDays: number,
+  deps: Pick<RunNightsDeps, 'datasetsActiveOn'>,
+): Promise<string[]> {
+  const names = new Set<string>();
+  let current = day;
+  for (let i = 0; i <= trailingDays; i++) {
+    for (const dataset of await deps.datasetsActiveOn(current)) names.add(dataset);
+    current = previousDay(current);
+  }
+  return [...names].sort();
+}
+
+/**
  * The scheduled job: with no range, "yesterday" in the configured time zone for every dataset that
- * had data; with {from, to} (and optionally a dataset), a backfill of every day in the range, oldest
+ * had data on it or on its trailing days; with {from, to} (and optionally a dataset), a backfill of every day in the range, oldest
  * first so each day's trailing baseline is ready before the next.
  */
 export async function runNights(
@@ -56,7 +74,7 @@ export async function runNights(
   for (const day of days) {
     const datasets = request.dataset
       ? [request.dataset]
-      : (await deps.datasetsActiveOn(day)).sort();
+      : await datasetsActiveAround(day, deps.config.baselines.trailingDays, deps);
     for (const dataset of datasets) {
       outcomes.push(await runNight(dataset, day, deps));
       if (deps.reports) {

@@ -31,6 +31,39 @@ export async function listImageFiles(folder: string, keyRoot = folder): Promise<
   return Promise.all(files.map((name) => localImage(path.join(folder, name), keyRoot)));
 }
 
+/** An image candidate of a day (or reference) folder and the segment it belongs to, if any. */
+export interface SegmentedImage {
+  readonly image: LocalImage;
+  readonly segment?: string | undefined;
+}
+
+/**
+ * The images of a day or reference folder: its own files, plus the files of each sub-folder, whose
+ * name is their segment (day_3/cam07/frame_001.jpg is camera cam07). `segmentOf` names the segment
+ * of a top-level file (the `segment` column of predictions.csv). Hidden entries are skipped.
+ */
+export async function listSegmentedImages(
+  folder: string,
+  keyRoot: string,
+  segmentOf: (fileName: string) => string | undefined = () => undefined,
+): Promise<SegmentedImage[]> {
+  const top = (await listImageFiles(folder, keyRoot)).map((image) => ({
+    image,
+    segment: segmentOf(path.basename(image.path)),
+  }));
+  const entries = await readdir(folder, { withFileTypes: true });
+  const folders = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort(naturalCompare);
+  const nested: SegmentedImage[] = [];
+  for (const name of folders) {
+    for (const image of await listImageFiles(path.join(folder, name), keyRoot))
+      nested.push({ image, segment: name });
+  }
+  return [...top, ...nested];
+}
+
 /** Files and folders given on a command line, expanded to image candidates. */
 export async function expandPaths(paths: readonly string[]): Promise<LocalImage[]> {
   const out: LocalImage[] = [];

@@ -11,6 +11,40 @@ import type {
 export const PREDICTIONS_FILE = 'predictions.csv';
 
 /**
+ * The `segment` column of a day folder's predictions.csv, by file name; empty when the file or the
+ * column is absent. A malformed file is an error naming it.
+ */
+export async function readSegmentColumn(dayFolder: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let text: string;
+  try {
+    text = await readFile(path.join(dayFolder, PREDICTIONS_FILE), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const row of parsePredictionRows(text)) {
+    const image = row.image ?? row.file ?? row.filename;
+    if (image && row.segment) out.set(path.basename(image), row.segment);
+  }
+  return out;
+}
+
+/** The image column as a path inside the day folder (cam07/frame.jpg), or its file name when it points elsewhere. */
+function relativeImagePath(image: string): string {
+  const posix = image.replace(/\\/g, '/').replace(/^\.\//, '');
+  return posix.startsWith('/') || posix.split('/').includes('..') ? path.basename(posix) : posix;
+}
+
+function parsePredictionRows(text: string): Record<string, string>[] {
+  return parse(text, {
+    bom: true,
+    columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+    skip_empty_lines: true,
+    trim: true,
+  }) as Record<string, string>[];
+}
+
+/**
  * Predictions of a local root: each day folder may hold predictions.csv (image,prediction,confidence).
  * Images are keyed by their path relative to the root (day_5/img_0001.jpg) and found by that path
  * or by file name; a file name present on several days is ambiguous.
@@ -34,16 +68,10 @@ export class LocalPredictionIndex implements PredictionIndex {
       } catch {
         continue;
       }
-      const rows = parse(text, {
-        bom: true,
-        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-        skip_empty_lines: true,
-        trim: true,
-      }) as Record<string, string>[];
-      for (const row of rows) {
+      for (const row of parsePredictionRows(text)) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
-        index.add({ key: `${day}/${path.basename(image)}`, day, prediction: row.prediction });
+        index.add({ key: `${day}/${relativeImagePath(image)}`, day, prediction: row.prediction });
       }
     }
     return index;
@@ -65,7 +93,9 @@ export class LocalPredictionIndex implements PredictionIndex {
       if (exact) return { status: 'matched', record: exact };
       // A longer path ending in day/file (e.g. /data/run/day_5/img.jpg) still names that image.
       const parts = ref.key.split('/');
-      const tail = this.byKey.get(parts.slice(-2).join('/'));
+      // …or day/segment/file for an image in a segment sub-folder.
+      const tail =
+        this.byKey.get(parts.slice(-2).join('/')) ?? this.byKey.get(parts.slice(-3).join('/'));
       if (tail) return { status: 'matched', record: tail };
     }
     const candidates = this.byName.get(ref.fileName) ?? [];

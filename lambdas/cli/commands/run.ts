@@ -83,8 +83,10 @@ export function toJson(run: FolderRun) {
       day: d.day,
       images: d.images,
       unreadable: d.unreadable,
+      ...(d.segments ? { segments: d.segments } : {}),
       alerts: d.alerts.map((a) => ({
         monitor: a.monitor,
+        ...(a.segment ? { segment: a.segment } : {}),
         feature: a.feature,
         baseline: a.baseline,
         score: a.score,
@@ -107,7 +109,11 @@ export function toJson(run: FolderRun) {
 
 function alertedFeatures(day: DayReport): string {
   const strongest = [...day.alerts].sort((a, b) => b.score / b.threshold - a.score / a.threshold);
-  const features = [...new Set(strongest.map((a) => a.feature ?? a.monitor))];
+  const features = [
+    ...new Set(
+      strongest.map((a) => `${a.segment ? `${a.segment}: ` : ''}${a.feature ?? a.monitor}`),
+    ),
+  ];
   return features.length > 4
     ? `${features.slice(0, 4).join(', ')} +${features.length - 4}`
     : features.join(', ');
@@ -124,7 +130,7 @@ export function printRun(run: FolderRun): void {
     d.performance ? String(d.performance.metrics.labelled) : '–',
     pct(d.performance?.metrics.accuracy),
     d.alerts.length
-      ? `ALERT (${new Set(d.alerts.map((a) => `${a.monitor}|${a.feature ?? ''}`)).size})`
+      ? `ALERT (${new Set(d.alerts.map((a) => `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`)).size})`
       : 'ok',
     alertedFeatures(d) || '–',
   ]);
@@ -145,7 +151,7 @@ export function printRun(run: FolderRun): void {
       .slice(0, 5);
     for (const a of strongest) {
       console.log(
-        `   ${a.severity.padEnd(6)} ${a.summary} (${formatNumber(a.score)} > ${formatNumber(a.threshold)} vs ${a.baseline})`,
+        `   ${a.severity.padEnd(6)} ${a.summary} (${formatNumber(a.score)} ${a.score < a.threshold ? '<' : '>'} ${formatNumber(a.threshold)} vs ${a.baseline})`,
       );
     }
     if (d.alerts.length > strongest.length)

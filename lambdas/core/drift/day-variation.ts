@@ -15,9 +15,9 @@ import { ksStatistic } from './numeric-distances.ts';
  *    Kolmogorov's distribution (E[K²] = π²/12, sd(K²) ≈ 0.52). When the days' mean K² is clearly
  *    above that, the threshold becomes a prediction bound from those days:
  *    D > t_{N}(1 − α_day/2) · √(mean K²) · √((n+m)/(nm)) + ε_b + ε_t;
- *  - within-day clustering, before enough days exist: the ANOVA intraclass correlation ρ of the
- *    feature across the day's segments gives the design effect deff = 1 + (n̄ − 1)·ρ (Kish 1965),
- *    and the KS floor uses n/deff and m/deff.
+ *  - within-day clustering: the ANOVA intraclass correlation ρ of the feature across the day's
+ *    segments gives the design effect deff = 1 + (n̄ − 1)·ρ (Kish 1965), and the KS floor uses
+ *    n/deff and m/deff. It holds even when the baseline days happened to be calm.
  */
 
 /** E[K²] of the Kolmogorov distribution, π²/12, and the standard deviation of K², √(7π⁴/720 − (π²/12)²). */

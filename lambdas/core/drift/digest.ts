@@ -82,8 +82,8 @@ export function buildDigest(options: {
     threshold: r.threshold,
     severity: r.severity,
     summary: plainText(r.summary, 300),
-    // A volume that fell is below its lower bound; everything else fires above its threshold.
-    comparator: r.kind === 'volume' && r.direction === 'down' ? '<' : '>',
+    // A fired result below its threshold broke a lower bound (too few files, a metric under its minimum).
+    comparator: r.score < r.threshold ? '<' : '>',
   }));
 
   // One line per (segment, monitor, feature), listing every baseline it fired against.

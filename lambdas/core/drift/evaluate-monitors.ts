@@ -3,13 +3,7 @@ import { unreadableTotal } from '../profile/dataset-profile.ts';
 import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import { stddev } from '../sketches/moments.ts';
 import type { Baselines } from './baselines.ts';
-import {
-  dayVariationFloor,
-  MIN_NULL_DAYS,
-  type NullDay,
-  nullDay,
-  overdispersedK,
-} from './day-variation.ts';
+import { dayVariationFloor, type NullDay, nullDay, overdispersedK } from './day-variation.ts';
 import { categoricalDecision } from './default-decisions.ts';
 import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
 import type {
@@ -180,9 +174,10 @@ function nullDaysOf(
 }
 
 /**
- * The KS noise floor for this test: the independent-draw floor at n/deff and m/deff, raised to
- * the day-variation bound when the baseline days vary more than independent draws
- * (lambdas/core/drift/day-variation.ts). With independent images both corrections are off.
+ * The KS noise floor for this test: the independent-draw floor at n/deff and m/deff (deff from the
+ * day's clustering by segment), raised to the day-variation bound when the baseline days vary more
+ * than independent draws (lambdas/core/drift/day-variation.ts). With independent images both
+ * corrections are off.
  */
 function ksFloor(options: {
   base: NumericColumn;
@@ -196,7 +191,7 @@ function ksFloor(options: {
   const n = base.sketch.n;
   const m = column.sketch.n;
   const errors = rankErrorOf(base.sketch) + rankErrorOf(column.sketch);
-  const deff = nullDays.length < MIN_NULL_DAYS ? Math.max(1, options.designEffect) : 1;
+  const deff = Math.max(1, options.designEffect);
   const independent =
     ksCriticalValue(options.alpha) * Math.sqrt((deff * (n + m)) / (n * m)) + errors;
   const kRms = overdispersedK(nullDays);

@@ -89,3 +89,43 @@ describe('buildDigest', () => {
     expect(digest?.text.split('\n')[0]).toContain('"evil Bcc: x"');
   });
 });
+
+describe('buildDigest with segments', () => {
+  it('groups what fired in each segment under its name and names the segments in the subject', () => {
+    const digest = buildDigest({
+      dataset: 'yard',
+      day: '2026-11-28',
+      results: [
+        result({
+          segment: 'cam07',
+          statistic: 'peer-z',
+          summary: 'cam07: sharpness fell sharply against its peers: images are blurrier',
+        }),
+        result({
+          segment: 'cam05',
+          kind: 'volume',
+          monitor: 'image-volume',
+          feature: undefined,
+          statistic: 'volume-ratio',
+          score: 0,
+          threshold: 0.2,
+          baseline: 'trailing',
+          summary: 'cam05: sent no images today; trailing median 20',
+        }),
+      ],
+    });
+    expect(digest?.subject).toBe('[Driftwatch] yard 2026-11-28: 2 segments (cam07, cam05)');
+    const text = digest?.text ?? '';
+    expect(text).toContain('BY SEGMENT');
+    expect(text).toContain('cam07 (1 problem)');
+    expect(text).toContain('cam05: sent no images today; trailing median 20.');
+    expect(text).toContain('volume-ratio 0.000 < 0.200 vs trailing');
+    expect(digest?.alerts.map((a) => a.segment)).toEqual(['cam07', 'cam05']);
+  });
+
+  it('tells the same alert in two segments apart in the fingerprint', () => {
+    expect(fingerprintOf([result({ segment: 'cam01' })])).not.toBe(
+      fingerprintOf([result({ segment: 'cam02' })]),
+    );
+  });
+});
