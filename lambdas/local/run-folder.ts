@@ -18,8 +18,8 @@ import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
-import type { SegmentNight } from '../ports/night-store.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
+import type { SegmentNight } from '../ports/night-store.ts';
 import { buildReport } from '../use-cases/build-report.ts';
 import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
 import {
@@ -148,7 +148,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       parts.push({ ...result.profile, dataset });
       if (id) segments.set(id, result.profile);
     }
-    const profile = mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });
+    const profile =
+      mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });
     return { profile, segments, unreadable, fromCache, files: images.length };
   };
 
@@ -296,7 +297,15 @@ async function ingestLocalLabels(
 async function clearDataset(out: string, dataset: string): Promise<void> {
   const own = encodeURIComponent(dataset);
   const segmentPrefix = encodeURIComponent(`${dataset}/`);
-  for (const folder of ['partials', 'days', 'nights', 'labels', 'performance', 'manifests', 'reference']) {
+  for (const folder of [
+    'partials',
+    'days',
+    'nights',
+    'labels',
+    'performance',
+    'manifests',
+    'reference',
+  ]) {
     let names: string[];
     try {
       names = await readdir(path.join(out, folder));
