@@ -31,10 +31,12 @@ export async function buildReport(
     .slice(-REPORT_DAYS);
   const reportDays: ReportDay[] = [];
   for (const day of days) {
+    const night = await deps.nights.loadNight(dataset, day);
     reportDays.push({
       day,
       profile: await deps.profiles.loadDayProfile(dataset, day),
-      results: (await deps.nights.loadNight(dataset, day))?.results ?? [],
+      results: night?.results ?? [],
+      segments: night?.segments,
       performance: await deps.labels?.loadPerformance(dataset, day),
     });
   }

@@ -13,10 +13,19 @@ import {
   timeSeriesChart,
 } from './svg-charts.ts';
 
+/** One segment (camera, site, device) of a night. */
+export interface ReportSegment {
+  readonly segment: string;
+  readonly images: number;
+  readonly unreadable: number;
+}
+
 export interface ReportDay {
   readonly day: string;
   readonly profile?: DatasetProfile | undefined;
   readonly results: readonly MonitorResult[];
+  /** The night's segments; absent when the dataset has none. */
+  readonly segments?: readonly ReportSegment[] | undefined;
   readonly performance?: PerformanceRecord | undefined;
 }
 
@@ -86,6 +95,7 @@ export function renderReport(input: ReportInput): string {
   const fired = (focus?.results ?? []).filter((r) => r.fired);
   const sections = [
     summarySection(input, focus, fired),
+    segmentsSection(focus),
     overviewSection(input, focus, drifted),
     driftedSection(input, focus, drifted),
     `<section><h2>Images per day</h2>${figure(
@@ -147,11 +157,53 @@ function summarySection(
         .slice(0, 40)
         .map(
           (r) =>
-            `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escapeHtml(r.summary)} <small>(${escapeHtml(r.statistic)} ${num(r.score)} &gt; ${num(r.threshold)} vs ${escapeHtml(r.baseline)})</small></li>`,
+            `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escapeHtml(r.summary)} <small>(${scoreText(r)})</small></li>`,
         )
         .join('')}</ul>`
     : '<p class="ok">No monitor fired on this day.</p>';
   return `<section><div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="value">${escapeHtml(v as string)}</div><div class="label">${escapeHtml(k as string)}</div></div>`).join('')}</div><h2>Alerts on ${escapeHtml(input.focusDay)}</h2>${list}</section>`;
+}
+
+/** "ks 0.91 > 0.34 vs reference"; a fired score under its threshold broke a lower bound. */
+const scoreText = (r: MonitorResult) =>
+  `${escapeHtml(r.statistic)} ${num(r.score)} ${r.fired && r.score < r.threshold ? '&lt;' : '&gt;'} ${num(r.threshold)} vs ${escapeHtml(r.baseline)}`;
+
+/**
+ * One row per segment: status, images, what moved; alerted segments first, each with a drill-down
+ * listing everything that fired for it.
+ */
+function segmentsSection(focus: ReportDay | undefined): string {
+  const segments = focus?.segments ?? [];
+  if (segments.length === 0) return '';
+  const firedBySegment = new Map<string, MonitorResult[]>();
+  for (const r of focus?.results ?? [])
+    if (r.fired && r.segment)
+      firedBySegment.set(r.segment, [...(firedBySegment.get(r.segment) ?? []), r]);
+  const rows = [...segments]
+    .sort(
+      (a, b) =>
+        (firedBySegment.get(b.segment)?.length ?? 0) -
+          (firedBySegment.get(a.segment)?.length ?? 0) || (a.segment < b.segment ? -1 : 1),
+    )
+    .map((s) => {
+      const fired = firedBySegment.get(s.segment) ?? [];
+      const moved = [...new Set(fired.map((r) => r.feature ?? r.monitor))];
+      const status =
+        fired.length === 0
+          ? '<span class="chip ok">ok</span>'
+          : `<span class="chip drift">ALERT (${fired.length})</span>`;
+      const drill = fired.length
+        ? `<details><summary>${escapeHtml(moved.slice(0, 4).join(', '))}${moved.length > 4 ? ` +${moved.length - 4}` : ''}</summary><ul class="alerts">${fired
+            .map(
+              (r) =>
+                `<li class="sev-${r.severity}"><span class="chip">${r.severity}</span> ${escapeHtml(r.summary)} <small>(${scoreText(r)})</small></li>`,
+            )
+            .join('')}</ul></details>`
+        : '–';
+      return `<tr data-segment="${escapeHtml(s.segment)}" data-alerts="${fired.length}"><td>${escapeHtml(s.segment)}</td><td>${status}</td><td>${s.images}</td><td>${s.unreadable}</td><td>${drill}</td></tr>`;
+    });
+  const alerted = segments.filter((s) => firedBySegment.has(s.segment)).length;
+  return `<section><h2>Segments</h2><p class="legend">${segments.length} segment${segments.length === 1 ? '' : 's'}, ${alerted} with alerts. Each segment is compared with its own trailing days and reference images, and with its peers (docs/monitors.md).</p><table class="segments"><thead><tr><th>segment</th><th>status</th><th>images</th><th>unreadable</th><th>what moved</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function overviewSection(
