@@ -7,6 +7,7 @@ import {
 import { buildDigest, type Digest } from '../core/drift/digest.ts';
 import { evaluateNight } from '../core/drift/evaluate-night.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
+import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
 import type { SegmentDay } from '../core/drift/peer-drift.ts';
 import {
   type DatasetProfile,
@@ -104,7 +105,7 @@ export async function runNight(
     images: profile.images,
     unreadable: unreadableTotal(profile),
     unreadableByReason: { ...profile.unreadable } as Record<string, number>,
-    results,
+    results: storedResults(results),
     driftAlerted: results.some((r) => r.fired && r.kind === 'drift' && !r.segment),
     ...(segments.length > 0
       ? {
@@ -123,6 +124,26 @@ export async function runNight(
   };
   await nights.saveNight(record);
   return { record, profile, digest };
+}
+
+/** Fired results kept per segment in the night record; the digest still lists every one. */
+export const MAX_STORED_SEGMENT_RESULTS = 20;
+
+/**
+ * What the night record keeps: every whole-dataset result, and per segment only what fired (the
+ * strongest MAX_STORED_SEGMENT_RESULTS), so 200 cameras × 37 features × 2 baselines of "ok" do not
+ * outgrow a DynamoDB item.
+ */
+function storedResults(results: readonly MonitorResult[]): MonitorResult[] {
+  const bySegment = new Map<string, MonitorResult[]>();
+  for (const r of results)
+    if (r.segment && r.fired) bySegment.set(r.segment, [...(bySegment.get(r.segment) ?? []), r]);
+  return [
+    ...results.filter((r) => !r.segment),
+    ...[...bySegment.values()].flatMap((fired) =>
+      fired.sort(bySeverity).slice(0, MAX_STORED_SEGMENT_RESULTS),
+    ),
+  ];
 }
 
 /** Days older than this are never read for trailing baselines. */

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -14,11 +15,15 @@ export class DynamoNightStore implements NightStore {
     private readonly tableName: string,
   ) {}
 
+  /** Gzipped JSON: a fleet's night (hundreds of segment alerts) stays far below the 400 KB item limit. */
   async saveNight(record: NightRecord): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.night(record.dataset, record.day), record: JSON.stringify(record) },
+        Item: {
+          ...keys.night(record.dataset, record.day),
+          record: gzipSync(JSON.stringify(record)),
+        },
       }),
     );
   }
@@ -31,7 +36,11 @@ export class DynamoNightStore implements NightStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? (JSON.parse(Item.record as string) as NightRecord) : undefined;
+    if (!Item) return undefined;
+    // Records written before compression hold the JSON as a string.
+    const stored = Item.record as string | Uint8Array;
+    const json = typeof stored === 'string' ? stored : gunzipSync(stored).toString('utf8');
+    return JSON.parse(json) as NightRecord;
   }
 
   /** A conditional put: succeeds unless the same fingerprint is already there. */
