@@ -176,6 +176,8 @@ export class DriftPipeline extends Construct {
         RECORD_TTL_DAYS: String(config.recordTtlDays),
         PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),
         ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
+        // segments.fromKey decides where an image's segment comes from.
+        MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
       },
     });
     const profileFn = this.profileFunction.fn;

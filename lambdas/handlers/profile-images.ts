@@ -14,7 +14,7 @@ import {
   type ProfileBatchDeps,
   prepareImage,
 } from '../use-cases/profile-batch.ts';
-import { numberEnv, requireEnv, timeZoneEnv } from './environment.ts';
+import { monitorConfigEnv, numberEnv, requireEnv, timeZoneEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
 export interface ProfileImagesDeps extends ProfileBatchDeps {
@@ -68,6 +68,8 @@ export function makeHandler(deps: ProfileImagesDeps) {
 /** Dependencies from the environment, built once per container. */
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImagesDeps {
   const timeZone = timeZoneEnv(env);
+  // Only the segment settings matter here; parsing the whole config fails a bad one at cold start.
+  const { segments } = monitorConfigEnv(env);
   const logger = new Logger({ serviceName: 'driftwatch-profile-images' });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return {
@@ -85,6 +87,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
     decoder: new SharpDecoder(),
     timeZone,
     recordTtlDays: numberEnv('RECORD_TTL_DAYS', 90, env),
+    segments: { fromKey: segments.fromKey },
     logger,
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'profile-images' }),
     log: (level, message, fields) => logger[level](message, fields ?? {}),

@@ -23,13 +23,16 @@ export type CommitResult =
   | { readonly committed: false; readonly alreadyCounted: readonly string[] };
 
 /**
- * Stores a batch's partial profile together with the records of the images it counts, atomically:
- * if any image was already counted (a redelivered or concurrent message), nothing is stored and the
- * keys of those images are returned, so the caller can rebuild the partial without them.
+ * Stores a batch's partial profile (and its segments' partials) together with the records of the
+ * images it counts, atomically: if any image was already counted (a redelivered or concurrent
+ * message), nothing is stored and the keys of those images are returned, so the caller can rebuild
+ * the partials without them.
  */
 export interface PartialCommitter {
-  /** The most images one commit can hold. */
-  readonly maxImagesPerCommit: number;
+  /** The most items one commit can write (DynamoDB: 100 per transaction). */
+  readonly maxItemsPerCommit: number;
+  /** The items a commit of `images` images from `segments` distinct segments writes. */
+  itemsPerCommit(images: number, segments: number): number;
   commitPartial(partial: {
     readonly dataset: string;
     readonly day: string;

@@ -10,6 +10,7 @@ import {
   mergeAll,
 } from '../core/profile/dataset-profile.ts';
 import { decodeProfile } from '../core/profile/profile-codec.ts';
+import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
 import { dayInZone } from '../core/util/time.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
@@ -31,6 +32,11 @@ export interface ProfileBatchDeps {
   readonly timeZone: string;
   /** How long per-image prediction records are kept for late labels. */
   readonly recordTtlDays: number;
+  /**
+   * The monitor config's segment settings: with `fromKey`, an image without `segment` metadata takes
+   * the key part after the dataset as its segment (images/<dataset>/<segment>/…).
+   */
+  readonly segments?: { readonly fromKey: boolean } | undefined;
   /** Images decoded at once (libvips runs one thread per image). */
   readonly inFlight?: number;
   readonly log?: (
@@ -73,11 +79,12 @@ export type Outcome =
  *
  * Primary course:
  *  1. route each key to its dataset (images/<dataset>/…, or reference/<dataset>/… for the baseline);
- *  2. read the object and its metadata (prediction, confidence, model-version, captured-at);
+ *  2. read the object and its metadata (prediction, confidence, model-version, captured-at,
+ *     segment);
  *  3. decode and extract features, or count it unreadable with the reason;
  *  4. group by dataset-day (captured-at, else the event time, in the configured time zone);
- *  5. commit partial + records atomically; images another delivery already counted are dropped and
- *     the partial is rebuilt without them.
+ *  5. commit partial + per-segment partials + records atomically, in chunks that fit one commit;
+ *     images another delivery already counted are dropped and the partials rebuilt without them.
  * A failure to read S3 or to write fails only the messages concerned, which SQS then redelivers.
  * The Lambda handler runs steps 1–3 per record under Powertools' batch processor and then calls
  * `commitPrepared`; this function is the same flow for callers without one.
@@ -152,21 +159,10 @@ export async function commitPrepared(
   let unreadable = 0;
   let alreadyCounted = 0;
   for (const group of groups.values()) {
-    const sorted = [...group].sort((a, b) =>
-      a.record.key < b.record.key ? -1 : a.record.key > b.record.key ? 1 : 0,
-    );
-    for (let i = 0; i < sorted.length; i += deps.committer.maxImagesPerCommit) {
-      let chunk = sorted.slice(i, i + deps.committer.maxImagesPerCommit);
+    for (let chunk of chunksOf(group, deps.committer)) {
       try {
         while (chunk.length > 0) {
-          const first = chunk[0] as PreparedImage;
-          const result = await deps.committer.commitPartial({
-            dataset: first.dataset,
-            day: first.record.day,
-            partialKey: partialKeyOf(chunk),
-            profile: profileOf(chunk),
-            records: chunk.map((p) => p.record),
-          });
+          const result = await deps.committer.commitPartial(commitOf(chunk));
           if (result.committed) break;
           const seen = new Set(result.alreadyCounted);
           alreadyCounted += chunk.filter((p) => seen.has(p.record.key)).length;
@@ -188,6 +184,63 @@ export async function commitPrepared(
   return { failedMessageIds: [...failed], profiled, unreadable, alreadyCounted };
 }
 
+/**
+ * Splits one dataset-day's images into chunks that each fit one commit. Images are taken in
+ * (segment, key) order, so a segment's images share chunks and each chunk pays for few segments.
+ */
+function chunksOf(
+  group: readonly PreparedImage[],
+  committer: Pick<PartialCommitter, 'maxItemsPerCommit' | 'itemsPerCommit'>,
+): PreparedImage[][] {
+  const sorted = [...group].sort(
+    (a, b) =>
+      compareStrings(a.record.segment ?? '', b.record.segment ?? '') ||
+      compareStrings(a.record.key, b.record.key),
+  );
+  const chunks: PreparedImage[][] = [];
+  let chunk: PreparedImage[] = [];
+  let segments = new Set<string>();
+  for (const p of sorted) {
+    const segment = p.record.segment;
+    const segmentsWith = segment === undefined || segments.has(segment) ? 0 : 1;
+    const items = committer.itemsPerCommit(chunk.length + 1, segments.size + segmentsWith);
+    if (chunk.length > 0 && items > committer.maxItemsPerCommit) {
+      chunks.push(chunk);
+      chunk = [];
+      segments = new Set();
+    }
+    chunk.push(p);
+    if (segment !== undefined) segments.add(segment);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** The commit of a chunk (one dataset-day): its partial, its segments' partials and its records. */
+function commitOf(
+  chunk: readonly PreparedImage[],
+): Parameters<PartialCommitter['commitPartial']>[0] {
+  const { dataset, record } = chunk[0] as PreparedImage;
+  const bySegment = new Map<string, PreparedImage[]>();
+  for (const p of chunk) {
+    const segment = p.record.segment;
+    if (segment !== undefined) bySegment.set(segment, [...(bySegment.get(segment) ?? []), p]);
+  }
+  const segments = new Map<string, DatasetProfile>();
+  for (const [segment, images] of bySegment)
+    segments.set(segment, profileOf(segmentScope(dataset, segment), record.day, images));
+  return {
+    dataset,
+    day: record.day,
+    partialKey: partialKeyOf(chunk),
+    profile: profileOf(dataset, record.day, chunk),
+    ...(segments.size > 0 ? { segments } : {}),
+    records: chunk.map((p) => p.record),
+  };
+}
+
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 async function processOne(
   event: ImageEvent,
   kind: 'image' | 'reference',
@@ -208,6 +261,7 @@ async function processOne(
     prediction: metadata.prediction,
     confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
     modelVersion: metadata['model-version'],
+    segment: segmentOf(event.key, metadata, deps.segments?.fromKey ?? false),
     expiresAt: Math.floor(capturedAt.getTime() / 1000) + deps.recordTtlDays * 86_400,
   };
   if (!object) {
@@ -258,19 +312,32 @@ async function processOne(
   };
 }
 
-function profileOf(chunk: readonly PreparedImage[]): DatasetProfile {
-  const first = chunk[0] as PreparedImage;
-  const profile = emptyProfile({
-    dataset: first.dataset,
-    window: { start: first.record.day, end: first.record.day },
-  });
+/** The profile of `images` under a scope id (the dataset, or one of its segments). */
+function profileOf(scope: string, day: string, images: readonly PreparedImage[]): DatasetProfile {
+  const profile = emptyProfile({ dataset: scope, window: { start: day, end: day } });
   const uploaded: DatasetProfile[] = [];
-  for (const p of chunk) {
+  for (const p of images) {
     if (p.outcome.kind === 'features') addImage(profile, p.record.key, p.outcome.features);
     else if (p.outcome.kind === 'unreadable') addUnreadable(profile, p.outcome.reason);
-    else uploaded.push({ ...p.outcome.profile, window: profile.window });
+    else uploaded.push({ ...p.outcome.profile, dataset: scope, window: profile.window });
   }
   return mergeAll([profile, ...uploaded]) as DatasetProfile;
+}
+
+/**
+ * The image's segment: its `segment` metadata, else (only with `fromKey`) the key part after the
+ * dataset when one follows (images/<dataset>/<segment>/<file>; images/<dataset>/<file> has none).
+ * Names are sanitised; a blank one means no segment.
+ */
+export function segmentOf(
+  key: string,
+  metadata: Readonly<Record<string, string | undefined>>,
+  fromKey: boolean,
+): string | undefined {
+  const named = segmentName(metadata.segment);
+  if (named !== undefined || !fromKey) return named;
+  const parts = key.split('/');
+  return parts.length > 3 ? segmentName(parts[2]) : undefined;
 }
 
 /**

@@ -39,7 +39,11 @@ describe('what the handlers log', () => {
         objects: {
           getObject: async () => ({ bytes: jpeg, metadata: { prediction: secretLabel } }),
         },
-        committer: { maxImagesPerCommit: 98, commitPartial: async () => ({ committed: true }) },
+        committer: {
+          maxItemsPerCommit: 100,
+          itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
+          commitPartial: async () => ({ committed: true }),
+        },
         decoder: new SharpDecoder(),
         timeZone: 'UTC',
         recordTtlDays: 90,

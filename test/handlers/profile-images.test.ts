@@ -13,7 +13,7 @@ import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partia
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
 import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
-import { makeHandler } from '../../lambdas/handlers/profile-images.ts';
+import { defaultDeps, makeHandler } from '../../lambdas/handlers/profile-images.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
 
@@ -46,7 +46,9 @@ const objectWith = (bytes: Uint8Array, metadata: Record<string, string> = {}) =>
   Metadata: metadata,
 });
 type TransactInput = {
-  TransactItems: { Put: { Item: Record<string, unknown>; ConditionExpression?: string } }[];
+  TransactItems: {
+    Put: { Item: Record<string, unknown>; ConditionExpression?: string };
+  }[];
 };
 const transactCalls = () =>
   db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input as unknown as TransactInput);
@@ -194,5 +196,124 @@ describe('profile-images handler', () => {
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'junk' }]);
     expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 0);
+  });
+
+  it('commits the partial and marker of each segment with the images, and a record that names the segment', async () => {
+    s3.on(GetObjectCommand, { Key: 'images/pets/a.jpg' }).resolves(
+      objectWith(jpeg, { segment: 'cam07' }),
+    );
+    s3.on(GetObjectCommand, { Key: 'images/pets/b.jpg' }).resolves(
+      objectWith(jpeg, { segment: 'cam07' }),
+    );
+    s3.on(GetObjectCommand, { Key: 'images/pets/c.jpg' }).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).resolves({});
+    const response = await handler(
+      sqsEvent(
+        ['a', 'b', 'c'].map((n) => ({ messageId: n, body: s3EventBody(`images/pets/${n}.jpg`) })),
+      ),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
+    expect(items.map((i) => i.pk)).toEqual([
+      'PARTIAL#pets#2026-11-27',
+      'ACTIVE#2026-11-27',
+      'PARTIAL#pets/cam07#2026-11-27',
+      'SEGMENTS#pets#2026-11-27',
+      'IMAGE#pets#images/pets/c.jpg',
+      'IMAGE#pets#images/pets/a.jpg',
+      'IMAGE#pets#images/pets/b.jpg',
+    ]);
+    // The segment's partial has the whole partial's sort key, so both sort alike at night.
+    expect(items[2]?.sk).toBe(items[0]?.sk);
+    expect(decodeProfile(items[0]?.profile as Uint8Array).images).toBe(3);
+    const segment = decodeProfile(items[2]?.profile as Uint8Array);
+    expect([segment.dataset, segment.images]).toEqual(['pets/cam07', 2]);
+    expect(items[3]).toEqual({ pk: 'SEGMENTS#pets#2026-11-27', sk: 'cam07' });
+    expect(items[5]).toMatchObject({ key: 'images/pets/a.jpg', segment: 'cam07' });
+    expect(items[4]).not.toHaveProperty('segment');
+  });
+
+  it('rebuilds the segment partials without an image another delivery already counted', async () => {
+    s3.on(GetObjectCommand, { Key: 'images/pets/a.jpg' }).resolves(
+      objectWith(jpeg, { segment: 'cam1' }),
+    );
+    s3.on(GetObjectCommand, { Key: 'images/pets/b.jpg' }).resolves(
+      objectWith(jpeg, { segment: 'cam2' }),
+    );
+    db.on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: {},
+          // partial, active, cam1 partial + marker, cam2 partial + marker, then a (counted) and b
+          CancellationReasons: [
+            ...Array.from({ length: 6 }, () => ({ Code: 'None' })),
+            { Code: 'ConditionalCheckFailed' },
+            { Code: 'None' },
+          ],
+        }),
+      )
+      .resolves({});
+    const response = await handler(
+      sqsEvent(
+        ['a', 'b'].map((n) => ({ messageId: n, body: s3EventBody(`images/pets/${n}.jpg`) })),
+      ),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [first, second] = transactCalls();
+    expect(first?.TransactItems).toHaveLength(8);
+    expect(second?.TransactItems.map((t) => t.Put.Item.pk)).toEqual([
+      'PARTIAL#pets#2026-11-27',
+      'ACTIVE#2026-11-27',
+      'PARTIAL#pets/cam2#2026-11-27',
+      'SEGMENTS#pets#2026-11-27',
+      'IMAGE#pets#images/pets/b.jpg',
+    ]);
+  });
+
+  it('keeps every transaction within 100 items when one batch holds many cameras', async () => {
+    const cameras = 60;
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) =>
+      objectWith(jpeg, { segment: `cam${Number(/(\d+)\.jpg$/.exec(input.Key)?.[1]) % cameras}` }),
+    );
+    db.on(TransactWriteCommand).resolves({});
+    const response = await handler(
+      sqsEvent(
+        Array.from({ length: 150 }, (_, i) => ({
+          messageId: `m${i}`,
+          body: s3EventBody(`images/pets/${i}.jpg`),
+        })),
+      ),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const calls = transactCalls();
+    expect(Math.max(...calls.map((c) => c.TransactItems.length))).toBeLessThanOrEqual(100);
+    const items = calls.flatMap((c) => c.TransactItems.map((t) => t.Put.Item));
+    const pks = items.map((i) => i.pk as string);
+    expect(pks.filter((pk) => pk.startsWith('IMAGE#'))).toHaveLength(150);
+    expect(new Set(pks.filter((pk) => pk.startsWith('IMAGE#'))).size).toBe(150);
+    // Each camera's images land in its partials exactly once, whichever commits they went to.
+    const perCamera = new Map<string, number>();
+    for (const item of items.filter((i) => (i.pk as string).startsWith('PARTIAL#pets/')))
+      perCamera.set(
+        item.pk as string,
+        (perCamera.get(item.pk as string) ?? 0) + decodeProfile(item.profile as Uint8Array).images,
+      );
+    expect(perCamera.size).toBe(cameras);
+    expect([...perCamera.values()].reduce((a, b) => a + b, 0)).toBe(150);
+  });
+
+  it('reads segments.fromKey from MONITOR_CONFIG and fails a bad config at cold start', () => {
+    const env = { TABLE_NAME: 't', AWS_REGION: 'us-east-1' };
+    expect(defaultDeps(env).segments).toEqual({ fromKey: false });
+    const fromKey = { ...env, MONITOR_CONFIG: JSON.stringify({ segments: { fromKey: true } }) };
+    expect(defaultDeps(fromKey).segments).toEqual({ fromKey: true });
+    expect(() => defaultDeps({ ...env, MONITOR_CONFIG: '{"segments": {"fromKey": 1}}' })).toThrow();
   });
 });

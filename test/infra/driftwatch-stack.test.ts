@@ -192,6 +192,17 @@ describe('DriftwatchStack', () => {
     });
   });
 
+  it('gives profile-images the monitor config, which says where segments come from', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
+          MONITOR_CONFIG: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
   it('runs current Node on arm64 for both functions', () => {
     const ours = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }),

@@ -13,6 +13,8 @@ import {
   mergeStream,
 } from '../../lambdas/core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { segmentScope } from '../../lambdas/core/profile/segments.ts';
+import type { ImageRecord } from '../../lambdas/ports/partial-committer.ts';
 import { featureStream } from '../helpers/features.ts';
 import {
   type AwsClients,
@@ -154,4 +156,98 @@ describe('rolling up a day of partials on moto_server', () => {
     expect(await collect(store.partials(dataset, DAY))).toHaveLength(1);
     expect((await mergeStream(store.partials(dataset, DAY)))?.images).toBe(images);
   });
+
+  it('rolls up each segment scope the commits touched; the night reads its merge, and each camera is listed once', async () => {
+    // Prepare: 20 commits a minute apart, each with 2 images from cam1 and, every other one, 3 from
+    // cam2; every commit may roll up what is older than 5 minutes. Then commit 1 is delivered again.
+    const dataset = 'fleet';
+    let clock = Date.parse(`${DAY}T12:00:00Z`);
+    const committer = new DynamoPartialCommitter(c.db, r.table, {
+      now: () => new Date(clock),
+      compaction: { every: 1, settleSeconds: 300 },
+      onCompactionError: (error) => {
+        throw error;
+      },
+    });
+    const commits = Array.from({ length: 20 }, (_, i) =>
+      segmentedCommit(dataset, DAY, 300 + i, i % 2 === 0 ? { cam1: 2, cam2: 3 } : { cam1: 2 }),
+    );
+    for (const commit of commits) {
+      expect((await committer.commitPartial(commit)).committed).toBe(true);
+      clock += MINUTE;
+    }
+    const again = await committer.commitPartial(commits[0] as (typeof commits)[0]);
+
+    // Assess: the redelivery is refused, each segment has its own rollup, and the night-side read
+    // of a segment scope merges to exactly its images.
+    expect(again).toEqual({
+      committed: false,
+      alreadyCounted: commits[0]?.records.map((rec) => rec.key),
+    });
+    const store = new DynamoProfileStore(c.db, r.table);
+    // cam2's last commit was at 12:18, so its last rollup settled what was older than 12:13.
+    for (const [segment, images, watermark] of [
+      ['cam1', 40, '12:14'],
+      ['cam2', 30, '12:13'],
+    ] as const) {
+      const scope = segmentScope(dataset, segment);
+      const rollup = await readRollup(c.db, r.table, scope, DAY);
+      expect(rollup?.profile.dataset).toBe(scope);
+      expect(rollup?.watermark).toBe(`${DAY}T${watermark}:00.000Z`);
+      const night = await mergeStream(store.partials(scope, DAY));
+      expect([night?.dataset, night?.images]).toEqual([scope, images]);
+    }
+    expect((await mergeStream(store.partials(dataset, DAY)))?.images).toBe(70);
+    expect((await store.segmentsOn(dataset, DAY)).sort()).toEqual(['cam1', 'cam2']);
+    expect(await store.segmentsOn(dataset, '2026-11-22')).toEqual([]);
+  });
+
+  it('keeps the segments of reference images, and a reference per segment', async () => {
+    const dataset = 'fleetref';
+    const committer = new DynamoPartialCommitter(c.db, r.table);
+    await committer.commitPartial(segmentedCommit(dataset, 'reference', 400, { cam1: 4, cam2: 1 }));
+    await committer.commitPartial(segmentedCommit(dataset, 'reference', 401, { cam1: 2 }));
+
+    const store = new DynamoProfileStore(c.db, r.table);
+    expect((await store.segmentsOn(dataset, 'reference')).sort()).toEqual(['cam1', 'cam2']);
+    expect((await store.loadReference(segmentScope(dataset, 'cam1')))?.images).toBe(6);
+    expect((await store.loadReference(segmentScope(dataset, 'cam2')))?.images).toBe(1);
+    expect((await store.loadReference(dataset))?.images).toBe(7);
+    // The reference day marks no dataset active.
+    expect(await store.datasetsActiveOn('reference')).toEqual([]);
+  });
 });
+
+/** A commit as profile-images makes it: the whole partial, one partial per segment, the records. */
+function segmentedCommit(
+  dataset: string,
+  day: string,
+  seed: number,
+  imagesPerSegment: Record<string, number>,
+) {
+  const whole = emptyProfile({ dataset, window: { start: day, end: day } });
+  const segments = new Map<string, DatasetProfile>();
+  const records: ImageRecord[] = [];
+  const total = Object.values(imagesPerSegment).reduce((a, b) => a + b, 0);
+  const features = featureStream(total, seed);
+  for (const [segment, n] of Object.entries(imagesPerSegment)) {
+    const scope = segmentScope(dataset, segment);
+    const profile = emptyProfile({ dataset: scope, window: { start: day, end: day } });
+    for (let i = 0; i < n; i++) {
+      const key = `images/${dataset}/${segment}/${seed}_${i}.jpg`;
+      const f = features[records.length] as (typeof features)[0];
+      addImage(profile, key, f);
+      addImage(whole, key, f);
+      records.push({ dataset, key, day, capturedAt: `${DAY}T12:00:00Z`, segment, expiresAt: 0 });
+    }
+    segments.set(segment, profile);
+  }
+  return {
+    dataset,
+    day,
+    partialKey: seed.toString(16).padStart(32, '0'),
+    profile: whole,
+    segments,
+    records,
+  };
+}

@@ -1,13 +1,19 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DatasetProfile } from '../../core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../core/profile/profile-codec.ts';
+import { segmentScope } from '../../core/profile/segments.ts';
 import type { CommitResult, ImageRecord, PartialCommitter } from '../../ports/partial-committer.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
 import { compactPartials, partialSortKey } from './partial-rollup.ts';
 import { keys } from './table-schema.ts';
 
-/** DynamoDB transactions hold at most 100 items: the partial, the activity marker and 98 images. */
+/** DynamoDB transactions hold at most 100 items. */
 const MAX_TRANSACTION_ITEMS = 100;
+/** The dataset's partial and its activity marker. */
+const ITEMS_PER_COMMIT = 2;
+/** A segment's partial and its marker. */
+const ITEMS_PER_SEGMENT = 2;
 
 export interface CompactionOptions {
   /** About one commit in this many also folds the day's settled partials into its rollup. */
@@ -21,11 +27,13 @@ export interface CompactionOptions {
 
 /**
  * One TransactWriteItems per commit: the partial profile, a marker that the dataset had data that
- * day, and a conditional put per image record (attribute_not_exists), so a redelivered image cancels
- * the whole transaction and the cancellation reasons say which images were already counted.
+ * day, per segment its partial (same sort key, under the segment's scope) and a marker that the
+ * segment had data that day, and a conditional put per image record (attribute_not_exists), so a
+ * redelivered image cancels the whole transaction, segments included, and the cancellation reasons
+ * say which images were already counted.
  */
 export class DynamoPartialCommitter implements PartialCommitter {
-  readonly maxImagesPerCommit = MAX_TRANSACTION_ITEMS - 2;
+  readonly maxItemsPerCommit = MAX_TRANSACTION_ITEMS;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -38,26 +46,33 @@ export class DynamoPartialCommitter implements PartialCommitter {
     } = {},
   ) {}
 
+  /** The reference day writes no activity marker; counting it anyway keeps the bound simple. */
+  itemsPerCommit(images: number, segments: number): number {
+    return ITEMS_PER_COMMIT + ITEMS_PER_SEGMENT * segments + images;
+  }
+
   async commitPartial(
     partial: Parameters<PartialCommitter['commitPartial']>[0],
   ): Promise<CommitResult> {
     const { dataset, day, partialKey, profile, records } = partial;
+    const segments = [...(partial.segments ?? new Map<string, DatasetProfile>())];
     const now = this.options.now ?? (() => new Date());
+    const sortKey = partialSortKey(now(), partialKey);
+    const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item } });
+    const partialItem = (scope: string, p: DatasetProfile) =>
+      put({
+        pk: keys.partials(scope, day),
+        sk: sortKey,
+        profile: encodeProfile(p),
+        images: p.images,
+      });
     const items = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk: keys.partials(dataset, day),
-            sk: partialSortKey(now(), partialKey),
-            profile: encodeProfile(profile),
-            images: profile.images,
-          },
-        },
-      },
-      ...(day === REFERENCE_DAY
-        ? []
-        : [{ Put: { TableName: this.tableName, Item: keys.active(day, dataset) } }]),
+      partialItem(dataset, profile),
+      ...(day === REFERENCE_DAY ? [] : [put(keys.active(day, dataset))]),
+      ...segments.flatMap(([segment, p]) => [
+        partialItem(segmentScope(dataset, segment), p),
+        put(keys.segment(dataset, day, segment)),
+      ]),
       ...records.map((r) => ({
         Put: {
           TableName: this.tableName,
@@ -66,6 +81,10 @@ export class DynamoPartialCommitter implements PartialCommitter {
         },
       })),
     ];
+    if (items.length > MAX_TRANSACTION_ITEMS)
+      throw new Error(
+        `a commit of ${records.length} images from ${segments.length} segments needs ${items.length} transaction items; at most ${MAX_TRANSACTION_ITEMS}`,
+      );
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
@@ -82,9 +101,11 @@ export class DynamoPartialCommitter implements PartialCommitter {
     const compaction = this.options.compaction;
     if (compaction && sampled(partialKey, compaction.every)) {
       const settledBefore = new Date(now().getTime() - compaction.settleSeconds * 1000);
-      await compactPartials(this.db, this.tableName, dataset, day, settledBefore).catch(
-        (error: Error) => this.options.onCompactionError?.(error),
-      );
+      const scopes = [dataset, ...segments.map(([segment]) => segmentScope(dataset, segment))];
+      for (const scope of scopes)
+        await compactPartials(this.db, this.tableName, scope, day, settledBefore).catch(
+          (error: Error) => this.options.onCompactionError?.(error),
+        );
     }
     return { committed: true };
   }
@@ -106,6 +127,7 @@ function recordAttributes(r: ImageRecord): Record<string, unknown> {
   if (r.prediction !== undefined) out.prediction = r.prediction;
   if (r.confidence !== undefined) out.confidence = r.confidence;
   if (r.modelVersion !== undefined) out.modelVersion = r.modelVersion;
+  if (r.segment !== undefined) out.segment = r.segment;
   if (r.unreadable !== undefined) out.unreadable = r.unreadable;
   return out;
 }

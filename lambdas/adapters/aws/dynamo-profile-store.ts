@@ -64,6 +64,17 @@ export class DynamoProfileStore implements ProfileStore {
     return mergeStream(this.partials(dataset, REFERENCE_DAY));
   }
 
+  /** The segments whose markers the day's commits wrote (one per segment however often). */
+  async segmentsOn(dataset: string, day: string): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.segmentsOn(dataset, day) },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => item.sk as string);
+  }
+
   /** Datasets that received images on a day (for the nightly run). */
   async datasetsActiveOn(day: string): Promise<string[]> {
     const items = await queryAll(this.db, {

@@ -11,8 +11,15 @@
  * | night record               | NIGHT#<dataset>          | <day>                  |
  * | digest claim               | DIGEST#<dataset>         | <day>                  |
  * | datasets active on a day   | ACTIVE#<day>             | <dataset>              |
+ * | segments seen on a day     | SEGMENTS#<dataset>#<day> | <segment>              |
  * | label of an image          | LABELS#<dataset>#<day>   | <s3 key>               |
  * | performance of a day       | PERF#<dataset>           | <day>                  |
+ *
+ * A segment's partials, rollup and day profiles are the same items under the scope id
+ * `<dataset>/<segment>` in place of `<dataset>` (PARTIAL#pets/cam07#2026-11-21), written in the
+ * same transaction as the dataset's partial together with its SEGMENTS item (the day `reference`
+ * has them too, for the segments its reference images carried). Segment names are sanitised to
+ * letters, digits, `.`, `_` and `-`, so they never hold `#`; image records carry `segment`.
  *
  * Image records also carry `nameKey` = <dataset>#<file name>, indexed by the `byName` GSI, so a
  * label file that names images by bare file name can find them (and see when a name is ambiguous).
@@ -39,6 +46,11 @@ export const keys = {
   digest: (dataset: string, day: string) => ({ pk: `DIGEST#${dataset}`, sk: day }),
   active: (day: string, dataset: string) => ({ pk: `ACTIVE#${day}`, sk: dataset }),
   activeOn: (day: string) => `ACTIVE#${day}`,
+  segment: (dataset: string, day: string, segment: string) => ({
+    pk: `SEGMENTS#${dataset}#${day}`,
+    sk: segment,
+  }),
+  segmentsOn: (dataset: string, day: string) => `SEGMENTS#${dataset}#${day}`,
   label: (dataset: string, day: string, key: string) => ({
     pk: `LABELS#${dataset}#${day}`,
     sk: key,
