@@ -55,11 +55,23 @@ const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);
  */
 export function overdispersedK(days: readonly NullDay[]): number | undefined {
   if (days.length < MIN_NULL_DAYS) return undefined;
-  const mean = days.reduce((s, day) => s + kSquared(day), 0) / days.length;
+  const mean = meanKSquared(days);
   const limit =
     KOLMOGOROV_MEAN_SQUARE +
     (OVERDISPERSION_SIGMAS * KOLMOGOROV_SD_OF_SQUARE) / Math.sqrt(days.length);
   return mean > limit ? Math.sqrt(mean) : undefined;
+}
+
+const meanKSquared = (days: readonly NullDay[]) =>
+  days.reduce((s, day) => s + kSquared(day), 0) / days.length;
+
+/**
+ * The root-mean-square K of the null days, whatever it is: for clustered images (segments), whose
+ * frames are known not to be independent draws, a calm stretch of days is no evidence that the
+ * next day will be calm too, so the bound is used without the overdispersion gate.
+ */
+export function rmsK(days: readonly NullDay[]): number | undefined {
+  return days.length < MIN_NULL_DAYS ? undefined : Math.sqrt(meanKSquared(days));
 }
 
 /** The day-variation part of the threshold: t_N(1 − α/2) · K_rms · √((n+m)/(nm)). */

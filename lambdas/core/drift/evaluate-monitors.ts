@@ -3,7 +3,14 @@ import { unreadableTotal } from '../profile/dataset-profile.ts';
 import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import { stddev } from '../sketches/moments.ts';
 import type { Baselines } from './baselines.ts';
-import { dayVariationFloor, type NullDay, nullDay, overdispersedK } from './day-variation.ts';
+import {
+  dayVariationFloor,
+  MIN_NULL_DAYS,
+  type NullDay,
+  nullDay,
+  overdispersedK,
+  rmsK,
+} from './day-variation.ts';
 import { categoricalDecision } from './default-decisions.ts';
 import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
 import type {
@@ -36,6 +43,11 @@ export interface EvaluationScope {
   readonly family?: number | undefined;
   /** Per numeric feature, the day's design effect from clustering across its segments. */
   readonly designEffect?: ReadonlyMap<string, number> | undefined;
+  /**
+   * The images are clustered (the dataset has segments, or this is one segment): the day-variation
+   * bound applies whenever enough baseline days exist, not only when they look overdispersed.
+   */
+  readonly clustered?: boolean | undefined;
 }
 
 /**
@@ -86,6 +98,9 @@ function evaluateDrift(
 ): MonitorResult[] {
   const results: MonitorResult[] = [];
   const alpha = monitor.alpha / Math.max(1, scope.family ?? 1);
+  // A segment's frames are correlated in ways one day cannot show (near-duplicates, the light over
+  // the day): its own drift tests wait for the days that measure that; peers cover it until then.
+  if (scope.segment && baselines.trailingDays.length < MIN_NULL_DAYS) return [];
   for (const kind of monitor.baselines) {
     const baseline = baselines[kind];
     if (!baseline) continue;
@@ -104,6 +119,7 @@ function evaluateDrift(
         dayAlpha: monitor.dayAlpha,
         nullDays: nullDaysOf(feature, kind, baseline, baselines),
         designEffect: scope.designEffect?.get(feature) ?? 1,
+        clustered: scope.clustered ?? false,
       });
       results.push(numericDrift(monitor, feature, base, column, kind, against, floor));
     }
@@ -186,15 +202,18 @@ function ksFloor(options: {
   dayAlpha: number;
   nullDays: readonly NullDay[];
   designEffect: number;
+  clustered: boolean;
 }): number {
   const { base, column, nullDays } = options;
   const n = base.sketch.n;
   const m = column.sketch.n;
   const errors = rankErrorOf(base.sketch) + rankErrorOf(column.sketch);
-  const deff = Math.max(1, options.designEffect);
+  const kRms = options.clustered ? rmsK(nullDays) : overdispersedK(nullDays);
+  // Clustering counts near-duplicate frames once until baseline days measure the real variation
+  // (the baseline holds the same cameras, so their scene effects cancel in the comparison).
+  const deff = options.clustered && kRms !== undefined ? 1 : Math.max(1, options.designEffect);
   const independent =
     ksCriticalValue(options.alpha) * Math.sqrt((deff * (n + m)) / (n * m)) + errors;
-  const kRms = overdispersedK(nullDays);
   if (kRms === undefined) return independent;
   return Math.max(
     independent,

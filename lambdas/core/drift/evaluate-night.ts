@@ -19,11 +19,16 @@ export function evaluateNight(
 ): MonitorResult[] {
   const results = evaluateMonitors(config, whole.profile, whole.baselines, {
     designEffect: designEffects(whole.profile, segments),
+    clustered: segments.length > 0,
   });
   const family = segments.filter((s) => s.profile.images > 0).length;
   for (const s of segments)
     results.push(
-      ...evaluateMonitors(config, s.profile, s.baselines, { segment: s.segment, family }),
+      ...evaluateMonitors(config, s.profile, s.baselines, {
+        segment: s.segment,
+        family,
+        clustered: true,
+      }),
     );
   for (const monitor of config.monitors)
     if (monitor.kind === 'drift')

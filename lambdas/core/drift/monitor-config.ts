@@ -58,7 +58,7 @@ const driftMonitor = z.strictObject({
    * False-alarm probability of the day-variation bound, used when the baseline days vary more than
    * independent images would (fleets of fixed cameras, weather): docs/monitors.md.
    */
-  dayAlpha: z.number().gt(0).lt(0.5).default(1e-3),
+  dayAlpha: z.number().gt(0).lt(0.5).default(1e-4),
   /** False-alarm probability of the peer comparison per feature and baseline, over all segments. */
   peerAlpha: z.number().gt(0).lt(0.5).default(1e-3),
   baselines: z.array(z.enum(BASELINE_KINDS)).min(1).default(['reference', 'trailing']),
@@ -217,7 +217,7 @@ export const DEFAULT_MONITORS: Monitor[] = [
     statistic: 'ks',
     alpha: 1e-6,
     minEffect: 0.1,
-    dayAlpha: 1e-3,
+    dayAlpha: 1e-4,
     peerAlpha: 1e-3,
     baselines: ['reference', 'trailing'],
   },

@@ -3,6 +3,7 @@ import type { DatasetProfile, NumericColumn } from '../profile/dataset-profile.t
 import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import { studentTQuantile } from '../stats/student-t.ts';
 import type { Baselines } from './baselines.ts';
+import { MIN_NULL_DAYS } from './day-variation.ts';
 import { baselineLabel, strength } from './explain.ts';
 import type { DriftMonitor } from './monitor-config.ts';
 import type { MonitorResult } from './monitor-result.ts';
@@ -11,12 +12,14 @@ import { ksCriticalValue, ksStatistic } from './numeric-distances.ts';
 /**
  * Peer-relative drift: weather and season move every camera of a fleet together, a fault moves one
  * camera against its peers. For each feature and baseline, each segment's shift is
- *   δ_s = (median_today − median_baseline) / (|median_baseline| + IQR_baseline),
- * a relative change for level-like features and a change in spreads for near-zero ones. The fleet's
+ *   δ_s = ln((median_today + IQR_baseline) / (median_baseline + IQR_baseline))
+ * (relativeShift), a log ratio that weather moves equally for every camera. The fleet's
  * common move is the median δ; a segment fires when its residual r_s = δ_s − median(δ) is an outlier
  * among its peers, |r_s| > t_{S−1}(1 − α/(2S)) · 1.4826 · MAD(r) (robust z with a t critical value
- * for a spread estimated from S segments, Bonferroni over them), exceeds `minPeerEffect`, and the
- * segment itself really changed: its own D beats the independent-draw KS floor at α/S.
+ * for a spread estimated from S segments, Bonferroni over them) — or of its own past residuals on
+ * its trailing days, whichever is larger — exceeds MIN_PEER_EFFECT, and the segment itself really
+ * changed: its own D beats the independent-draw KS floor at α/S. It must hold against every
+ * baseline the segment has (its reference and its trailing days).
  * docs/monitors.md gives the assumptions and the measured false-alarm rate.
  */
 export interface SegmentDay {
@@ -28,6 +31,8 @@ export interface SegmentDay {
 /** Smallest residual shift worth an alert: a tenth of the baseline level beyond the fleet's move. */
 export const MIN_PEER_EFFECT = 0.1;
 const MAD_TO_SIGMA = 1.4826;
+/** Past residuals come from a few days: their RMS is scaled up before it bounds today's. */
+const OWN_SPREAD_FACTOR = 2;
 
 interface Shift {
   readonly segment: string;
@@ -44,6 +49,8 @@ export function evaluatePeerDrift(
   minPeers: number,
 ): MonitorResult[] {
   const results: MonitorResult[] = [];
+  /** Per segment and feature, the baselines it could be compared against. */
+  const compared = new Map<string, number>();
   const active = segments.filter((s) => s.profile.images > 0);
   if (active.length < minPeers) return results;
   const alpha = monitor.alpha / active.length;
@@ -53,15 +60,26 @@ export function evaluatePeerDrift(
     for (const feature of features) {
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
       const shifts = active
-        .map((s) => shiftOf(s, feature, kind, alpha))
+        .map((s) => shiftOf(s, s.profile, feature, kind, alpha))
         .filter((x): x is Shift => x !== undefined);
       if (shifts.length < minPeers) continue;
       const common = median(shifts.map((s) => s.delta));
       const residuals = shifts.map((s) => s.delta - common);
-      const spread = MAD_TO_SIGMA * median(residuals.map(Math.abs));
+      const peerSpread = MAD_TO_SIGMA * median(residuals.map(Math.abs));
+      const { ownSpread, commonMoves } = pastShifts(active, feature, kind, alpha);
+      const fleet = fleetMove(monitor, feature, kind, common, commonMoves);
+      if (fleet) results.push(fleet);
       const critical = studentTQuantile(monitor.peerAlpha / (2 * shifts.length), shifts.length - 1);
+      compared.set(`\u0000${feature}`, (compared.get(`\u0000${feature}`) ?? 0) + 1);
       shifts.forEach((shift, i) => {
+        const id = `${shift.segment}\u0000${feature}`;
+        compared.set(id, (compared.get(id) ?? 0) + 1);
         const residual = residuals[i] as number;
+        const own = ownSpread.get(shift.segment);
+        // A segment is first held to its own past residuals: some cameras answer the weather
+        // differently from the fleet (a bright scene clips on sunny days).
+        if (own === undefined) return;
+        const spread = Math.max(peerSpread, OWN_SPREAD_FACTOR * own);
         const z =
           spread > 0 ? Math.abs(residual) / spread : residual === 0 ? 0 : Number.POSITIVE_INFINITY;
         const fired = z > critical && Math.abs(residual) > MIN_PEER_EFFECT && shift.d > shift.floor;
@@ -70,24 +88,136 @@ export function evaluatePeerDrift(
       });
     }
   }
-  return results;
+  // A fault moves a camera against its reference and against its recent days alike; a move
+  // against only one of them is a camera meeting weather it has not met in that baseline.
+  const fired = new Map<string, number>();
+  for (const r of results) {
+    const id = `${r.segment ?? ''}\u0000${r.feature}`;
+    fired.set(id, (fired.get(id) ?? 0) + 1);
+  }
+  return results.filter((r) => {
+    const id = `${r.segment ?? ''}\u0000${r.feature}`;
+    return fired.get(id) === compared.get(id);
+  });
+}
+
+/**
+ * Per segment, the root-mean-square of its residuals against its peers on its trailing days: a
+ * camera whose own response to the weather differs from the fleet's (a bright scene that clips
+ * on sunny days) shows it there, and is held to that spread instead of the fleet's. Against the
+ * trailing merge, which holds each day with weight ~1/N, shifts are scaled by N/(N − 1).
+ */
+function pastShifts(
+  segments: readonly SegmentDay[],
+  feature: string,
+  kind: 'reference' | 'trailing',
+  alpha: number,
+): { ownSpread: Map<string, number>; commonMoves: number[] } {
+  const byDay = new Map<string, { segment: string; delta: number }[]>();
+  for (const s of segments) {
+    const days = s.baselines.trailingDays;
+    const scale = kind === 'trailing' && days.length > 1 ? days.length / (days.length - 1) : 1;
+    if (kind === 'trailing' && days.length < 2) continue;
+    for (const day of days) {
+      const shift = shiftOf(s, day, feature, kind, alpha);
+      if (!shift) continue;
+      const label = day.window.start;
+      byDay.set(label, [
+        ...(byDay.get(label) ?? []),
+        { segment: s.segment, delta: shift.delta * scale },
+      ]);
+    }
+  }
+  const squares = new Map<string, number[]>();
+  const commonMoves: number[] = [];
+  for (const shifts of byDay.values()) {
+    if (shifts.length < 3) continue;
+    const common = median(shifts.map((x) => x.delta));
+    commonMoves.push(common);
+    for (const { segment, delta } of shifts)
+      squares.set(segment, [...(squares.get(segment) ?? []), (delta - common) ** 2]);
+  }
+  const out = new Map<string, number>();
+  for (const [segment, values] of squares)
+    if (values.length >= MIN_NULL_DAYS) out.set(segment, rms(values.map(Math.sqrt)));
+  return { ownSpread: out, commonMoves };
+}
+
+const rms = (values: readonly number[]) =>
+  Math.sqrt(values.reduce((a, b) => a + b * b, 0) / values.length);
+
+/**
+ * How far a median moved, in units that compare across cameras: for non-negative features the log
+ * ratio ln((after + IQR)/(before + IQR)) — weather multiplies light, so it moves every camera by
+ * the same log amount, and a 25× loss of sharpness reads as the large move it is instead of −96% —
+ * and the change over |before| + IQR for features that can be negative. The baseline's IQR keeps a
+ * feature near zero from turning a tiny change into a huge ratio.
+ */
+function relativeShift(before: number, after: number, iqr: number): number {
+  if (after === before) return 0;
+  if (before >= 0 && after >= 0) {
+    const offset = Math.max(iqr, Number.MIN_VALUE);
+    return Math.log((after + offset) / (before + offset));
+  }
+  const scale = Math.abs(before) + iqr;
+  return scale > 0 ? (after - before) / scale : Math.sign(after - before);
+}
+
+/**
+ * The whole fleet moving together further than the weather has moved it: today's common move
+ * (median δ) against the common moves of the trailing days, |c| > t_N(1 − α_peer/2)·RMS(c_d). A
+ * shift measured in the feature's own units does not saturate as KS does when every camera's
+ * near-duplicate frames move past each other, so a fleet-wide blur stays visible on a day the
+ * weather changed too.
+ */
+function fleetMove(
+  monitor: DriftMonitor,
+  feature: string,
+  kind: 'reference' | 'trailing',
+  common: number,
+  history: readonly number[],
+): MonitorResult | undefined {
+  if (history.length < MIN_NULL_DAYS || Math.abs(common) <= MIN_PEER_EFFECT) return undefined;
+  const usual = rms(history);
+  const critical = studentTQuantile(monitor.dayAlpha / 2, history.length);
+  const z = usual > 0 ? Math.abs(common) / usual : Number.POSITIVE_INFINITY;
+  process.stderr.write(
+    `FS ${feature} ${kind} c=${common.toFixed(3)} usual=${usual.toFixed(3)} z=${z.toFixed(1)} crit=${critical.toFixed(1)} n=${history.length}\n`,
+  );
+  if (z <= critical) return undefined;
+  const up = common > 0;
+  const spec = numericFeatureSpec(feature);
+  return {
+    monitor: monitor.id,
+    kind: 'drift',
+    feature,
+    statistic: 'fleet-shift',
+    score: z,
+    threshold: critical,
+    baseline: kind,
+    fired: true,
+    severity: monitor.severity ?? (Math.abs(common) >= 0.5 ? 'high' : 'medium'),
+    direction: up ? 'up' : 'down',
+    summary:
+      `${feature} ${up ? 'rose' : 'fell'} across the fleet${spec ? `: ${up ? spec.higher : spec.lower}` : ''} ` +
+      `(the median camera moved ${signedPct(common)} against ${baselineLabel(kind)}; on normal days ±${Math.round(usual * 100)}%)`,
+  };
 }
 
 function shiftOf(
-  day: SegmentDay,
+  segment: SegmentDay,
+  day: DatasetProfile,
   feature: string,
   kind: 'reference' | 'trailing',
   alpha: number,
 ): Shift | undefined {
-  const base: NumericColumn | undefined = day.baselines[kind]?.numeric.get(feature);
-  const column = day.profile.numeric.get(feature);
+  const base: NumericColumn | undefined = segment.baselines[kind]?.numeric.get(feature);
+  const column = day.numeric.get(feature);
   if (!base || !column || base.moments.count === 0 || column.moments.count === 0) return undefined;
   const before = base.sketch.quantile(0.5);
   const after = column.sketch.quantile(0.5);
   const iqr = base.sketch.quantile(0.75) - base.sketch.quantile(0.25);
-  const scale = Math.abs(before) + iqr;
-  const delta =
-    scale > 0 ? (after - before) / scale : after === before ? 0 : Math.sign(after - before);
+  const delta = relativeShift(before, after, iqr);
   const n = base.sketch.n;
   const m = column.sketch.n;
   const floor =
@@ -95,7 +225,7 @@ function shiftOf(
     rankErrorOf(base.sketch) +
     rankErrorOf(column.sketch);
   return {
-    segment: day.segment,
+    segment: segment.segment,
     delta,
     d: ksStatistic(base.sketch, column.sketch),
     floor,
@@ -106,7 +236,11 @@ function shiftOf(
 
 const fmt = (x: number) =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3);
-const signedPct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.round(Math.abs(x) * 100)}%`;
+/** A log-ratio shift as a percentage change (+35%, −96%). */
+const signedPct = (x: number) => {
+  const change = Math.expm1(x);
+  return `${change >= 0 ? '+' : '−'}${Math.round(Math.abs(change) * 100)}%`;
+};
 
 function peerResult(
   monitor: DriftMonitor,
