@@ -1,29 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
-import {
-  addImage,
-  type DatasetProfile,
-  emptyProfile,
-} from '../../lambdas/core/profile/dataset-profile.ts';
+import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
+import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import type { ObjectStore } from '../../lambdas/ports/object-store.ts';
-import type { ImageRecord, PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
-import { profileBatch, routeKey } from '../../lambdas/use-cases/profile-batch.ts';
+import type { PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
+import {
+  commitPrepared,
+  type PreparedImage,
+  profileBatch,
+  routeKey,
+  segmentOf,
+} from '../../lambdas/use-cases/profile-batch.ts';
 import { featureStream } from '../helpers/features.ts';
 import { scene } from '../helpers/images.ts';
 
-/** An in-memory committer with the same once-per-key rule as the DynamoDB one. */
+/** An in-memory committer with the same once-per-key rule and item count as the DynamoDB one. */
 function memoryCommitter() {
   const counted = new Set<string>();
-  const partials: {
-    dataset: string;
-    day: string;
-    profile: DatasetProfile;
-    records: readonly ImageRecord[];
-  }[] = [];
+  const partials: Parameters<PartialCommitter['commitPartial']>[0][] = [];
   const committer: PartialCommitter = {
-    maxImagesPerCommit: 98,
+    maxItemsPerCommit: 100,
+    itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
     async commitPartial(p) {
+      const items = committer.itemsPerCommit(p.records.length, p.segments?.size ?? 0);
+      if (items > committer.maxItemsPerCommit) throw new Error(`${items} items in one commit`);
       const already = p.records
         .filter((r) => counted.has(`${r.dataset}|${r.key}`))
         .map((r) => r.key);
@@ -36,6 +37,17 @@ function memoryCommitter() {
   return { committer, partials };
 }
 
+/** Images per segment over all committed partials (each segment profile's own count). */
+function segmentImages(partials: ReturnType<typeof memoryCommitter>['partials']) {
+  const out: Record<string, number> = {};
+  for (const p of partials)
+    for (const [segment, profile] of p.segments ?? []) {
+      expect(profile.dataset).toBe(segmentScope(p.dataset, segment));
+      out[segment] = (out[segment] ?? 0) + profile.images;
+    }
+  return out;
+}
+
 /** images/pets/<name>.jpg events, all at the same time. */
 const imageEvents = (names: readonly string[]) =>
   names.map((n, i) => ({
@@ -45,14 +57,24 @@ const imageEvents = (names: readonly string[]) =>
     eventTime: '2026-11-01T10:00:00Z',
   }));
 
-const depsFor = (files: Record<string, Uint8Array>, committer: PartialCommitter) => ({
+const depsFor = (
+  files: Record<string, Uint8Array | { bytes: Uint8Array; metadata?: Record<string, string> }>,
+  committer: PartialCommitter,
+  segments?: { fromKey: boolean },
+) => ({
   objects: objectsOf(
-    Object.fromEntries(Object.entries(files).map(([key, bytes]) => [key, { bytes }])),
+    Object.fromEntries(
+      Object.entries(files).map(([key, file]) => [
+        key,
+        file instanceof Uint8Array ? { bytes: file } : file,
+      ]),
+    ),
   ),
   committer,
   decoder: new SharpDecoder(),
   timeZone: 'UTC',
   recordTtlDays: 90,
+  segments,
 });
 
 const objectsOf = (
@@ -127,7 +149,8 @@ describe('profileBatch', () => {
     const { committer, partials } = memoryCommitter();
     let dieAfterCommit = true;
     const timingOut: PartialCommitter = {
-      maxImagesPerCommit: committer.maxImagesPerCommit,
+      maxItemsPerCommit: committer.maxItemsPerCommit,
+      itemsPerCommit: committer.itemsPerCommit,
       async commitPartial(p) {
         const result = await committer.commitPartial(p);
         if (dieAfterCommit) {
@@ -144,5 +167,134 @@ describe('profileBatch', () => {
     const retry = await profileBatch(events, deps);
     expect(retry).toMatchObject({ failedMessageIds: [], profiled: 0, alreadyCounted: 2 });
     expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(2);
+  });
+});
+
+describe('profileBatch with segments', () => {
+  const event = (key: string, i = 0) => ({
+    messageId: `m-${key}`,
+    bucket: 'b',
+    key,
+    eventTime: `2026-11-01T10:00:0${i}Z`,
+  });
+
+  it('takes the segment from the `segment` metadata and profiles each segment beside the whole', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 6));
+    const { committer, partials } = memoryCommitter();
+    const files = {
+      'images/pets/a.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+      'images/pets/b.jpg': { bytes: jpeg, metadata: { segment: 'cam2' } },
+      'images/pets/c.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+      'images/pets/d.jpg': { bytes: jpeg },
+      'reference/pets/r.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+    };
+    const result = await profileBatch(
+      Object.keys(files).map((key) => event(key)),
+      depsFor(files, committer),
+    );
+
+    expect(result).toMatchObject({ failedMessageIds: [], profiled: 5 });
+    const day = partials.find((p) => p.day === '2026-11-01');
+    expect(day?.profile.images).toBe(4);
+    expect(segmentImages(day ? [day] : [])).toEqual({ cam1: 2, cam2: 1 });
+    expect(Object.fromEntries(day?.records.map((r) => [r.key, r.segment]) ?? [])).toEqual({
+      'images/pets/a.jpg': 'cam1',
+      'images/pets/b.jpg': 'cam2',
+      'images/pets/c.jpg': 'cam1',
+      'images/pets/d.jpg': undefined,
+    });
+    // Reference images carry segments the same way: the segment's reference is their merge.
+    const reference = partials.find((p) => p.day === 'reference');
+    expect(segmentImages(reference ? [reference] : [])).toEqual({ cam1: 1 });
+  });
+
+  it('takes the key part after the dataset only when segments.fromKey is set, and metadata first', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 7));
+    const files = {
+      'images/pets/cam3/a.jpg': { bytes: jpeg },
+      'images/pets/b.jpg': { bytes: jpeg },
+      'images/pets/cam4/2026/c.jpg': { bytes: jpeg, metadata: { segment: 'door' } },
+    };
+    const events = Object.keys(files).map((key) => event(key));
+    const segmentsOf = (p: ReturnType<typeof memoryCommitter>['partials']) =>
+      Object.fromEntries(p.flatMap((c) => c.records).map((r) => [r.key, r.segment]));
+
+    const off = memoryCommitter();
+    await profileBatch(events, depsFor(files, off.committer));
+    expect(segmentsOf(off.partials)).toEqual({
+      'images/pets/cam3/a.jpg': undefined,
+      'images/pets/b.jpg': undefined,
+      'images/pets/cam4/2026/c.jpg': 'door',
+    });
+
+    const on = memoryCommitter();
+    await profileBatch(events, depsFor(files, on.committer, { fromKey: true }));
+    expect(segmentsOf(on.partials)).toEqual({
+      'images/pets/cam3/a.jpg': 'cam3',
+      'images/pets/b.jpg': undefined,
+      'images/pets/cam4/2026/c.jpg': 'door',
+    });
+    expect(segmentImages(on.partials)).toEqual({ cam3: 1, door: 1 });
+  });
+
+  it('sanitises segment names and treats a blank one as none', () => {
+    const key = 'images/pets/a.jpg';
+    expect(segmentOf(key, { segment: '  Cam #7 (door) ' }, false)).toBe('Cam__7__door_');
+    expect(segmentOf(key, { segment: '   ' }, false)).toBeUndefined();
+    expect(segmentOf(key, { segment: '///' }, false)).toBeUndefined();
+    expect(segmentOf(key, { segment: 'x'.repeat(100) }, false)).toBe('x'.repeat(64));
+    expect(segmentOf(key, { segment: 'cäm 1' }, false)).toBe('c_m_1');
+    // A blank value falls back to the key part when that is allowed.
+    expect(segmentOf('images/pets/cam 9/a.jpg', { segment: ' ' }, true)).toBe('cam_9');
+    expect(segmentOf('images/pets/.../a.jpg', {}, true)).toBeUndefined();
+    expect(segmentOf('reference/pets/cam1/r.jpg', {}, true)).toBe('cam1');
+  });
+
+  it('counts a redelivered image once in its segment too', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 8));
+    const { committer, partials } = memoryCommitter();
+    const files = {
+      'images/pets/a.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+      'images/pets/b.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+      'images/pets/c.jpg': { bytes: jpeg, metadata: { segment: 'cam1' } },
+      'images/pets/d.jpg': { bytes: jpeg, metadata: { segment: 'cam2' } },
+    };
+    const events = Object.keys(files).map((key) => event(key));
+    const deps = depsFor(files, committer);
+    await profileBatch(events.slice(0, 2), deps);
+    const again = await profileBatch(events, deps);
+
+    expect(again).toMatchObject({ profiled: 2, alreadyCounted: 2 });
+    expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(4);
+    expect(segmentImages(partials)).toEqual({ cam1: 3, cam2: 1 });
+  });
+
+  it('splits a dataset-day from many segments into commits of at most 100 items', async () => {
+    // 300 images from 150 cameras, 2 each, plus 10 without a segment: a commit holds 24 cameras
+    // (2 + 24 × 2 + 48 = 98 items; a 25th would need 101).
+    const features = featureStream(310, 9);
+    const prepared: PreparedImage[] = features.map((f, i) => {
+      const key = `images/pets/${String(i).padStart(3, '0')}.jpg`;
+      const segment = i < 300 ? `cam${String(i % 150).padStart(3, '0')}` : undefined;
+      return {
+        event: { messageId: `m${i}`, bucket: 'b', key, eventTime: '2026-11-01T10:00:00Z' },
+        dataset: 'pets',
+        record: { dataset: 'pets', key, day: '2026-11-01', capturedAt: '', segment, expiresAt: 0 },
+        outcome: { kind: 'features', features: f },
+      };
+    });
+    const { committer, partials } = memoryCommitter();
+    const result = await commitPrepared(prepared, { committer });
+
+    expect(result).toMatchObject({ failedMessageIds: [], profiled: 310, alreadyCounted: 0 });
+    const items = partials.map((p) =>
+      committer.itemsPerCommit(p.records.length, p.segments?.size ?? 0),
+    );
+    expect(Math.max(...items)).toBeLessThanOrEqual(100);
+    expect(partials).toHaveLength(7);
+    expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(310);
+    const perSegment = segmentImages(partials);
+    expect(Object.keys(perSegment)).toHaveLength(150);
+    expect(new Set(Object.values(perSegment))).toEqual(new Set([2]));
   });
 });
