@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 const scripts = [
   'eval/kll-accuracy.ts',
   'eval/detection.ts',
+  'eval/fleet.ts',
   'eval/load-run.ts',
   'eval/label-memory.ts',
   'eval/night-memory.ts',
