@@ -1,5 +1,4 @@
 import type { KllSketch } from '../sketches/kll-sketch.ts';
-import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import type { Moments } from '../sketches/moments.ts';
 import { studentTQuantile } from '../stats/student-t.ts';
 import { ksStatistic } from './numeric-distances.ts';
@@ -35,7 +34,10 @@ export interface NullDay {
   readonly m: number;
 }
 
-/** A normal day's D against a baseline, less the sketches' rank errors (they are not variation). */
+/**
+ * A normal day's D against a baseline. The sketches' rank errors stay in: subtracting them would
+ * turn two similar days into "no variation at all" and a bound of zero.
+ */
 export function nullDay(
   baseline: KllSketch,
   day: KllSketch,
@@ -43,8 +45,7 @@ export function nullDay(
   scale = 1,
 ): NullDay | undefined {
   if (baseline.isEmpty() || day.isEmpty() || baselineCount <= 0) return undefined;
-  const d = ksStatistic(baseline, day) * scale - rankErrorOf(baseline) - rankErrorOf(day);
-  return { d: Math.max(0, d), n: day.n, m: baselineCount };
+  return { d: ksStatistic(baseline, day) * scale, n: day.n, m: baselineCount };
 }
 
 const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);

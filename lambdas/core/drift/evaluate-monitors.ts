@@ -98,9 +98,9 @@ function evaluateDrift(
 ): MonitorResult[] {
   const results: MonitorResult[] = [];
   const alpha = monitor.alpha / Math.max(1, scope.family ?? 1);
-  // A segment's frames are correlated in ways one day cannot show (near-duplicates, the light over
-  // the day): its own drift tests wait for the days that measure that; peers cover it until then.
-  if (scope.segment && baselines.trailingDays.length < MIN_NULL_DAYS) return [];
+  // Clustered frames (a fleet's cameras, one camera's near-duplicates) vary from day to day in ways
+  // one day cannot show: their drift tests wait for the days that measure it.
+  if (scope.clustered && baselines.trailingDays.length < MIN_NULL_DAYS) return [];
   for (const kind of monitor.baselines) {
     const baseline = baselines[kind];
     if (!baseline) continue;

@@ -18,7 +18,8 @@ import { ksCriticalValue, ksStatistic } from './numeric-distances.ts';
  * among its peers, |r_s| > t_{S−1}(1 − α/(2S)) · 1.4826 · MAD(r) (robust z with a t critical value
  * for a spread estimated from S segments, Bonferroni over them) — or of its own past residuals on
  * its trailing days, whichever is larger — exceeds MIN_PEER_EFFECT, and the segment itself really
- * changed: its own D beats the independent-draw KS floor at α/S. It must hold against every
+ * changed: its own D beats the independent-draw KS floor at α/S, or 0.5 (half its images moved
+ * past its baseline) where a few frames a day cannot reach that floor. It must hold against every
  * baseline the segment has (its reference and its trailing days).
  * docs/monitors.md gives the assumptions and the measured false-alarm rate.
  */
@@ -31,6 +32,22 @@ export interface SegmentDay {
 /** Smallest residual shift worth an alert: a tenth of the baseline level beyond the fleet's move. */
 export const MIN_PEER_EFFECT = 0.1;
 const MAD_TO_SIGMA = 1.4826;
+/**
+ * Fractions of pixels past a fixed light level. Light changes move them non-linearly and
+ * differently per scene (a bright scene starts to clip on a sunny day, a dark one to crush to
+ * black on a dull one), so a camera moving against its peers there is weather, not a fault. They
+ * stay in the camera's own tests and the whole dataset's.
+ */
+const LIGHT_THRESHOLD_FEATURES = new Set([
+  'dark.fraction',
+  'overexposed.fraction',
+  'clipped.fraction',
+]);
+/** Angles: a log ratio means nothing for them, and a near-grey scene's hue angle is unstable. */
+const CIRCULAR_FEATURES = new Set(['hue.circularMean']);
+
+/** The D that always counts as a real change of the segment, however few its images. */
+const MIN_PEER_D = 0.5;
 /** Past residuals come from a few days: their RMS is scaled up before it bounds today's. */
 const OWN_SPREAD_FACTOR = 2;
 
@@ -59,6 +76,7 @@ export function evaluatePeerDrift(
     const features = new Set(active.flatMap((s) => [...s.profile.numeric.keys()]));
     for (const feature of features) {
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
+      if (LIGHT_THRESHOLD_FEATURES.has(feature) || CIRCULAR_FEATURES.has(feature)) continue;
       const shifts = active
         .map((s) => shiftOf(s, s.profile, feature, kind, alpha))
         .filter((x): x is Shift => x !== undefined);
@@ -82,7 +100,10 @@ export function evaluatePeerDrift(
         const spread = Math.max(peerSpread, OWN_SPREAD_FACTOR * own);
         const z =
           spread > 0 ? Math.abs(residual) / spread : residual === 0 ? 0 : Number.POSITIVE_INFINITY;
-        const fired = z > critical && Math.abs(residual) > MIN_PEER_EFFECT && shift.d > shift.floor;
+        const fired =
+          z > critical &&
+          Math.abs(residual) > MIN_PEER_EFFECT &&
+          shift.d > Math.min(shift.floor, MIN_PEER_D);
         if (!fired) return;
         results.push(peerResult(monitor, feature, kind, shift, residual, z, critical, common));
       });
