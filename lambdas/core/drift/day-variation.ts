@@ -1,22 +1,16 @@
 import type { KllSketch } from '../sketches/kll-sketch.ts';
-import type { Moments } from '../sketches/moments.ts';
 import { studentTQuantile } from '../stats/student-t.ts';
 import { ksStatistic } from './numeric-distances.ts';
 
 /**
- * How much more a feature varies from day to day than independent draws would: the KS noise floor
- * assumes each image is an independent draw, but a fleet's frames are near-duplicates and whole days
- * move with the weather. Two corrections, both leaving independent images exactly as before
- * (docs/monitors.md, "Correlated frames and days that vary"):
- *
- *  - empirical null from the baseline days: each normal day's own D against the baseline, scaled
- *    to K = D·√(nm/(n+m)), is a draw of what a normal day looks like. Under independence K follows
- *    Kolmogorov's distribution (E[K²] = π²/12, sd(K²) ≈ 0.52). When the days' mean K² is clearly
- *    above that, the threshold becomes a prediction bound from those days:
- *    D > t_{N}(1 − α_day/2) · √(mean K²) · √((n+m)/(nm)) + ε_b + ε_t;
- *  - within-day clustering: the ANOVA intraclass correlation ρ of the feature across the day's
- *    segments gives the design effect deff = 1 + (n̄ − 1)·ρ (Kish 1965), and the KS floor uses
- *    n/deff and m/deff. It holds even when the baseline days happened to be calm.
+ * How much a feature varies from day to day beyond what independent draws explain: the KS noise
+ * floor assumes each image is an independent draw, but a fleet's frames are near-duplicates and
+ * whole days move with the weather (docs/monitors.md, "Fleets"). Each normal baseline day's own D
+ * against the baseline, scaled to K = D·√(nm/(n+m)), is a draw of what a normal day looks like —
+ * within-day correlation and day-to-day variation included — and the threshold becomes a
+ * prediction bound from those days: D > t_N(1 − α_day/2) · √(mean K²) · √((n+m)/(nm)) + ε_b + ε_t.
+ * Independent images get it only when the days are clearly overdispersed: under independence K
+ * follows Kolmogorov's distribution (E[K²] = π²/12, sd(K²) ≈ 0.52), so they keep the old floor.
  */
 
 /** E[K²] of the Kolmogorov distribution, π²/12, and the standard deviation of K², √(7π⁴/720 − (π²/12)²). */
@@ -84,24 +78,4 @@ export function dayVariationFloor(
   m: number,
 ): number {
   return studentTQuantile(alpha / 2, days) * kRms * Math.sqrt((n + m) / (n * m));
-}
-
-/**
- * Kish's design effect 1 + (n̄ − 1)·ρ of a feature over a day's segments, with ρ the ANOVA
- * estimator of the intraclass correlation (Donner 1986): (MSB − MSW) / (MSB + (n₀ − 1)·MSW),
- * n₀ = (N − Σnᵢ²/N)/(k − 1). 1 when there are fewer than two segments or ρ ≤ 0.
- */
-export function clusterDesignEffect(segments: readonly Moments[]): number {
-  const groups = segments.filter((m) => m.count > 0);
-  const k = groups.length;
-  const total = groups.reduce((s, m) => s + m.count, 0);
-  if (k < 2 || total <= k) return 1;
-  const grand = groups.reduce((s, m) => s + m.mean * m.count, 0) / total;
-  const msb = groups.reduce((s, m) => s + m.count * (m.mean - grand) ** 2, 0) / (k - 1);
-  const msw = groups.reduce((s, m) => s + m.m2, 0) / (total - k);
-  const n0 = (total - groups.reduce((s, m) => s + m.count ** 2, 0) / total) / (k - 1);
-  const denominator = msb + (n0 - 1) * msw;
-  if (!(denominator > 0)) return 1;
-  const rho = Math.min(1, Math.max(0, (msb - msw) / denominator));
-  return 1 + (total / k - 1) * rho;
 }

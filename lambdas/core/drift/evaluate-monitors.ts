@@ -41,8 +41,6 @@ export interface EvaluationScope {
    * (Bonferroni), so 100 cameras do not mean 100× the false alarms.
    */
   readonly family?: number | undefined;
-  /** Per numeric feature, the day's design effect from clustering across its segments. */
-  readonly designEffect?: ReadonlyMap<string, number> | undefined;
   /**
    * The images are clustered (the dataset has segments, or this is one segment): the day-variation
    * bound applies whenever enough baseline days exist, not only when they look overdispersed.
@@ -118,9 +116,9 @@ function evaluateDrift(
         alpha,
         dayAlpha: monitor.dayAlpha,
         nullDays: nullDaysOf(feature, kind, baseline, baselines),
-        designEffect: scope.designEffect?.get(feature) ?? 1,
         clustered: scope.clustered ?? false,
       });
+      if (floor === undefined) continue;
       results.push(numericDrift(monitor, feature, base, column, kind, against, floor));
     }
     for (const [feature, column] of target.categorical) {
@@ -190,10 +188,10 @@ function nullDaysOf(
 }
 
 /**
- * The KS noise floor for this test: the independent-draw floor at n/deff and m/deff (deff from the
- * day's clustering by segment), raised to the day-variation bound when the baseline days vary more
- * than independent draws (lambdas/core/drift/day-variation.ts). With independent images both
- * corrections are off.
+ * The KS noise floor for this test: the independent-draw floor, raised to the day-variation bound
+ * from the baseline days (lambdas/core/drift/day-variation.ts). Independent images get the bound
+ * only when their days are clearly overdispersed; clustered ones always, and no decision at all
+ * (undefined) before the days exist to measure their variation.
  */
 function ksFloor(options: {
   base: NumericColumn;
@@ -201,20 +199,15 @@ function ksFloor(options: {
   alpha: number;
   dayAlpha: number;
   nullDays: readonly NullDay[];
-  designEffect: number;
   clustered: boolean;
-}): number {
+}): number | undefined {
   const { base, column, nullDays } = options;
   const n = base.sketch.n;
   const m = column.sketch.n;
   const errors = rankErrorOf(base.sketch) + rankErrorOf(column.sketch);
+  const independent = ksCriticalValue(options.alpha) * Math.sqrt((n + m) / (n * m)) + errors;
   const kRms = options.clustered ? rmsK(nullDays) : overdispersedK(nullDays);
-  // Clustering counts near-duplicate frames once until baseline days measure the real variation
-  // (the baseline holds the same cameras, so their scene effects cancel in the comparison).
-  const deff = options.clustered && kRms !== undefined ? 1 : Math.max(1, options.designEffect);
-  const independent =
-    ksCriticalValue(options.alpha) * Math.sqrt((deff * (n + m)) / (n * m)) + errors;
-  if (kRms === undefined) return independent;
+  if (kRms === undefined) return options.clustered ? undefined : independent;
   return Math.max(
     independent,
     dayVariationFloor(kRms, nullDays.length, options.dayAlpha, n, m) + errors,

@@ -1,6 +1,5 @@
 import type { DatasetProfile } from '../profile/dataset-profile.ts';
 import type { Baselines } from './baselines.ts';
-import { clusterDesignEffect } from './day-variation.ts';
 import { evaluateMonitors } from './evaluate-monitors.ts';
 import type { MonitorConfig } from './monitor-config.ts';
 import type { MonitorResult } from './monitor-result.ts';
@@ -18,7 +17,6 @@ export function evaluateNight(
   segments: readonly SegmentDay[] = [],
 ): MonitorResult[] {
   const results = evaluateMonitors(config, whole.profile, whole.baselines, {
-    designEffect: designEffects(whole.profile, segments),
     clustered: segments.length > 0,
   });
   const family = segments.filter((s) => s.profile.images > 0).length;
@@ -34,21 +32,4 @@ export function evaluateNight(
     if (monitor.kind === 'drift')
       results.push(...evaluatePeerDrift(monitor, segments, config.segments.minPeers));
   return results;
-}
-
-/** Per numeric feature, Kish's design effect of the day's images clustered by segment. */
-function designEffects(
-  whole: DatasetProfile,
-  segments: readonly SegmentDay[],
-): Map<string, number> | undefined {
-  if (segments.length < 2) return undefined;
-  const out = new Map<string, number>();
-  for (const feature of whole.numeric.keys()) {
-    const moments = segments.flatMap((s) => {
-      const column = s.profile.numeric.get(feature);
-      return column ? [column.moments] : [];
-    });
-    out.set(feature, clusterDesignEffect(moments));
-  }
-  return out;
 }

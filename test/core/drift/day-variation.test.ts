@@ -1,46 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  clusterDesignEffect,
-  type NullDay,
-  overdispersedK,
-} from '../../../lambdas/core/drift/day-variation.ts';
+import { type NullDay, overdispersedK } from '../../../lambdas/core/drift/day-variation.ts';
 import { ksStatistic } from '../../../lambdas/core/drift/numeric-distances.ts';
 import { KllSketch } from '../../../lambdas/core/sketches/kll-sketch.ts';
-import { addValue, EMPTY_MOMENTS, type Moments } from '../../../lambdas/core/sketches/moments.ts';
 import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
 import { normal } from '../../helpers/images.ts';
 
-const momentsOf = (values: readonly number[]): Moments => values.reduce(addValue, EMPTY_MOMENTS);
 const sketchOf = (values: readonly number[]) => {
   const s = new KllSketch(128, 1);
   for (const v of values) s.update(v);
   return s;
 };
-
-describe('clusterDesignEffect', () => {
-  it('is about 1 for groups drawn from one distribution', () => {
-    const random = new SeededRandom(1);
-    const groups = Array.from({ length: 12 }, () =>
-      momentsOf(Array.from({ length: 20 }, () => normal(random))),
-    );
-    expect(clusterDesignEffect(groups)).toBeLessThan(1.6);
-  });
-
-  it('approaches the group size for near-duplicate frames of fixed scenes', () => {
-    const random = new SeededRandom(2);
-    const groups = Array.from({ length: 12 }, () => {
-      const scene = 10 * normal(random);
-      return momentsOf(Array.from({ length: 20 }, () => scene + 0.1 * normal(random)));
-    });
-    expect(clusterDesignEffect(groups)).toBeGreaterThan(19);
-    expect(clusterDesignEffect(groups)).toBeLessThanOrEqual(20);
-  });
-
-  it('is 1 with fewer than two groups', () => {
-    expect(clusterDesignEffect([momentsOf([1, 2, 3])])).toBe(1);
-    expect(clusterDesignEffect([])).toBe(1);
-  });
-});
 
 describe('overdispersedK', () => {
   const day = (random: SeededRandom, shift: number, n: number) =>
