@@ -1,4 +1,4 @@
-import type { KllSketch } from '../sketches/kll-sketch.ts';
+import { type KllSketch, rankErrorOf } from '../sketches/kll-sketch.ts';
 import { studentTQuantile } from '../stats/student-t.ts';
 import { ksStatistic } from './numeric-distances.ts';
 
@@ -26,6 +26,8 @@ export interface NullDay {
   readonly d: number;
   readonly n: number;
   readonly m: number;
+  /** Both sketches' rank errors (ε_b + ε_t): part of D, but not evidence of overdispersion. */
+  readonly error: number;
 }
 
 /**
@@ -39,7 +41,12 @@ export function nullDay(
   scale = 1,
 ): NullDay | undefined {
   if (baseline.isEmpty() || day.isEmpty() || baselineCount <= 0) return undefined;
-  return { d: ksStatistic(baseline, day) * scale, n: day.n, m: baselineCount };
+  return {
+    d: ksStatistic(baseline, day) * scale,
+    n: day.n,
+    m: baselineCount,
+    error: rankErrorOf(baseline) + rankErrorOf(day),
+  };
 }
 
 const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);
@@ -50,7 +57,8 @@ const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);
  */
 export function overdispersedK(days: readonly NullDay[]): number | undefined {
   if (days.length < MIN_NULL_DAYS) return undefined;
-  const mean = meanKSquared(days);
+  // Sketch error is not variation: take it out before asking whether the days vary.
+  const mean = meanKSquared(days.map((day) => ({ ...day, d: Math.max(0, day.d - day.error) })));
   const limit =
     KOLMOGOROV_MEAN_SQUARE +
     (OVERDISPERSION_SIGMAS * KOLMOGOROV_SD_OF_SQUARE) / Math.sqrt(days.length);

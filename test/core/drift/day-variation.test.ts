@@ -23,7 +23,7 @@ describe('overdispersedK', () => {
       const baseline = sketchOf(day(random, 0, 500));
       const nulls: NullDay[] = Array.from({ length: 5 }, () => {
         const s = sketchOf(day(random, 0, 100));
-        return { d: ksStatistic(baseline, s), n: 100, m: 500 };
+        return { d: ksStatistic(baseline, s), n: 100, m: 500, error: 0 };
       });
       if (overdispersedK(nulls) !== undefined) opened++;
     }
@@ -37,11 +37,12 @@ describe('overdispersedK', () => {
       d: ksStatistic(baseline, sketchOf(day(random, shift, 200))),
       n: 200,
       m: 500,
+      error: 0,
     }));
     expect(overdispersedK(nulls)).toBeGreaterThan(2);
   });
 
   it('needs at least two days', () => {
-    expect(overdispersedK([{ d: 0.9, n: 100, m: 100 }])).toBeUndefined();
+    expect(overdispersedK([{ d: 0.9, n: 100, m: 100, error: 0 }])).toBeUndefined();
   });
 });
