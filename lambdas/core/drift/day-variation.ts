@@ -30,10 +30,7 @@ export interface NullDay {
   readonly error: number;
 }
 
-/**
- * A normal day's D against a baseline. The sketches' rank errors stay in: subtracting them would
- * turn two similar days into "no variation at all" and a bound of zero.
- */
+/** A normal day's D against a baseline, with the sketches' rank errors it may hold. */
 export function nullDay(
   baseline: KllSketch,
   day: KllSketch,
@@ -57,8 +54,7 @@ const kSquared = ({ d, n, m }: NullDay) => (d * d * n * m) / (n + m);
  */
 export function overdispersedK(days: readonly NullDay[]): number | undefined {
   if (days.length < MIN_NULL_DAYS) return undefined;
-  // Sketch error is not variation: take it out before asking whether the days vary.
-  const mean = meanKSquared(days.map((day) => ({ ...day, d: Math.max(0, day.d - day.error) })));
+  const mean = meanKSquared(withoutSketchError(days));
   const limit =
     KOLMOGOROV_MEAN_SQUARE +
     (OVERDISPERSION_SIGMAS * KOLMOGOROV_SD_OF_SQUARE) / Math.sqrt(days.length);
@@ -74,8 +70,17 @@ const meanKSquared = (days: readonly NullDay[]) =>
  * next day will be calm too, so the bound is used without the overdispersion gate.
  */
 export function rmsK(days: readonly NullDay[]): number | undefined {
-  return days.length < MIN_NULL_DAYS ? undefined : Math.sqrt(meanKSquared(days));
+  if (days.length < MIN_NULL_DAYS) return undefined;
+  // A normal day is never less variable than independent draws: each K² counts at least E[K²].
+  const squares = withoutSketchError(days).map((day) =>
+    Math.max(kSquared(day), KOLMOGOROV_MEAN_SQUARE),
+  );
+  return Math.sqrt(squares.reduce((a, b) => a + b, 0) / squares.length);
 }
+
+/** Sketch error is part of D but not variation between days. */
+const withoutSketchError = (days: readonly NullDay[]) =>
+  days.map((day) => ({ ...day, d: Math.max(0, day.d - day.error) }));
 
 /** The day-variation part of the threshold: t_N(1 − α/2) · K_rms · √((n+m)/(nm)). */
 export function dayVariationFloor(

@@ -60,7 +60,9 @@ const driftMonitor = z.strictObject({
    */
   dayAlpha: z.number().gt(0).lt(0.5).default(1e-4),
   /** False-alarm probability of the peer comparison per feature and baseline, over all segments. */
-  peerAlpha: z.number().gt(0).lt(0.5).default(1e-3),
+  peerAlpha: z.number().gt(0).lt(0.5).default(1e-4),
+  /** False-alarm probability of the fleet-shift test (every segment moving together) per feature and baseline. */
+  fleetAlpha: z.number().gt(0).lt(0.5).default(1e-3),
   baselines: z.array(z.enum(BASELINE_KINDS)).min(1).default(['reference', 'trailing']),
   severity,
 });
@@ -218,7 +220,8 @@ export const DEFAULT_MONITORS: Monitor[] = [
     alpha: 1e-6,
     minEffect: 0.1,
     dayAlpha: 1e-4,
-    peerAlpha: 1e-3,
+    peerAlpha: 1e-4,
+    fleetAlpha: 1e-3,
     baselines: ['reference', 'trailing'],
   },
   { kind: 'data-quality', id: 'unreadable-files', maxUnreadableFraction: 0.05 },

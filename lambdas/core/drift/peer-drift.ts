@@ -186,7 +186,7 @@ function relativeShift(before: number, after: number, iqr: number): number {
 
 /**
  * The whole fleet moving together further than the weather has moved it: today's common move
- * (median δ) against the common moves of the trailing days, |c| > t_N(1 − α_day/2)·RMS(c_d). A
+ * (median δ) against the common moves of the trailing days, |c| > t_N(1 − α_fleet/2)·RMS(c_d). A
  * shift measured in the feature's own units does not saturate as KS does when every camera's
  * near-duplicate frames move past each other, so a fleet-wide blur stays visible on a day the
  * weather changed too.
@@ -200,7 +200,7 @@ function fleetMove(
 ): MonitorResult | undefined {
   if (history.length < MIN_NULL_DAYS || Math.abs(common) <= MIN_PEER_EFFECT) return undefined;
   const usual = rms(history);
-  const critical = studentTQuantile(monitor.dayAlpha / 2, history.length);
+  const critical = studentTQuantile(monitor.fleetAlpha / 2, history.length);
   const z = usual > 0 ? Math.abs(common) / usual : Number.POSITIVE_INFINITY;
   if (z <= critical) return undefined;
   const up = common > 0;
