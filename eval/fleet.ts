@@ -15,7 +15,7 @@
  *
  * Frame features are cached in eval/.cache (eval/fleet-lib.ts), so trying another config is quick.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileNightStore } from '../lambdas/adapters/local/file-night-store.ts';
@@ -88,33 +88,66 @@ async function storeDay(
     await profiles.savePartial(segmentScope(DATASET, camera), day, 'local', p);
 }
 
-/** A fleet's night-by-night run in a fresh folder; returns the fired results of each judged day. */
-async function runFleet(
+/** A fleet's stores in a fresh folder, with its reference profiled. */
+async function fleetRoot(spec: FleetSpec): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'driftwatch-fleet-eval-'));
+  const reference: FleetImageFeatures[] = [];
+  for (const day of REFERENCE_DAYS) reference.push(...(await fleetDayFeatures(spec, day)));
+  await storeDay(new FileProfileStore(root), 'reference', reference, true);
+  return root;
+}
+
+/** Runs the nights of `days` in order in `root`; returns the fired results of each. */
+async function runDays(
+  root: string,
   spec: FleetSpec,
   config: MonitorConfig,
   days: readonly { day: number; fault?: FleetFaultPlan }[],
 ): Promise<Map<number, MonitorResult[]>> {
-  const root = await mkdtemp(path.join(tmpdir(), 'driftwatch-fleet-eval-'));
+  const profiles = new FileProfileStore(root);
+  const nights = new FileNightStore(root);
+  const out = new Map<number, MonitorResult[]>();
+  for (const { day, fault } of days) {
+    await storeDay(profiles, dayLabel(day), await fleetDayFeatures(spec, day, fault), false);
+    const night = await runNight(DATASET, dayLabel(day), {
+      profiles,
+      nights,
+      notifier: { publish: async () => {} },
+      config,
+      now: () => new Date('2026-12-01T00:00:00Z'),
+    });
+    out.set(
+      day,
+      night.record.results.filter((r) => r.fired),
+    );
+  }
+  return out;
+}
+
+/** Clean days 1…3 once, then day 4 under each fault plan in a copy of the stores. */
+async function faultyDays(
+  spec: FleetSpec,
+  config: MonitorConfig,
+  plans: readonly FleetFaultPlan[],
+): Promise<MonitorResult[][]> {
+  const root = await fleetRoot(spec);
   try {
-    const profiles = new FileProfileStore(root);
-    const reference: FleetImageFeatures[] = [];
-    for (const day of REFERENCE_DAYS) reference.push(...(await fleetDayFeatures(spec, day)));
-    await storeDay(profiles, 'reference', reference, true);
-    const nights = new FileNightStore(root);
-    const out = new Map<number, MonitorResult[]>();
-    for (const { day, fault } of days) {
-      await storeDay(profiles, dayLabel(day), await fleetDayFeatures(spec, day, fault), false);
-      const night = await runNight(DATASET, dayLabel(day), {
-        profiles,
-        nights,
-        notifier: { publish: async () => {} },
-        config,
-        now: () => new Date('2026-12-01T00:00:00Z'),
-      });
-      out.set(
-        day,
-        night.record.results.filter((r) => r.fired),
-      );
+    await runDays(
+      root,
+      spec,
+      config,
+      [1, 2, 3].map((day) => ({ day })),
+    );
+    const out: MonitorResult[][] = [];
+    for (const fault of plans) {
+      const copy = `${root}-${out.length}`;
+      await cp(root, copy, { recursive: true });
+      try {
+        const run = await runDays(copy, spec, config, [{ day: FAULT_DAY, fault }]);
+        out.push(run.get(FAULT_DAY) ?? []);
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     }
     return out;
   } finally {
@@ -152,11 +185,13 @@ async function main(): Promise<void> {
     let alerts = 0;
     const fired = new Map<string, number>();
     for (const seed of SEEDS) {
-      const run = await runFleet(
+      const root = await fleetRoot({ ...fleet, seed });
+      const run = await runDays(
+        root,
         { ...fleet, seed },
         config,
         CLEAN_DAYS.map((day) => ({ day })),
-      );
+      ).finally(() => rm(root, { recursive: true, force: true }));
       for (const [day, results] of run) {
         if (results.length) alerts++;
         if (process.env.FLEET_DEBUG && results.length)
@@ -185,17 +220,19 @@ async function main(): Promise<void> {
   let cases = 0;
   let caught = 0;
   for (const fleet of fleets) {
-    for (const plan of evaluationFaults({ ...fleet, seed: 0 })) {
+    const plans = evaluationFaults({ ...fleet, seed: 0 });
+    const bySeed = new Map<number, MonitorResult[][]>();
+    for (const seed of SEEDS) {
+      bySeed.set(seed, await faultyDays({ ...fleet, seed }, config, plans));
+      process.stderr.write(`faults ${fleet.cameras} cameras seed ${seed} done\n`);
+    }
+    plans.forEach((plan, p) => {
       const single = plan.cameras.length === 1;
       let hits = 0;
       let healthyNamed = 0;
       const strongest = new Map<string, number>();
       for (const seed of SEEDS) {
-        const run = await runFleet({ ...fleet, seed }, config, [
-          ...[1, 2, 3].map((day) => ({ day })),
-          { day: FAULT_DAY, fault: plan },
-        ]);
-        const fired = run.get(FAULT_DAY) ?? [];
+        const fired = bySeed.get(seed)?.[p] ?? [];
         const naming = fired.filter((r) => r.segment === SINGLE_FAULTY_CAMERA);
         const healthy = single
           ? fired.filter((r) => r.segment && r.segment !== SINGLE_FAULTY_CAMERA)
@@ -214,8 +251,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${fleet.cameras} | ${plan.kind} | ${single ? SINGLE_FAULTY_CAMERA : 'every camera'} | ${hits === SEEDS.length ? '✓' : hits === 0 ? '✗' : '~'} ${hits}/${SEEDS.length} | ${healthyNamed} | ${top.join(', ') || '–'} |`,
       );
-      process.stderr.write(`fault ${fleet.cameras} ${plan.kind} ${single ? 'one' : 'all'} done\n`);
-    }
+    });
   }
   console.log(`| **all** | | | **${caught}/${cases}** | | |`);
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
