@@ -88,7 +88,6 @@ export function evaluatePeerDrift(
       const fleet = fleetMove(monitor, feature, kind, common, commonMoves);
       if (fleet) results.push(fleet);
       const critical = studentTQuantile(monitor.peerAlpha / (2 * shifts.length), shifts.length - 1);
-      compared.set(`\u0000${feature}`, (compared.get(`\u0000${feature}`) ?? 0) + 1);
       shifts.forEach((shift, i) => {
         const id = `${shift.segment}\u0000${feature}`;
         compared.set(id, (compared.get(id) ?? 0) + 1);
@@ -110,14 +109,16 @@ export function evaluatePeerDrift(
     }
   }
   // A fault moves a camera against its reference and against its recent days alike; a move
-  // against only one of them is a camera meeting weather it has not met in that baseline.
+  // against only one of them is a camera meeting weather it has not met in that baseline. (The
+  // fleet-shift test stands alone: its bound already comes from the fleet's own past moves.)
   const fired = new Map<string, number>();
   for (const r of results) {
     const id = `${r.segment ?? ''}\u0000${r.feature}`;
     fired.set(id, (fired.get(id) ?? 0) + 1);
   }
   return results.filter((r) => {
-    const id = `${r.segment ?? ''}\u0000${r.feature}`;
+    if (!r.segment) return true;
+    const id = `${r.segment}\u0000${r.feature}`;
     return fired.get(id) === compared.get(id);
   });
 }
