@@ -145,8 +145,10 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       const result = await profileGroup(id ? `${name}/${id}` : name, scope, files);
       fromCache &&= result.fromCache;
       unreadable.push(...result.unreadable);
-      parts.push({ ...result.profile, dataset });
-      if (id) segments.set(id, result.profile);
+      // Every group's window is the day (the peer test lines segments up by it), whatever its cache name.
+      const window = { start: name, end: name };
+      parts.push({ ...result.profile, dataset, window });
+      if (id) segments.set(id, { ...result.profile, window });
     }
     const profile =
       mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });

@@ -143,7 +143,7 @@ function pastShifts(
     for (const day of days) {
       const shift = shiftOf(s, day, feature, kind, alpha);
       if (!shift) continue;
-      const label = day.window.start;
+      const label = day.window.start; // a day profile's window is its day
       byDay.set(label, [
         ...(byDay.get(label) ?? []),
         { segment: s.segment, delta: shift.delta * scale },
