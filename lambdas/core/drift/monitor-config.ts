@@ -152,7 +152,7 @@ export const monitorConfigSchema = z
         /** Segments evaluated per dataset-day; the smallest beyond this fold into "other". */
         max: z.number().int().min(1).max(1000).default(DEFAULT_MAX_SEGMENTS),
         /** Segments with data needed before one is compared with its peers. */
-        minPeers: z.number().int().min(3).default(5),
+        minPeers: z.number().int().min(3).default(3),
       })
       .prefault({}),
     monitors: z.array(monitorSchema).optional(),
