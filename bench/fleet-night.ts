@@ -161,5 +161,5 @@ console.log(
   `night with ${CAMERAS} segments | ${fleet.seconds.toFixed(2)} s (${(fleet.seconds / whole.seconds).toFixed(1)}× the baseline) | ${fleet.growthMb.toFixed(0)} MB | ${callText(fleet.calls)}`,
 );
 console.log(
-  `\n${results.length.toLocaleString()} monitor results, ${results.filter((r) => r.fired).length} fired; run-monitors has 1,024 MB and a 15-minute timeout.`,
+  `\n${results.length.toLocaleString()} results kept in the night record (every whole-dataset result, fired segment results), ${results.filter((r) => r.fired).length} fired; run-monitors has 1,024 MB and a 15-minute timeout.`,
 );
