@@ -1,11 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
@@ -20,6 +16,7 @@ import { CAMERA_FAULT } from '../../lambdas/scenario/corruptions.ts';
 import { syntheticPhoto } from '../../lambdas/scenario/synthetic-photo.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 import { actionsOf, synth } from '../helpers/stack.ts';
+import { deleteAll, receiveAll } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -89,35 +86,6 @@ async function pipeline(name: string) {
   return { r, profileHandler, monitorsHandler, scheduledOn, clock };
 }
 
-async function receiveAll(queueUrl: string, expected: number, waitSeconds = 1) {
-  const out: Message[] = [];
-  for (let attempt = 0; attempt < expected / 10 + 30 && out.length < expected; attempt++) {
-    const { Messages = [] } = await c.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: waitSeconds,
-        VisibilityTimeout: 60,
-      }),
-    );
-    out.push(...Messages);
-    if (Messages.length === 0 && expected === 0) break;
-  }
-  return out;
-}
-
-async function deleteAll(queueUrl: string, messages: readonly Message[]) {
-  for (let i = 0; i < messages.length; i += 10)
-    await c.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages
-          .slice(i, i + 10)
-          .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle as string })),
-      }),
-    );
-}
-
 /**
  * Hands every notification on the images queue to the profile handler, 10 messages per batch
  * as the event source mapping does, and returns the batches (to deliver some again).
@@ -128,7 +96,10 @@ async function deliverNotifications(
   objects: number,
 ) {
   // moto delivers notifications as the objects are put, so no long polling is needed.
-  const messages = await receiveAll(r.imagesQueueUrl, objects + 1, 0); // + the s3:TestEvent
+  const messages = await receiveAll(c.sqs, r.imagesQueueUrl, objects + 1, {
+    waitSeconds: 0,
+    visibilityTimeout: 60,
+  }); // + the s3:TestEvent
   expect(messages.filter((m) => !(m.Body ?? '').includes('s3:TestEvent'))).toHaveLength(objects);
   const batches = [];
   for (let i = 0; i < messages.length; i += 10)
@@ -141,7 +112,7 @@ async function deliverNotifications(
     );
   for (const batch of batches)
     expect((await handler(batch, fakeContext)).batchItemFailures).toEqual([]);
-  await deleteAll(r.imagesQueueUrl, messages);
+  await deleteAll(c.sqs, r.imagesQueueUrl, messages);
   return batches;
 }
 
@@ -224,7 +195,7 @@ describe('a camera fleet on moto_server', () => {
     expect(scheduled.nights).toEqual([
       expect.objectContaining({ dataset, day: '2026-11-04', images: 60, digest: 'sent' }),
     ]);
-    const inbox = await receiveAll(r.inboxUrl, 1);
+    const inbox = await receiveAll(c.sqs, r.inboxUrl, 1, { visibilityTimeout: 60 });
     const [digest, ...others] = notificationsIn(inbox);
     expect(others).toEqual([]);
     expect(digest?.Subject).toContain(`${dataset} 2026-11-04`);
@@ -236,14 +207,16 @@ describe('a camera fleet on moto_server', () => {
       ['cam02', 20, false],
       ['cam03', 20, true],
     ]);
-    await deleteAll(r.inboxUrl, inbox);
+    await deleteAll(c.sqs, r.inboxUrl, inbox);
 
     // Act 3: a backfill over all four days re-runs the faulty night.
     const rerun = await monitorsHandler({ from: DAYS[0], to: DAYS[3] }, fakeContext);
 
     // Assess 3: the same alerts are not sent again.
     expect(rerun.nights.at(-1)).toMatchObject({ day: '2026-11-04', digest: 'already-sent' });
-    expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
+    expect(
+      await receiveAll(c.sqs, r.inboxUrl, 0, { waitSeconds: 2, visibilityTimeout: 60 }),
+    ).toHaveLength(0);
   });
 
   it('gives a fleet that sent nothing yesterday its night, with a silence alert', async () => {
@@ -275,12 +248,12 @@ describe('a camera fleet on moto_server', () => {
       ['2026-11-03', 12, 'none'],
       ['2026-11-04', 0, 'sent'],
     ]);
-    const inbox = await receiveAll(r.inboxUrl, 1);
+    const inbox = await receiveAll(c.sqs, r.inboxUrl, 1, { visibilityTimeout: 60 });
     const [digest, ...others] = notificationsIn(inbox);
     expect(others).toEqual([]);
     expect(digest?.Subject).toContain(`${dataset} 2026-11-04`);
     expect(digest?.Message).toContain('sent no images');
-    await deleteAll(r.inboxUrl, inbox);
+    await deleteAll(c.sqs, r.inboxUrl, inbox);
   });
 
   it('calls only AWS actions its function is granted in the synthesized stack (run after the tests above)', () => {

@@ -1,12 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -29,6 +24,7 @@ import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-m
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 import { actionsOf, synth } from '../helpers/stack.ts';
+import { deleteAll, receiveAll } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -51,36 +47,6 @@ let profileHandler: ReturnType<typeof makeProfileHandler>;
 let monitorsHandler: ReturnType<typeof makeMonitorsHandler>;
 let labelsHandler: ReturnType<typeof makeLabelsHandler>;
 let labelStore: DynamoLabelStore;
-
-async function receiveAll(queueUrl: string, expected: number, waitSeconds = 1): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let attempt = 0; attempt < 30 && out.length < expected; attempt++) {
-    const { Messages = [] } = await c.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: waitSeconds,
-        VisibilityTimeout: 30,
-      }),
-    );
-    out.push(...Messages);
-    if (Messages.length === 0 && expected === 0) break;
-  }
-  return out;
-}
-
-async function deleteAll(queueUrl: string, messages: readonly Message[]) {
-  for (let i = 0; i < messages.length; i += 10) {
-    await c.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages
-          .slice(i, i + 10)
-          .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle as string })),
-      }),
-    );
-  }
-}
 
 const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
   sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
@@ -192,7 +158,7 @@ describe('the AWS pipeline on moto_server', () => {
     }
 
     // Act 1: the notifications really arrive on the queue; the handler runs in-process on them, 10 at a time.
-    const messages = await receiveAll(r.imagesQueueUrl, 81); // 80 objects + the s3:TestEvent
+    const messages = await receiveAll(c.sqs, r.imagesQueueUrl, 81); // 80 objects + the s3:TestEvent
     const objectEvents = messages.filter((m) => !(m.Body ?? '').includes('s3:TestEvent'));
     expect(objectEvents).toHaveLength(80);
     const batches: SQSEvent[] = [];
@@ -200,7 +166,7 @@ describe('the AWS pipeline on moto_server', () => {
       batches.push(toSqsEvent(messages.slice(i, i + 10)));
     for (const batch of batches)
       expect((await profileHandler(batch, fakeContext)).batchItemFailures).toEqual([]);
-    await deleteAll(r.imagesQueueUrl, messages);
+    await deleteAll(c.sqs, r.imagesQueueUrl, messages);
 
     // Assess 1: partials and per-image prediction records in DynamoDB
     expect(await partialImageCount('reference')).toBe(40);
@@ -229,7 +195,7 @@ describe('the AWS pipeline on moto_server', () => {
       ['2026-11-01', 20, false, 'none'],
       ['2026-11-02', 20, true, 'sent'],
     ]);
-    const inbox = await receiveAll(r.inboxUrl, 1);
+    const inbox = await receiveAll(c.sqs, r.inboxUrl, 1);
     expect(inbox).toHaveLength(1);
     const notification = JSON.parse(inbox[0]?.Body as string) as {
       Subject: string;
@@ -257,7 +223,7 @@ describe('the AWS pipeline on moto_server', () => {
       expect(html).toContain('data-focus-day="2026-11-02"');
       expect(html).toContain('data:image/jpeg;base64,');
     }
-    await deleteAll(r.inboxUrl, inbox);
+    await deleteAll(c.sqs, r.inboxUrl, inbox);
 
     // Act 3: a batch is redelivered and the night re-run
     for (const batch of batches.slice(0, 3))
@@ -274,7 +240,7 @@ describe('the AWS pipeline on moto_server', () => {
     expect(rerun.nights).toEqual([
       expect.objectContaining({ day: '2026-11-02', images: 20, digest: 'already-sent' }),
     ]);
-    expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
+    expect(await receiveAll(c.sqs, r.inboxUrl, 0, { waitSeconds: 2 })).toHaveLength(0);
   });
 
   it('processes yesterday for every dataset that had data when the schedule fires', async () => {
@@ -303,7 +269,7 @@ describe('the AWS pipeline on moto_server', () => {
       new ReceiveMessageCommand({ QueueUrl: r.imagesQueueUrl, WaitTimeSeconds: 1 }),
     );
     expect(after).toHaveLength(0);
-    const parked = await receiveAll(r.dlqUrl, 1);
+    const parked = await receiveAll(c.sqs, r.dlqUrl, 1);
     expect(parked.map((m) => m.Body)).toEqual(['not an S3 event']);
   });
 
@@ -331,7 +297,7 @@ describe('the AWS pipeline on moto_server', () => {
     );
 
     // Act: the notification arrives on the labels queue; the handler runs in-process
-    const messages = (await receiveAll(r.labelsQueueUrl, 2)).filter(
+    const messages = (await receiveAll(c.sqs, r.labelsQueueUrl, 2)).filter(
       (m) => !(m.Body ?? '').includes('s3:TestEvent'),
     );
     expect(messages).toHaveLength(1);
@@ -344,12 +310,12 @@ describe('the AWS pipeline on moto_server', () => {
     expect(day1?.metrics).toMatchObject({ labelled: 20, accuracy: 1 });
     expect(day2?.confusion).toEqual({ dog: { cat: 20 } });
     expect(day2?.coverage).toBe(1);
-    const inbox = await receiveAll(r.inboxUrl, 1);
+    const inbox = await receiveAll(c.sqs, r.inboxUrl, 1);
     expect(inbox).toHaveLength(1);
     const alert = JSON.parse(inbox[0]?.Body as string) as { Subject: string; Message: string };
     expect(alert.Subject).toBe('[Driftwatch] pets: model performance fell on 2026-11-02');
     expect(alert.Message).toContain('accuracy fell to 0%');
-    await deleteAll(r.inboxUrl, inbox);
+    await deleteAll(c.sqs, r.inboxUrl, inbox);
     const manifest = await c.s3.send(
       new GetObjectCommand({ Bucket: r.bucket, Key: `manifests/${DATASET}/2026-11-02.jsonl` }),
     );
@@ -366,7 +332,7 @@ describe('the AWS pipeline on moto_server', () => {
     expect((await labelStore.loadPerformance(DATASET, '2026-11-02'))?.confusion).toEqual({
       dog: { cat: 20 },
     });
-    expect(await receiveAll(r.inboxUrl, 0, 2)).toHaveLength(0);
+    expect(await receiveAll(c.sqs, r.inboxUrl, 0, { waitSeconds: 2 })).toHaveLength(0);
   });
 
   it('calls only AWS actions its function is granted in the synthesized stack (run after the tests above)', () => {
