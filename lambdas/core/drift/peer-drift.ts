@@ -107,6 +107,12 @@ export function evaluatePeerDrift(
         results.push(peerResult(monitor, feature, kind, shift, residual, z, critical, common));
       });
     }
+    const sharpness = lightInvariantFleetMove(monitor, active, kind);
+    if (
+      sharpness &&
+      !results.some((r) => r.feature === 'sharpness' && !r.segment && r.baseline === kind)
+    )
+      results.push(sharpness);
   }
   // A fault moves a camera against its reference and against its recent days alike; a move
   // against only one of them is a camera meeting weather it has not met in that baseline. (The
@@ -221,6 +227,58 @@ function fleetMove(
       `${feature} ${up ? 'rose' : 'fell'} across the fleet${spec ? `: ${up ? spec.higher : spec.lower}` : ''} ` +
       `(the median camera moved ${signedPct(common)} against ${baselineLabel(kind)}; on normal days ±${Math.round(usual * 100)}%)`,
   };
+}
+
+/**
+ * Sharpness against the light: the variance of the Laplacian scales with the square of contrast, so
+ * ln(sharpness) − 2·ln(luma.contrast) does not move when the weather scales every camera's light,
+ * while a blur still moves it by its whole size. Its fleet move is tested like any other
+ * (fleetMove), for a fleet-wide blur on a day the weather moved too.
+ */
+function lightInvariantFleetMove(
+  monitor: DriftMonitor,
+  segments: readonly SegmentDay[],
+  kind: 'reference' | 'trailing',
+): MonitorResult | undefined {
+  const move = (s: SegmentDay, day: DatasetProfile): number | undefined => {
+    const base = s.baselines[kind];
+    const ratio = (p: DatasetProfile | undefined) => {
+      const sharp = p?.numeric.get('sharpness');
+      const contrast = p?.numeric.get('luma.contrast');
+      if (!sharp || !contrast || sharp.moments.count === 0 || contrast.moments.count === 0)
+        return undefined;
+      const value = sharp.sketch.quantile(0.5) / contrast.sketch.quantile(0.5) ** 2;
+      return value > 0 && Number.isFinite(value) ? value : undefined;
+    };
+    const before = ratio(base);
+    const after = ratio(day);
+    return before === undefined || after === undefined ? undefined : Math.log(after / before);
+  };
+  const today = segments.flatMap((s) => {
+    const m = move(s, s.profile);
+    return m === undefined ? [] : [m];
+  });
+  if (today.length === 0) return undefined;
+  const byDay = new Map<string, number[]>();
+  for (const s of segments) {
+    const days = s.baselines.trailingDays;
+    if (kind === 'trailing' && days.length < 2) continue;
+    const scale = kind === 'trailing' ? days.length / (days.length - 1) : 1;
+    for (const day of days) {
+      const m = move(s, day);
+      if (m !== undefined)
+        byDay.set(day.window.start, [...(byDay.get(day.window.start) ?? []), m * scale]);
+    }
+  }
+  const history = [...byDay.values()].filter((v) => v.length >= 3).map(median);
+  const result = fleetMove(monitor, 'sharpness', kind, median(today), history);
+  return (
+    result && {
+      ...result,
+      statistic: 'fleet-shift-vs-contrast',
+      summary: `${result.summary.replace('sharpness', 'sharpness relative to contrast')}`,
+    }
+  );
 }
 
 function shiftOf(

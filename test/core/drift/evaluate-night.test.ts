@@ -25,14 +25,19 @@ const FRAMES = 20;
 const scenes = Array.from({ length: CAMERAS }, (_, c) => randomFeatures(new SeededRandom(100 + c)));
 const camera = (c: number) => `cam${String(c + 1).padStart(2, '0')}`;
 
-function frame(c: number, light: number, random: SeededRandom): ImageFeatures {
+function frame(c: number, light: number, random: SeededRandom, blur = 1): ImageFeatures {
   const scene = scenes[c] as ImageFeatures;
   const numeric = { ...scene.numeric } as Record<string, number | undefined>;
   for (const [name, value] of Object.entries(numeric)) {
     if (value === undefined) continue;
     const jitter = 1 + 0.005 * normal(random);
-    const scale = name === 'sharpness' ? light * light : name.includes('brightness') ? light : 1;
-    numeric[name] = value * scale * jitter;
+    const scale =
+      name === 'sharpness'
+        ? light * light
+        : name.includes('brightness') || name.startsWith('luma.')
+          ? light
+          : 1;
+    numeric[name] = value * scale * jitter * (name === 'sharpness' ? blur : 1);
   }
   return { ...scene, numeric } as ImageFeatures;
 }
@@ -45,10 +50,16 @@ interface FleetDay {
 function fleetDay(
   name: string,
   seed: number,
-  options: { faulty?: number; darken?: number; silent?: number } = {},
+  options: {
+    faulty?: number;
+    darken?: number;
+    silent?: number;
+    blurAll?: number;
+    light?: number;
+  } = {},
 ): FleetDay {
   const random = new SeededRandom(seed);
-  const light = 0.85 + 0.3 * random.next();
+  const light = options.light ?? 0.85 + 0.3 * random.next();
   const segments = new Map<string, DatasetProfile>();
   for (let c = 0; c < CAMERAS; c++) {
     if (c === options.silent) continue;
@@ -56,7 +67,7 @@ function fleetDay(
     const p = emptyProfile({ dataset: `fleet/${id}`, window: { start: name, end: name } });
     const darken = c === options.faulty ? (options.darken ?? 1) : 1;
     for (let f = 0; f < FRAMES; f++)
-      addImage(p, `${name}/${id}/${f}.jpg`, frame(c, light * darken, random));
+      addImage(p, `${name}/${id}/${f}.jpg`, frame(c, light * darken, random, options.blurAll));
     segments.set(id, p);
   }
   const whole = mergeAll([...segments.values()].map((p) => ({ ...p, dataset: 'fleet' })));
@@ -118,6 +129,16 @@ describe('evaluateNight on a fleet of fixed cameras', () => {
     expect(fired.some((r) => r.statistic === 'peer-z' && r.summary.startsWith('cam07: '))).toBe(
       true,
     );
+  });
+
+  it('reports a blur of every camera once, for the fleet, not camera by camera', () => {
+    const fired = judge(reference, trailing, fleetDay('today', 23, { blurAll: 0.04 })).filter(
+      (r) => r.fired,
+    );
+    expect(
+      fired.some((r) => r.feature === 'sharpness' && r.statistic.startsWith('fleet-shift')),
+    ).toBe(true);
+    expect(fired.filter((r) => r.segment)).toEqual([]);
   });
 
   it('reports a camera that sent nothing today with its trailing median', () => {
