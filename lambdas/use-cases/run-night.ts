@@ -273,12 +273,14 @@ function foldBeyondCap(
   const ranked = [...segments].sort(
     (a, b) => b.profile.images - a.profile.images || (a.segment < b.segment ? -1 : 1),
   );
-  const kept = ranked.slice(0, max - 1).sort((a, b) => (a.segment < b.segment ? -1 : 1));
+  // A segment that is itself named "other" joins the fold instead of standing beside it.
+  const kept = ranked.filter((s) => s.segment !== OTHER_SEGMENT).slice(0, max - 1);
+  const folded = ranked.filter((s) => !kept.includes(s));
   const scope = segmentScope(dataset, OTHER_SEGMENT);
   const other = emptyProfile({ dataset: scope, window: { start: day, end: day } });
-  for (const s of ranked.slice(max - 1)) mergeInto(other, { ...s.profile, dataset: scope });
+  for (const s of folded) mergeInto(other, { ...s.profile, dataset: scope });
   return [
-    ...kept.filter((s) => s.segment !== OTHER_SEGMENT),
+    ...kept.sort((a, b) => (a.segment < b.segment ? -1 : 1)),
     { segment: OTHER_SEGMENT, profile: other },
   ];
 }

@@ -4,10 +4,14 @@ import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts
 import { FileNotifier } from '../../lambdas/adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../../lambdas/adapters/local/file-profile-store.ts';
 import type { Digest } from '../../lambdas/core/drift/digest.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import {
+  DEFAULT_MONITOR_CONFIG,
+  parseMonitorConfig,
+} from '../../lambdas/core/drift/monitor-config.ts';
 import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
 import { performanceMetrics } from '../../lambdas/core/performance/metrics.ts';
 import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
+import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import type { Notifier } from '../../lambdas/ports/notifier.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
 import { featureStream } from '../helpers/features.ts';
@@ -175,6 +179,35 @@ describe('runNight', () => {
         'Latest model performance (2026-11-01): accuracy 80.0% (95% CI 67.0%–88.8%), macro F1',
       );
       expect(outcome.digest?.text).toContain('50 labelled, coverage 50.0%.');
+    });
+  });
+});
+
+describe('runNight with segments', () => {
+  it('evaluates at most segments.max segments and folds the smallest, and one named "other", into "other"', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      const day = '2026-11-01';
+      const sizes: Record<string, number> = { cam1: 30, cam2: 20, other: 25, cam3: 5, cam4: 4 };
+      let offset = 0;
+      for (const [segment, n] of Object.entries(sizes)) {
+        const p = profileOf(featureStream(n, offset + 1), day, offset);
+        await profiles.savePartial(segmentScope(DATASET, segment), day, 'local', {
+          ...p,
+          dataset: segmentScope(DATASET, segment),
+        });
+        offset += n;
+      }
+      const config = parseMonitorConfig({ segments: { max: 3 } });
+
+      const night = await runNight(DATASET, day, { ...deps, config });
+
+      // cam1 and cam2 are the largest after "other" joins the fold: other = 25 + 5 + 4
+      expect(night.record.segments?.map((s) => [s.segment, s.images])).toEqual([
+        ['cam1', 30],
+        ['cam2', 20],
+        ['other', 34],
+      ]);
     });
   });
 });
