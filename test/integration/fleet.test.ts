@@ -1,17 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Message } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
-import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
-import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { encodeJpeg, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { CAMERA_FAULT } from '../../lambdas/scenario/corruptions.ts';
 import { syntheticPhoto } from '../../lambdas/scenario/synthetic-photo.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
@@ -21,6 +14,7 @@ import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
+  monitorsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
   recordingClients,
@@ -54,30 +48,12 @@ async function pipeline(name: string) {
     recordingClients(endpoint, called.ProfileImages),
     r.table,
   );
-  const m = recordingClients(endpoint, called.RunMonitors);
-  const profiles = new DynamoProfileStore(m.db, r.table);
   const clock = { now: new Date(0) };
-  const monitorsHandler = makeMonitorsHandler({
-    profiles,
-    nights: new DynamoNightStore(m.db, r.table),
-    notifier: new SnsNotifier(m.sns, r.topicArn),
-    config: DEFAULT_MONITOR_CONFIG,
-    now: () => clock.now,
-    timeZone: 'UTC',
-    datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
-    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
-    reports: {
-      store: new S3ReportStore(m.s3, r.bucket),
-      build: {
-        thumbnail: async (key) => {
-          const object = await new S3ObjectStore(m.s3).getObject(r.bucket, key);
-          return object ? thumbnailDataUri(object.bytes) : undefined;
-        },
-      },
-    },
-    logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'Test' }),
-  });
+  const monitorsHandler = monitorsHandlerOn(
+    recordingClients(endpoint, called.RunMonitors),
+    r,
+    () => clock.now,
+  );
   /** Runs the nightly handler as the schedule would at 02:30 UTC on `day`. */
   const scheduledOn = (day: string) => {
     clock.now = new Date(`${day}T02:30:00Z`);

@@ -7,20 +7,12 @@ import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/definitions.ts';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
-import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
-import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
-import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
-import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { encodeJpeg, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
-import {
-  DEFAULT_MONITOR_CONFIG,
-  parseMonitorConfig,
-} from '../../lambdas/core/drift/monitor-config.ts';
+import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
+import { parseMonitorConfig } from '../../lambdas/core/drift/monitor-config.ts';
 import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import type { makeHandler as makeLabelsHandler } from '../../lambdas/handlers/ingest-labels.ts';
 import type { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
+import type { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 import { actionsOf, synth } from '../helpers/stack.ts';
@@ -30,13 +22,14 @@ import {
   clientsFor,
   createPipelineResources,
   labelsHandlerOn,
+  monitorsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
   recordingClients,
 } from './resources.ts';
 
 const DATASET = 'pets';
-const silent = {
+const _silent = {
   logger: new Logger({ logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'Test' }),
 };
@@ -92,28 +85,11 @@ beforeAll(async () => {
   c = clientsFor(endpoint);
   r = await createPipelineResources(c, `it${Date.now()}`);
   profileHandler = profileHandlerOn(recordingClients(endpoint, called.ProfileImages), r.table);
-  const m = recordingClients(endpoint, called.RunMonitors);
-  const profiles = new DynamoProfileStore(m.db, r.table);
-  monitorsHandler = makeMonitorsHandler({
-    profiles,
-    nights: new DynamoNightStore(m.db, r.table),
-    notifier: new SnsNotifier(m.sns, r.topicArn),
-    config: DEFAULT_MONITOR_CONFIG,
-    now: () => new Date('2026-11-03T02:30:00Z'),
-    timeZone: 'UTC',
-    datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
-    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
-    reports: {
-      store: new S3ReportStore(m.s3, r.bucket),
-      build: {
-        thumbnail: async (key) => {
-          const object = await new S3ObjectStore(m.s3).getObject(r.bucket, key);
-          return object ? thumbnailDataUri(object.bytes) : undefined;
-        },
-      },
-    },
-    ...silent,
-  });
+  monitorsHandler = monitorsHandlerOn(
+    recordingClients(endpoint, called.RunMonitors),
+    r,
+    () => new Date('2026-11-03T02:30:00Z'),
+  );
   const l = recordingClients(endpoint, called.IngestLabels);
   labelStore = new DynamoLabelStore(l.db, r.table, l.s3, r.bucket);
   labelsHandler = labelsHandlerOn(l, r, {

@@ -27,9 +27,11 @@ import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { DynamoPredictionIndex } from '../../lambdas/adapters/aws/dynamo-prediction-index.ts';
+import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
+import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import { SharpDecoder, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import {
   type IngestLabelsHandlerDeps,
@@ -37,6 +39,7 @@ import {
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
+import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 
 export interface AwsClients {
   readonly s3: S3Client;
@@ -234,6 +237,36 @@ export function labelsHandlerOn(
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
     ...overrides,
+  });
+}
+
+/** The run-monitors handler on these resources, wired as the stack wires it (reports and links included). */
+export function monitorsHandlerOn(
+  clients: AwsClients,
+  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'>,
+  now: () => Date,
+) {
+  const profiles = new DynamoProfileStore(clients.db, r.table);
+  return makeMonitorsHandler({
+    profiles,
+    nights: new DynamoNightStore(clients.db, r.table),
+    notifier: new SnsNotifier(clients.sns, r.topicArn),
+    config: DEFAULT_MONITOR_CONFIG,
+    now,
+    timeZone: 'UTC',
+    datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
+    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
+    reports: {
+      store: new S3ReportStore(clients.s3, r.bucket),
+      build: {
+        thumbnail: async (key) => {
+          const object = await new S3ObjectStore(clients.s3).getObject(r.bucket, key);
+          return object ? thumbnailDataUri(object.bytes) : undefined;
+        },
+      },
+    },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test' }),
   });
 }
 

@@ -84,7 +84,7 @@ export function evaluateMonitors(
 }
 
 /** A result of one segment: tagged, and its words say which segment ("cam07: sharpness fell …"). */
-export function inSegment(result: MonitorResult, segment: string): MonitorResult {
+function inSegment(result: MonitorResult, segment: string): MonitorResult {
   return { ...result, segment, summary: `${segment}: ${result.summary}` };
 }
 

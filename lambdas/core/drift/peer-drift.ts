@@ -30,7 +30,7 @@ export interface SegmentDay {
 }
 
 /** Smallest residual shift worth an alert: a tenth of the baseline level beyond the fleet's move. */
-export const MIN_PEER_EFFECT = 0.1;
+const MIN_PEER_EFFECT = 0.1;
 const MAD_TO_SIGMA = 1.4826;
 /**
  * Fractions of pixels past a fixed light level. Light changes move them non-linearly and

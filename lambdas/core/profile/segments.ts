@@ -15,12 +15,6 @@ const SEPARATOR = '/';
 export const segmentScope = (dataset: string, segment: string) =>
   `${dataset}${SEPARATOR}${segment}`;
 
-/** The segment of a scope id, or undefined for a whole dataset. */
-export function segmentOfScope(scope: string): string | undefined {
-  const i = scope.indexOf(SEPARATOR);
-  return i < 0 ? undefined : scope.slice(i + 1);
-}
-
 /**
  * A user-supplied segment name made safe to use in keys, paths and e-mails: trimmed, characters
  * other than letters, digits, ".", "_" and "-" replaced by "_", at most 64 characters. Undefined
