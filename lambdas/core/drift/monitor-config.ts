@@ -132,6 +132,10 @@ const performanceMonitor = z.strictObject({
   /** What maxDrop compares with: the trailing labelled days, or the days of baselines.fixedRange. */
   baseline: z.enum(['trailing', 'fixed']).default('trailing'),
   minLabelled: z.number().int().min(1).default(30),
+  /** One-sided level a drop must reach to fire (docs/monitors.md, "Performance alerts"). */
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  /** Also judge the nightly accuracy estimated from confidences (ATC) before labels arrive. */
+  estimated: z.boolean().default(true),
   severity,
 });
 
@@ -262,6 +266,8 @@ export const DEFAULT_MONITORS: Monitor[] = [
     maxDrop: 0.15,
     baseline: 'trailing',
     minLabelled: 30,
+    alpha: 0.01,
+    estimated: true,
   },
 ];
 
