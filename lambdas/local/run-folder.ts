@@ -19,9 +19,14 @@ import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
-import type { ModelOutput } from '../core/profile/model-outputs.ts';
+import {
+  type ModelOutput,
+  type ModelOutputsSummary,
+  summarizeModelOutputs,
+} from '../core/profile/model-outputs.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
@@ -81,6 +86,10 @@ export interface DayReport {
   readonly segments?: readonly SegmentNight[] | undefined;
   /** Model performance on this prediction day, once labels for it were ingested. */
   readonly performance?: PerformanceRecord | undefined;
+  /** Accuracy estimated from the day's confidences before its labels (ATC). */
+  readonly estimatedPerformance?: EstimatedPerformance | undefined;
+  /** What the model predicted that day. */
+  readonly modelOutputs?: ModelOutputsSummary | undefined;
 }
 
 export interface FolderRun {
@@ -193,7 +202,10 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     log('No reference/ folder: days are compared with the trailing days only.');
   }
 
-  const reports: DayReport[] = [];
+  // Profile every day first, then ingest the labels, then run the nights in order: a night can
+  // then calibrate its accuracy estimate on the labelled days before it, as in AWS where labels
+  // for earlier days arrive before a later night runs.
+  const profiled: { day: string; result: Awaited<ReturnType<typeof profileFolder>> }[] = [];
   for (const day of days) {
     const result = await profileFolder(day, path.join(root, day));
     if (result.files === 0) log(`${day}: the folder is empty; it counts as a day with no images.`);
@@ -202,12 +214,23 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     await profiles.savePartial(dataset, day, 'local', result.profile);
     for (const [segment, profile] of result.segments)
       await profiles.savePartial(segmentScope(dataset, segment), day, 'local', profile);
+    profiled.push({ day, result });
+  }
+  const labelFiles = await ingestLocalLabels(
+    root,
+    dataset,
+    profiled.map(({ day, result }) => ({ day, images: result.profile.images })),
+    { ...options, nights, notifier, labels },
+  );
+  const reports: DayReport[] = [];
+  for (const { day, result } of profiled) {
     const night = await runNight(dataset, day, {
       profiles,
       nights,
       notifier,
       config: options.config,
       now: options.now ?? (() => new Date()),
+      labels,
     });
     const fired = night.record.results.filter((r) => r.fired);
     const report: DayReport = {
@@ -221,16 +244,12 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       digestStatus: night.record.digest,
       fromCache: result.fromCache,
       segments: night.record.segments,
+      estimatedPerformance: night.record.estimatedPerformance,
+      modelOutputs: summarizeModelOutputs(night.profile.outputs),
     };
     reports.push(report);
     options.onDayDone?.(report);
   }
-  const labelFiles = await ingestLocalLabels(root, dataset, reports, {
-    ...options,
-    nights,
-    notifier,
-    labels,
-  });
   const withPerformance = await Promise.all(
     reports.map(async (report) => {
       const performance = await labels.loadPerformance(dataset, report.day);
@@ -274,7 +293,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 async function ingestLocalLabels(
   root: string,
   dataset: string,
-  reports: readonly DayReport[],
+  reports: readonly { day: string; images: number }[],
   options: RunFolderOptions & {
     nights: FileNightStore;
     notifier: FileNotifier;

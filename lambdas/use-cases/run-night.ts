@@ -10,6 +10,8 @@ import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
 import type { SegmentDay } from '../core/drift/peer-drift.ts';
 import { NEW_MODEL_VERSION } from '../core/drift/prediction-drift.ts';
+import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
+import { evaluateEstimatedPerformance } from '../core/performance/evaluate-performance.ts';
 import {
   type DatasetProfile,
   emptyProfile,
@@ -22,6 +24,7 @@ import type { LabelStore } from '../ports/label-store.ts';
 import type { NightRecord, NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { ProfileStore } from '../ports/profile-store.ts';
+import { estimateDayPerformance } from './estimate-performance.ts';
 import { REFERENCE_DAY } from './profile-batch.ts';
 
 export interface RunNightDeps {
@@ -69,8 +72,12 @@ export async function runNight(
   const baselines = baselinesOf(day, history, await profiles.loadReference(dataset), config);
   const segments = await segmentDays(dataset, day, history, earlierNights, deps);
   const results = evaluateNight(config, { profile, baselines }, segments);
+  const estimate = await estimateNight(dataset, day, profile, deps, results);
 
-  const notes = await performanceNotes(dataset, day, deps.labels);
+  const notes = [
+    ...(await performanceNotes(dataset, day, deps.labels)),
+    ...(estimate ? [estimateNote(estimate)] : []),
+  ];
   let digest = buildDigest({
     dataset,
     day,
@@ -120,6 +127,7 @@ export async function runNight(
           })),
         }
       : {}),
+    ...(estimate ? { estimatedPerformance: estimate } : {}),
     digest: digestStatus,
     evaluatedAt: deps.now().toISOString(),
   };
@@ -291,6 +299,38 @@ function foldBeyondCap(
     ...kept.sort((a, b) => (a.segment < b.segment ? -1 : 1)),
     { segment: OTHER_SEGMENT, profile: other },
   ];
+}
+
+/**
+ * The day's estimated accuracy (ATC) and, while the day has too few labels for the labelled
+ * monitor to judge, the estimated-drop check added to the night's results.
+ */
+async function estimateNight(
+  dataset: string,
+  day: string,
+  profile: DatasetProfile,
+  deps: RunNightDeps,
+  results: MonitorResult[],
+): Promise<EstimatedPerformance | undefined> {
+  const { labels, nights, profiles, config } = deps;
+  if (!labels) return undefined;
+  const estimate = await estimateDayPerformance(dataset, day, profile, {
+    labels,
+    nights,
+    profiles,
+    config,
+  });
+  if (!estimate) return undefined;
+  const labelled = (await labels.loadPerformance(dataset, day))?.metrics.labelled ?? 0;
+  const guard = Math.min(
+    ...config.monitors.flatMap((m) => (m.kind === 'performance' ? [m.minLabelled] : [])),
+  );
+  if (labelled < guard) results.push(...evaluateEstimatedPerformance(config, estimate));
+  return estimate;
+}
+
+function estimateNote(e: EstimatedPerformance): string {
+  return `Estimated accuracy today (${e.method}, no labels needed): ${pct(e.accuracy)} (95% interval ${pct(e.low)}–${pct(e.high)}), calibrated on ${e.calibratedOn.join(', ')} (labelled accuracy ${pct(e.calibrationAccuracy)}).`;
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);

@@ -103,6 +103,18 @@ export function toJson(run: FolderRun) {
             },
           }
         : {}),
+      ...(d.estimatedPerformance
+        ? {
+            estimatedPerformance: {
+              accuracy: d.estimatedPerformance.accuracy,
+              low: d.estimatedPerformance.low,
+              high: d.estimatedPerformance.high,
+              method: d.estimatedPerformance.method,
+              calibratedOn: d.estimatedPerformance.calibratedOn,
+            },
+          }
+        : {}),
+      ...(d.modelOutputs && d.modelOutputs.predictions > 0 ? { modelOutputs: d.modelOutputs } : {}),
     })),
   };
 }
@@ -129,13 +141,17 @@ export function printRun(run: FolderRun): void {
     String(d.unreadable),
     d.performance ? String(d.performance.metrics.labelled) : '–',
     pct(d.performance?.metrics.accuracy),
+    pct(d.estimatedPerformance?.accuracy),
     d.alerts.length
       ? `ALERT (${new Set(d.alerts.map((a) => `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`)).size})`
       : 'ok',
     alertedFeatures(d) || '–',
   ]);
   console.log(
-    table(['day', 'images', 'unreadable', 'labelled', 'accuracy', 'status', 'what moved'], rows),
+    table(
+      ['day', 'images', 'unreadable', 'labelled', 'accuracy', 'estimated', 'status', 'what moved'],
+      rows,
+    ),
   );
   for (const d of run.days) {
     for (const u of d.unreadableFiles)
