@@ -38,6 +38,7 @@ export interface RunMonitorsResponse {
     unreadable: number;
     alerts: number;
     digest: string;
+    warnings?: readonly string[];
   }[];
 }
 
@@ -54,9 +55,11 @@ export function makeHandler(deps: RunMonitorsDeps) {
       unreadable: record.unreadable,
       alerts: record.results.filter((r) => r.fired).length,
       digest: record.digest,
+      ...(record.warnings ? { warnings: record.warnings } : {}),
     }));
     for (const n of nights) {
-      logger.info('night evaluated', n);
+      if (n.warnings) logger.warn('night evaluated with warnings', n);
+      else logger.info('night evaluated', n);
       metrics.addMetric('AlertsFired', MetricUnit.Count, n.alerts);
     }
     metrics.addMetric('NightsEvaluated', MetricUnit.Count, nights.length);

@@ -191,6 +191,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       config: options.config,
       now: options.now ?? (() => new Date()),
     });
+    for (const warning of night.record.warnings ?? []) log(`${day}: ${warning}`);
     const fired = night.record.results.filter((r) => r.fired);
     const report: DayReport = {
       day,
