@@ -14,7 +14,7 @@ import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
-import { monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
+import { keyPrefixEnv, monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
 /** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
 const requestSchema = z
@@ -73,16 +73,17 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const region = requireEnv('AWS_REGION', env);
+  const prefix = keyPrefixEnv(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const profiles = new DynamoProfileStore(db, tableName);
   const objects = new S3ObjectStore(s3);
-  const labels = new DynamoLabelStore(db, tableName, s3, bucket);
+  const labels = new DynamoLabelStore(db, tableName, s3, bucket, prefix);
   return {
     labels,
-    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day),
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day, prefix),
     reports: {
-      store: new S3ReportStore(s3, bucket),
+      store: new S3ReportStore(s3, bucket, prefix),
       build: {
         labels,
         thumbnail: async (key) => {

@@ -12,6 +12,7 @@ import {
 import { decodeProfile } from '../core/profile/profile-codec.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
+import { underPrefix } from '../core/util/key-prefix.ts';
 import { dayInZone } from '../core/util/time.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
@@ -37,6 +38,8 @@ export interface ProfileBatchDeps {
    * the key part after the dataset as its segment (images/<dataset>/<segment>/…).
    */
   readonly segments?: { readonly fromKey: boolean } | undefined;
+  /** The prefix images/ and reference/ live under ('' by default; see core/util/key-prefix.ts). */
+  readonly keyPrefix?: string;
   /** Images decoded at once (libvips runs one thread per image). */
   readonly inFlight?: number;
   readonly log?: (
@@ -59,11 +62,17 @@ export interface ProfileBatchResult {
 
 export const REFERENCE_DAY = 'reference';
 
-/** Where a key belongs: images/<dataset>/… or reference/<dataset>/…; undefined for anything else. */
+/**
+ * Where a key belongs: <prefix>images/<dataset>/… or <prefix>reference/<dataset>/…; undefined for
+ * anything else.
+ */
 export function routeKey(
   key: string,
+  prefix = '',
 ): { kind: 'image' | 'reference'; dataset: string } | undefined {
-  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(key);
+  const relative = underPrefix(key, prefix);
+  if (relative === undefined) return undefined;
+  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(relative);
   if (!match) return undefined;
   return { kind: match[1] === 'images' ? 'image' : 'reference', dataset: match[2] as string };
 }
@@ -134,7 +143,7 @@ export async function prepareImage(
   event: ImageEvent,
   deps: ProfileBatchDeps,
 ): Promise<PreparedImage | undefined> {
-  const route = routeKey(event.key);
+  const route = routeKey(event.key, deps.keyPrefix);
   if (!route) {
     deps.log?.('warn', 'ignoring a key outside images/<dataset>/ and reference/<dataset>/', {
       key: event.key,
@@ -261,7 +270,11 @@ async function processOne(
     prediction: metadata.prediction,
     confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
     modelVersion: metadata['model-version'],
-    segment: segmentOf(event.key, metadata, deps.segments?.fromKey ?? false),
+    segment: segmentOf(
+      event.key.slice(deps.keyPrefix?.length ?? 0),
+      metadata,
+      deps.segments?.fromKey ?? false,
+    ),
     expiresAt: Math.floor(capturedAt.getTime() / 1000) + deps.recordTtlDays * 86_400,
   };
   if (!object) {
