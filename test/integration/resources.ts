@@ -20,6 +20,7 @@ import {
   LABELS_QUEUE_VISIBILITY_SECONDS,
   MAX_RECEIVE_COUNT,
   PARTIAL_SETTLE_SECONDS,
+  PROFILE_FUNCTION,
   ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
@@ -40,6 +41,7 @@ import {
 } from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
+import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
 
 export interface AwsClients {
   readonly s3: S3Client;
@@ -186,11 +188,19 @@ export async function createPipelineResources(
   return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
 }
 
-/** The profile-images handler on these clients and table, as deployed (UTC days, 90-day records, rollups). */
-export function profileHandlerOn(clients: AwsClients, table: string) {
+/**
+ * The profile-images handler on these clients and resources, as deployed (UTC days, 90-day records,
+ * rollups, the pixel budget of its memory).
+ */
+export function profileHandlerOn(
+  clients: AwsClients,
+  r: Pick<PipelineResources, 'bucket' | 'table'>,
+) {
   return makeProfileHandler({
+    bucket: r.bucket,
+    maxPixelsInFlight: pixelBudgetFor(PROFILE_FUNCTION.memoryMb),
     objects: new S3ObjectStore(clients.s3),
-    committer: new DynamoPartialCommitter(clients.db, table, {
+    committer: new DynamoPartialCommitter(clients.db, r.table, {
       compaction: { every: ROLLUP_EVERY_COMMITS, settleSeconds: PARTIAL_SETTLE_SECONDS },
     }),
     decoder: new SharpDecoder(),
