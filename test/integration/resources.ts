@@ -40,7 +40,10 @@ import {
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
+import {
+  makeHandler as makeMonitorsHandler,
+  thumbnailOf,
+} from '../../lambdas/handlers/run-monitors.ts';
 import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
 
 export interface AwsClients {
@@ -269,10 +272,7 @@ export function monitorsHandlerOn(
     reports: {
       store: new S3ReportStore(clients.s3, r.bucket),
       build: {
-        thumbnail: async (key) => {
-          const object = await new S3ObjectStore(clients.s3).getObject(r.bucket, key);
-          return object ? thumbnailDataUri(object.bytes) : undefined;
-        },
+        thumbnail: (key) => thumbnailOf(new S3ObjectStore(clients.s3), r.bucket, key),
       },
     },
     logger: new Logger({ logLevel: 'SILENT' }),
