@@ -17,7 +17,11 @@ import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.
 import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
 import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
-import { makeHandler, NightsFailedError } from '../../lambdas/handlers/run-monitors.ts';
+import {
+  makeHandler,
+  NightsFailedError,
+  type RunMonitorsDeps,
+} from '../../lambdas/handlers/run-monitors.ts';
 import { featureStream } from '../helpers/features.ts';
 import { fakeContext } from '../helpers/lambda.ts';
 
@@ -25,7 +29,7 @@ const db = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const profiles = new DynamoProfileStore(doc, 'table');
-const deps = {
+const deps: RunMonitorsDeps = {
   profiles,
   nights: new DynamoNightStore(doc, 'table'),
   notifier: new SnsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:alerts'),
