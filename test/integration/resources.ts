@@ -32,7 +32,7 @@ import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-st
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { SharpDecoder, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
+import { SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import {
   type IngestLabelsHandlerDeps,
