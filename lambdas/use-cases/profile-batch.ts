@@ -11,6 +11,7 @@ import {
   emptyProfile,
   mergeAll,
 } from '../core/profile/dataset-profile.ts';
+import { normalizeConfidence } from '../core/profile/model-outputs.ts';
 import { decodeProfile } from '../core/profile/profile-codec.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
@@ -339,14 +340,16 @@ async function processOne(
   const capturedAt =
     parseInstant(metadata['captured-at']) ?? parseInstant(event.eventTime) ?? new Date(0);
   const day = kind === 'reference' ? REFERENCE_DAY : dayInZone(capturedAt, deps.timeZone);
-  const confidence = metadata.confidence === undefined ? undefined : Number(metadata.confidence);
+  const confidence = normalizeConfidence(
+    metadata.confidence === undefined ? undefined : Number(metadata.confidence),
+  );
   const base = {
     dataset,
     key: event.key,
     day,
     capturedAt: capturedAt.toISOString(),
     prediction: metadata.prediction,
-    confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
+    confidence,
     modelVersion: metadata['model-version'],
     segment: segmentOf(
       event.key.slice(deps.keyPrefix?.length ?? 0),
@@ -423,7 +426,8 @@ function profileOf(scope: string, day: string, images: readonly PreparedImage[])
   const profile = emptyProfile({ dataset: scope, window: { start: day, end: day } });
   const uploaded: DatasetProfile[] = [];
   for (const p of images) {
-    if (p.outcome.kind === 'features') addImage(profile, p.record.key, p.outcome.features);
+    if (p.outcome.kind === 'features')
+      addImage(profile, p.record.key, p.outcome.features, p.record);
     else if (p.outcome.kind === 'unreadable') addUnreadable(profile, p.outcome.reason);
     else uploaded.push({ ...p.outcome.profile, dataset: scope, window: profile.window });
   }
