@@ -6,6 +6,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
+/** Compiled into dist/ (the npm package) the handlers beside this file are .js; in a clone, .ts. */
+const HANDLER_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+
 export interface PipelineFunctionProps {
   /** Handler file under lambdas/handlers/, without extension. */
   readonly handler: string;
@@ -42,7 +45,9 @@ export class PipelineFunction extends Construct {
       }),
     );
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: fileURLToPath(new URL(`../lambdas/handlers/${props.handler}.ts`, import.meta.url)),
+      entry: fileURLToPath(
+        new URL(`../lambdas/handlers/${props.handler}.${HANDLER_EXTENSION}`, import.meta.url),
+      ),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
