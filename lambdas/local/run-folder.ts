@@ -232,6 +232,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       now: options.now ?? (() => new Date()),
       labels,
     });
+    for (const warning of night.record.warnings ?? []) log(`${day}: ${warning}`);
     const fired = night.record.results.filter((r) => r.fired);
     const report: DayReport = {
       day,

@@ -16,6 +16,8 @@ export interface NightRecord {
   readonly segments?: readonly SegmentNight[] | undefined;
   /** Accuracy estimated from the day's confidences (ATC), when labelled days could calibrate it. */
   readonly estimatedPerformance?: EstimatedPerformance | undefined;
+  /** What could not be evaluated as configured (e.g. an empty fixed range); absent when none. */
+  readonly warnings?: readonly string[] | undefined;
   readonly digest: 'none' | 'sent' | 'update-sent' | 'already-sent';
   readonly evaluatedAt: string;
 }

@@ -70,6 +70,7 @@ export async function runNight(
     return (await earlierNights(other))?.driftAlerted ?? false;
   });
   const baselines = baselinesOf(day, history, await profiles.loadReference(dataset), config);
+  const warnings = baselineWarnings(day, baselines, config);
   const segments = await segmentDays(dataset, day, history, earlierNights, deps);
   const results = evaluateNight(config, { profile, baselines }, segments);
   const estimate = await estimateNight(dataset, day, profile, deps, results);
@@ -84,6 +85,7 @@ export async function runNight(
     results,
     reportUrl: deps.reportUrl?.(dataset, day),
     notes,
+    warnings,
   });
   let digestStatus: NightRecord['digest'] = 'none';
   if (digest) {
@@ -94,7 +96,15 @@ export async function runNight(
       if (claim === 'update')
         digest = {
           ...digest,
-          ...buildDigest({ dataset, day, results, update: true, reportUrl: digest.reportUrl }),
+          ...buildDigest({
+            dataset,
+            day,
+            results,
+            update: true,
+            reportUrl: digest.reportUrl,
+            notes,
+            warnings,
+          }),
         };
       try {
         await notifier.publish(digest);
@@ -128,6 +138,7 @@ export async function runNight(
         }
       : {}),
     ...(estimate ? { estimatedPerformance: estimate } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     digest: digestStatus,
     evaluatedAt: deps.now().toISOString(),
   };
@@ -162,7 +173,7 @@ function storedResults(results: readonly MonitorResult[]): MonitorResult[] {
   ];
 }
 
-/** Days older than this are never read for trailing baselines. */
+/** Days older than this are never read for trailing baselines (the fixed range is read anyway). */
 const MAX_LOOKBACK_DAYS = 90;
 
 function baselinesOf(
@@ -179,6 +190,19 @@ function baselinesOf(
     excludeAlertedDays: config.baselines.excludeAlertedDays,
     fixedRange: config.baselines.fixedRange,
   });
+}
+
+/**
+ * What the night could not do as configured, in words for the night record and the digest: a fixed
+ * range with no profiled day before this one leaves every monitor against "fixed" unevaluated.
+ */
+function baselineWarnings(day: string, baselines: Baselines, config: MonitorConfig): string[] {
+  const range = config.baselines.fixedRange;
+  if (!range || (baselines.fixed?.images ?? 0) > 0) return [];
+  const judged = config.monitors.some((m) => m.kind === 'drift' && m.baselines.includes('fixed'));
+  return [
+    `The fixed-range baseline ${range.from}…${range.to} has no profiled day before ${day}${judged ? ': drift against "fixed" was not evaluated' : ''}.`,
+  ];
 }
 
 /** The dataset's earlier night records, each read at most once (segments ask for the same days). */
@@ -207,14 +231,13 @@ async function loadHistory(
   alertedOn: (day: string) => Promise<boolean>,
 ): Promise<DayHistory[]> {
   const { profiles, config } = deps;
-  const earlier = (await profiles.listDays(scope))
+  const before = (await profiles.listDays(scope))
     .filter((d) => compareDays(d, day) < 0)
     .sort(compareDays)
-    .reverse()
-    .slice(0, MAX_LOOKBACK_DAYS);
+    .reverse();
   const history: DayHistory[] = [];
   let usable = 0;
-  for (const other of earlier) {
+  for (const other of before.slice(0, MAX_LOOKBACK_DAYS)) {
     if (usable >= config.baselines.trailingDays) break;
     const driftAlerted = await alertedOn(other);
     if (driftAlerted && config.baselines.excludeAlertedDays) continue;
@@ -224,8 +247,9 @@ async function loadHistory(
     usable++;
   }
   const range = config.baselines.fixedRange;
+  // The fixed range is read wherever it lies: a January baseline still holds in May.
   if (range) {
-    for (const other of earlier) {
+    for (const other of before) {
       if (compareDays(other, range.from) < 0 || compareDays(other, range.to) > 0) continue;
       if (history.some((h) => h.day === other)) continue;
       const profile = await profiles.loadDayProfile(scope, other);

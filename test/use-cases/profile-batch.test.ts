@@ -100,6 +100,18 @@ describe('profileBatch', () => {
     expect(routeKey('images/pets/')).toBeUndefined();
   });
 
+  it('refuses a dataset name too long for the keys derived from it, or with other characters', () => {
+    expect(routeKey(`images/${'a'.repeat(100)}/x.jpg`)).toMatchObject({ kind: 'image' });
+    expect(routeKey(`images/${'a'.repeat(101)}/x.jpg`)).toMatchObject({
+      kind: 'refused',
+      problem: expect.stringMatching(/101 characters, above the 100 limit/),
+    });
+    for (const name of ['pe ts', 'pe\u202Ets', '.hidden', '-x', 'chats-été', 'a%2Fb'])
+      expect(routeKey(`reference/${name}/x.profile`)).toMatchObject({ kind: 'refused' });
+    for (const name of ['pets', 'Cats_Dogs-2.v1', '7'])
+      expect(routeKey(`images/${name}/x.jpg`)).toEqual({ kind: 'image', dataset: name });
+  });
+
   it('merges a profile file uploaded under reference/ into the reference as it is', async () => {
     const uploaded = emptyProfile({ dataset: 'made-elsewhere', window: { start: 'x', end: 'x' } });
     for (const [i, f] of featureStream(250, 3).entries()) addImage(uploaded, `train/${i}.jpg`, f);

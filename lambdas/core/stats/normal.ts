@@ -1,3 +1,14 @@
+import { upperRegularizedGamma } from './incomplete-gamma.ts';
+
+/**
+ * P(Z > z) for a standard normal Z, z ≥ 0, as ½·erfc(z/√2) = ½·Q(½, z²/2) (Abramowitz & Stegun
+ * 7.1.2 and 6.5.17): full relative precision far into the tail, where 1 − Φ(z) would cancel.
+ */
+export function normalUpperTail(z: number): number {
+  if (z < 0) return 1 - normalUpperTail(-z);
+  return 0.5 * upperRegularizedGamma(0.5, (z * z) / 2);
+}
+
 /**
  * The standard normal quantile Φ⁻¹(p): Acklam's rational approximation (relative error < 1.2e-9),
  * https://web.archive.org/web/20151030215612/http://home.online.no/~pjacklam/notes/invnorm/
