@@ -13,6 +13,10 @@ describe('driftwatch profile / show', () => {
       for (const seed of [1, 2, 3])
         await writeFile(path.join(dir, `img_${seed}.jpg`), await encodeJpeg(scene(100, 80, seed)));
       await writeFile(path.join(dir, 'broken.jpg'), 'not an image');
+      await writeFile(
+        path.join(dir, 'predictions.csv'),
+        'image,prediction,confidence,model_version\nimg_1.jpg,cat,0.9,r7\nimg_2.jpg,dog,0.7,r7\n',
+      );
       const out = path.join(dir, 'day.profile');
 
       // Act
@@ -29,6 +33,14 @@ describe('driftwatch profile / show', () => {
       const summary = JSON.parse(json.stdout);
       expect(summary.images).toBe(3);
       expect(summary.unreadableByReason).toEqual({ 'not-an-image': 1 });
+      // The folder's predictions.csv is profiled too: img_3.jpg has no prediction.
+      expect(summary.modelOutputs).toMatchObject({
+        predictions: 2,
+        withoutPrediction: 1,
+        versions: { r7: 2 },
+        classes: { cat: 1, dog: 1 },
+      });
+      expect(shown.stdout).toMatch(/Model outputs: 2 prediction\(s\), 1 image\(s\) without one/);
     });
   });
 

@@ -51,5 +51,19 @@ export function registerShow(program: Command): void {
           `${c.feature.padEnd(18)} ${items.join(', ') || '–'}${c.missing ? `  (missing ${c.missing})` : ''}`,
         );
       }
+      const outputs = summary.modelOutputs;
+      if (outputs) {
+        const classes = Object.entries(outputs.classes).map(([k, n]) => `${k}: ${n}`);
+        const versions = Object.entries(outputs.versions).map(([k, n]) => `${k}: ${n}`);
+        console.log(
+          `\nModel outputs: ${outputs.predictions} prediction(s), ${outputs.withoutPrediction} image(s) without one`,
+        );
+        console.log(`${'predicted class'.padEnd(18)} ${classes.join(', ') || '–'}`);
+        console.log(`${'model version'.padEnd(18)} ${versions.join(', ') || '–'}`);
+        if (outputs.confidence)
+          console.log(
+            `${'confidence'.padEnd(18)} mean ${formatNumber(outputs.confidence.mean)}; p5/p25/p50/p75/p95 ${outputs.confidence.quantiles.map((q) => formatNumber(q)).join(' / ')}`,
+          );
+      }
     });
 }
