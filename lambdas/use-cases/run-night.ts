@@ -326,8 +326,9 @@ function foldBeyondCap(
 }
 
 /**
- * The day's estimated accuracy (ATC) and, while the day has too few labels for the labelled
- * monitor to judge, the estimated-drop check added to the night's results.
+ * The day's estimated accuracy (ATC) and the estimated-drop check added to the night's results.
+ * The check runs whether or not the day's own labels have arrived since, so re-running a night
+ * gives the same set of alerts (and sends nothing new); the labelled check runs at ingestion.
  */
 async function estimateNight(
   dataset: string,
@@ -344,12 +345,7 @@ async function estimateNight(
     profiles,
     config,
   });
-  if (!estimate) return undefined;
-  const labelled = (await labels.loadPerformance(dataset, day))?.metrics.labelled ?? 0;
-  const guard = Math.min(
-    ...config.monitors.flatMap((m) => (m.kind === 'performance' ? [m.minLabelled] : [])),
-  );
-  if (labelled < guard) results.push(...evaluateEstimatedPerformance(config, estimate));
+  if (estimate) results.push(...evaluateEstimatedPerformance(config, estimate));
   return estimate;
 }
 
