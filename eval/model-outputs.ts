@@ -26,7 +26,7 @@ import type { PerformanceRecord } from '../lambdas/core/performance/performance-
 import { dominantVersion } from '../lambdas/core/profile/model-outputs.ts';
 import { type FolderRun, runFolder } from '../lambdas/local/run-folder.ts';
 import { buildScenario, type Scenario } from '../lambdas/scenario/build-scenario.ts';
-import { simulatePerformanceAlerts } from './performance-alerts-lib.ts';
+import { simulateEstimatedAlerts, simulatePerformanceAlerts } from './performance-alerts-lib.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -224,6 +224,28 @@ async function main() {
   console.log(
     `\nPower on the demo's day-4 drop (78% → 48%, 64 labels today, 3 trailing days of 58): ${((100 * power.fired) / power.trials).toFixed(1)}% of simulated days alert.`,
   );
+  console.log(
+    '\nEstimated-drop alerts with no real change (calibrated model, 3 labelled days for calibration):\n',
+  );
+  console.log('| predictions a day | labels a day | alerts | mean absolute error vs realised |');
+  console.log('|---|---|---|---|');
+  for (const [predictionsPerDay, labelsPerDay] of [
+    [100, 30],
+    [100, 60],
+    [1000, 100],
+    [10000, 1000],
+  ] as const) {
+    const trials = Math.max(200, Math.round(TRIALS / (predictionsPerDay / 100)));
+    const e = simulateEstimatedAlerts({
+      predictionsPerDay,
+      labelsPerDay,
+      calibrationDays: 3,
+      trials,
+    });
+    console.log(
+      `| ${predictionsPerDay} | ${labelsPerDay} | ${((100 * e.fired) / e.trials).toFixed(2)}% of ${e.trials.toLocaleString()} | ${points(e.meanAbsoluteError)} points |`,
+    );
+  }
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 

@@ -1,8 +1,17 @@
 import { parseMonitorConfig } from '../lambdas/core/drift/monitor-config.ts';
 import type { ConfusionMatrix } from '../lambdas/core/performance/confusion-matrix.ts';
-import { evaluatePerformanceMonitors } from '../lambdas/core/performance/evaluate-performance.ts';
+import {
+  atcCalibration,
+  calibrationHistogram,
+  estimateAccuracy,
+} from '../lambdas/core/performance/estimated-performance.ts';
+import {
+  evaluateEstimatedPerformance,
+  evaluatePerformanceMonitors,
+} from '../lambdas/core/performance/evaluate-performance.ts';
 import { performanceMetrics } from '../lambdas/core/performance/metrics.ts';
 import type { PerformanceRecord } from '../lambdas/core/performance/performance-record.ts';
+import { KllSketch } from '../lambdas/core/sketches/kll-sketch.ts';
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
 
 /** The shipped accuracy monitor (maxDrop 0.15, minLabelled 30, alpha 0.01). */
@@ -82,4 +91,54 @@ export function simulatePerformanceAlerts(options: {
     if (right / labelled - (today.metrics.accuracy ?? 0) > maxDrop) pointRule++;
   }
   return { labelsPerDay: options.labelsPerDay, trials: options.trials, fired, testOnly, pointRule };
+}
+
+/**
+ * The estimated-drop check with no real change: a calibrated two-class model (confidence
+ * c ~ U(0.5, 1), right with probability c, classes 50/50) on `calibrationDays` labelled days of
+ * `labelsPerDay` labels, then a day of `predictionsPerDay` unlabelled predictions. Returns how many
+ * simulated days the shipped monitor fired on.
+ */
+export function simulateEstimatedAlerts(options: {
+  readonly predictionsPerDay: number;
+  readonly labelsPerDay: number;
+  readonly calibrationDays: number;
+  readonly trials: number;
+  readonly seed?: number;
+}): { readonly trials: number; readonly fired: number; readonly meanAbsoluteError: number } {
+  const random = new SeededRandom(options.seed ?? 15);
+  const draw = () => {
+    const confidence = 0.5 + random.next() / 2;
+    const truth = random.next() < 0.5 ? 'cat' : 'dog';
+    const correct = random.next() < confidence;
+    const prediction = correct ? truth : truth === 'cat' ? 'dog' : 'cat';
+    return { confidence, correct, truth, prediction };
+  };
+  let fired = 0;
+  let error = 0;
+  for (let t = 0; t < options.trials; t++) {
+    const labelled = Array.from({ length: options.calibrationDays * options.labelsPerDay }, draw);
+    const calibration = atcCalibration(calibrationHistogram(labelled));
+    if (!calibration) continue;
+    const truth = new Map<string, number>();
+    for (const l of labelled) truth.set(l.truth, (truth.get(l.truth) ?? 0) + 1);
+    const day = Array.from({ length: options.predictionsPerDay }, draw);
+    const sketch = new KllSketch(128, t + 1);
+    const predicted = new Map<string, number>();
+    for (const d of day) {
+      sketch.update(d.confidence);
+      predicted.set(d.prediction, (predicted.get(d.prediction) ?? 0) + 1);
+    }
+    const estimate = estimateAccuracy({
+      calibration,
+      truth,
+      confidences: sketch,
+      predicted,
+      calibratedOn: ['sim'],
+    });
+    if (!estimate) continue;
+    error += Math.abs(estimate.accuracy - day.filter((d) => d.correct).length / day.length);
+    if (evaluateEstimatedPerformance(CONFIG, estimate).some((r) => r.fired)) fired++;
+  }
+  return { trials: options.trials, fired, meanAbsoluteError: error / options.trials };
 }

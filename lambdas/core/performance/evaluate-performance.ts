@@ -136,7 +136,13 @@ export function evaluateEstimatedPerformance(
     const drop = before - estimate.accuracy;
     const fired =
       drop > monitor.maxDrop &&
-      significantEstimatedDrop(before, estimate.accuracy, estimate.standardError, monitor.alpha);
+      significantEstimatedDrop(
+        before,
+        { rate: estimate.accuracy, n: estimate.predictions },
+        estimate.calibrationLabelled,
+        estimate.standardError,
+        monitor.alpha,
+      );
     const days = estimate.calibratedOn.length;
     results.push({
       ...result(
