@@ -151,7 +151,7 @@ export async function profileBatch(
       failed.add(event.messageId);
       deps.log?.('warn', 'will retry: could not read the object', {
         key: keyForLog(event.key),
-        error: (error as Error).message,
+        error: plainText((error as Error).message, 300),
       });
     }
   });
@@ -236,7 +236,7 @@ export async function commitPrepared(
       } catch (error) {
         for (const p of chunk) failed.add(p.event.messageId);
         deps.log?.('warn', 'will retry: could not store the partial profile', {
-          error: (error as Error).message,
+          error: plainText((error as Error).message, 300),
           images: chunk.length,
         });
       }
