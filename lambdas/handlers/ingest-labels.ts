@@ -14,10 +14,11 @@ import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { plainText } from '../core/drift/digest.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
 import { datasetNameProblem } from '../core/profile/dataset-name.ts';
+import { underPrefix } from '../core/util/key-prefix.ts';
 import { ObjectTooLargeError } from '../ports/object-store.ts';
 import { type IngestLabelsDeps, ingestLabels } from '../use-cases/ingest-labels.ts';
 import { keyForLog } from '../use-cases/profile-batch.ts';
-import { monitorConfigEnv, requireEnv } from './environment.ts';
+import { keyPrefixEnv, monitorConfigEnv, requireEnv } from './environment.ts';
 import { eventsByBucket } from './s3-events.ts';
 
 export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
@@ -34,6 +35,8 @@ export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
   ) => Promise<OpenedObject | undefined>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The prefix labels/ lives under ('' by default; core/util/key-prefix.ts). */
+  readonly keyPrefix?: string;
 }
 
 export interface OpenedObject {
@@ -67,9 +70,9 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
     }
     for (const event of ours) {
       const key = keyForLog(event.key);
-      const dataset = LABEL_KEY.exec(event.key)?.[1];
+      const dataset = LABEL_KEY.exec(underPrefix(event.key, deps.keyPrefix ?? '') ?? '')?.[1];
       if (!dataset) {
-        logger.warn('ignoring a key outside labels/<dataset>/', { key });
+        logger.warn('ignoring a key outside <prefix>labels/<dataset>/', { key });
         continue;
       }
       const problem = datasetNameProblem(dataset);
@@ -134,13 +137,14 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsHandlerDeps {
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
+  const keyPrefix = keyPrefixEnv(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const now = () => new Date();
   return {
     bucket,
     predictions: new DynamoPredictionIndex(db, tableName, now),
-    labels: new DynamoLabelStore(db, tableName, s3, bucket),
+    labels: new DynamoLabelStore(db, tableName, s3, bucket, keyPrefix),
     nights: new DynamoNightStore(db, tableName),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),
     config: monitorConfigEnv(env),
@@ -148,6 +152,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
     openObject: s3Opener(s3),
     logger: new Logger({ serviceName: 'driftwatch-ingest-labels' }),
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'ingest-labels' }),
+    keyPrefix,
   };
 }
 
@@ -170,7 +175,10 @@ export function s3Opener(s3: S3Client, maxBytes = MAX_LABEL_FILE_BYTES) {
         throw new ObjectTooLargeError(ContentLength, maxBytes);
       }
       const chunks = (Body as unknown as LabelChunks | undefined) ?? [];
-      return { chunks: ContentLength === undefined ? capped(chunks, maxBytes) : chunks, etag: ETag };
+      return {
+        chunks: ContentLength === undefined ? capped(chunks, maxBytes) : chunks,
+        etag: ETag,
+      };
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
         return undefined;

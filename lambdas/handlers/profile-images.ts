@@ -18,7 +18,13 @@ import {
   pixelBudgetOf,
   prepareImage,
 } from '../use-cases/profile-batch.ts';
-import { monitorConfigEnv, numberEnv, requireEnv, timeZoneEnv } from './environment.ts';
+import {
+  keyPrefixEnv,
+  monitorConfigEnv,
+  numberEnv,
+  requireEnv,
+  timeZoneEnv,
+} from './environment.ts';
 import { eventsByBucket } from './s3-events.ts';
 
 export interface ProfileImagesDeps extends ProfileBatchDeps {
@@ -123,6 +129,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
     timeZone,
     recordTtlDays: numberEnv('RECORD_TTL_DAYS', 90, env),
     segments: { fromKey: segments.fromKey },
+    keyPrefix: keyPrefixEnv(env),
     logger,
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'profile-images' }),
     log: (level, message, fields) => logger[level](message, fields ?? {}),

@@ -17,7 +17,7 @@ import { plainText } from '../core/drift/digest.ts';
 import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
 import { DEFAULT_OBJECT_LIMITS } from '../use-cases/profile-batch.ts';
 import { type NightFailure, type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
-import { monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
+import { keyPrefixEnv, monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
 /** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
 const requestSchema = z
@@ -41,6 +41,7 @@ export interface RunMonitorsResponse {
     unreadable: number;
     alerts: number;
     digest: string;
+    warnings?: readonly string[];
   }[];
 }
 
@@ -73,9 +74,11 @@ export function makeHandler(deps: RunMonitorsDeps) {
       unreadable: record.unreadable,
       alerts: record.results.filter((r) => r.fired).length,
       digest: record.digest,
+      ...(record.warnings ? { warnings: record.warnings } : {}),
     }));
     for (const n of nights) {
-      logger.info('night evaluated', n);
+      if (n.warnings) logger.warn('night evaluated with warnings', n);
+      else logger.info('night evaluated', n);
       metrics.addMetric('AlertsFired', MetricUnit.Count, n.alerts);
     }
     for (const failure of failures)
@@ -97,19 +100,20 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const region = requireEnv('AWS_REGION', env);
+  const prefix = keyPrefixEnv(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const profiles = new DynamoProfileStore(db, tableName);
   const objects = new S3ObjectStore(s3);
-  const labels = new DynamoLabelStore(db, tableName, s3, bucket);
+  const labels = new DynamoLabelStore(db, tableName, s3, bucket, prefix);
   return {
     labels,
-    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day),
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day, prefix),
     reports: {
-      store: new S3ReportStore(s3, bucket),
+      store: new S3ReportStore(s3, bucket, prefix),
       build: {
         labels,
-        thumbnail: (key) => thumbnailOf(objects, bucket, key),
+        thumbnail: (key) => thumbnailOf(objects, bucket, key, prefix),
       },
     },
     profiles,
@@ -125,15 +129,16 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
 }
 
 /**
- * The thumbnail of an extreme image: only under images/ (the keys come from stored profiles, and
+ * The thumbnail of an extreme image: only under <prefix>images/ (the keys come from stored profiles, and
  * an uploaded reference profile can name any key) and only up to the size profile-images accepts.
  */
 export async function thumbnailOf(
   objects: ObjectStore,
   bucket: string,
   key: string,
+  prefix = '',
 ): Promise<string | undefined> {
-  if (!key.startsWith('images/')) return undefined;
+  if (!key.startsWith(`${prefix}images/`)) return undefined;
   try {
     const object = await objects.getObject(bucket, key, {
       maxBytes: DEFAULT_OBJECT_LIMITS.imageBytes,

@@ -11,9 +11,11 @@ import {
   emptyProfile,
   mergeAll,
 } from '../core/profile/dataset-profile.ts';
+import { normalizeConfidence } from '../core/profile/model-outputs.ts';
 import { decodeProfile } from '../core/profile/profile-codec.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
+import { underPrefix } from '../core/util/key-prefix.ts';
 import { dayInZone } from '../core/util/time.ts';
 import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
@@ -40,6 +42,8 @@ export interface ProfileBatchDeps {
    * the key part after the dataset as its segment (images/<dataset>/<segment>/…).
    */
   readonly segments?: { readonly fromKey: boolean } | undefined;
+  /** The prefix images/ and reference/ live under ('' by default; see core/util/key-prefix.ts). */
+  readonly keyPrefix?: string;
   /** Images decoded at once (libvips runs one thread per image). */
   readonly inFlight?: number;
   /**
@@ -92,11 +96,13 @@ export type Route =
   | { readonly kind: 'refused'; readonly problem: string };
 
 /**
- * Where a key belongs: images/<dataset>/… or reference/<dataset>/…, refused when the dataset name
- * is not a valid one; undefined for anything else.
+ * Where a key belongs: <prefix>images/<dataset>/… or <prefix>reference/<dataset>/…, refused when
+ * the dataset name is not a valid one; undefined for anything else.
  */
-export function routeKey(key: string): Route | undefined {
-  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(key);
+export function routeKey(key: string, prefix = ''): Route | undefined {
+  const relative = underPrefix(key, prefix);
+  if (relative === undefined) return undefined;
+  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(relative);
   if (!match) return undefined;
   const dataset = match[2] as string;
   const problem = datasetNameProblem(dataset);
@@ -188,7 +194,7 @@ export async function prepareImage(
   deps: ProfileBatchDeps,
   pixelBudget?: WeightedSemaphore,
 ): Promise<PreparedImage | SkippedEvent> {
-  const route = routeKey(event.key);
+  const route = routeKey(event.key, deps.keyPrefix);
   if (!route) {
     deps.log?.('warn', 'ignoring a key outside images/<dataset>/ and reference/<dataset>/', {
       key: keyForLog(event.key),
@@ -334,16 +340,22 @@ async function processOne(
   const capturedAt =
     parseInstant(metadata['captured-at']) ?? parseInstant(event.eventTime) ?? new Date(0);
   const day = kind === 'reference' ? REFERENCE_DAY : dayInZone(capturedAt, deps.timeZone);
-  const confidence = metadata.confidence === undefined ? undefined : Number(metadata.confidence);
+  const confidence = normalizeConfidence(
+    metadata.confidence === undefined ? undefined : Number(metadata.confidence),
+  );
   const base = {
     dataset,
     key: event.key,
     day,
     capturedAt: capturedAt.toISOString(),
     prediction: metadata.prediction,
-    confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
+    confidence,
     modelVersion: metadata['model-version'],
-    segment: segmentOf(event.key, metadata, deps.segments?.fromKey ?? false),
+    segment: segmentOf(
+      event.key.slice(deps.keyPrefix?.length ?? 0),
+      metadata,
+      deps.segments?.fromKey ?? false,
+    ),
     expiresAt: Math.floor(capturedAt.getTime() / 1000) + deps.recordTtlDays * 86_400,
   };
   if (tooLarge) {
@@ -414,7 +426,8 @@ function profileOf(scope: string, day: string, images: readonly PreparedImage[])
   const profile = emptyProfile({ dataset: scope, window: { start: day, end: day } });
   const uploaded: DatasetProfile[] = [];
   for (const p of images) {
-    if (p.outcome.kind === 'features') addImage(profile, p.record.key, p.outcome.features);
+    if (p.outcome.kind === 'features')
+      addImage(profile, p.record.key, p.outcome.features, p.record);
     else if (p.outcome.kind === 'unreadable') addUnreadable(profile, p.outcome.reason);
     else uploaded.push({ ...p.outcome.profile, dataset: scope, window: profile.window });
   }

@@ -8,6 +8,7 @@ import {
   emptyProfile,
   type ProfileOptions,
 } from '../core/profile/dataset-profile.ts';
+import type { ModelOutput } from '../core/profile/model-outputs.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
 import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
@@ -35,6 +36,8 @@ export interface ProfileImagesOptions extends ProfileOptions {
    */
   readonly maxPixelsInFlight?: number;
   readonly onImage?: (key: string, features: ImageFeatures) => void;
+  /** What the model said about an image (the day's predictions.csv); undefined: no prediction. */
+  readonly outputOf?: (key: string) => ModelOutput | undefined;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -63,7 +66,7 @@ export async function profileImages(
         addUnreadable(profile, outcome.reason);
         unreadable.push(outcome);
       } else {
-        addImage(profile, key, outcome);
+        addImage(profile, key, outcome, options.outputOf?.(key));
         onImage?.(key, outcome);
       }
       outcomes[nextToAdd] = undefined;

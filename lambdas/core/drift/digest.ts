@@ -76,6 +76,8 @@ export function buildDigest(options: {
   readonly reportUrl?: string | undefined;
   /** Extra lines for the end of the body, e.g. the latest model performance. */
   readonly notes?: readonly string[];
+  /** What the night could not evaluate as configured: shown first, but never a reason to send. */
+  readonly warnings?: readonly string[];
 }): Digest | undefined {
   const fired = options.results.filter((r) => r.fired).sort(bySeverity);
   if (fired.length === 0) return undefined;
@@ -134,6 +136,7 @@ export function buildDigest(options: {
     options.update
       ? 'This updates an earlier digest for the same day: the set of alerts changed.'
       : '',
+    ...(options.warnings ?? []).map((w) => `WARNING: ${plainText(w, 300)}`),
     '',
   ];
   const describe = (group: readonly (DigestAlert & { comparator: string })[]) => {
