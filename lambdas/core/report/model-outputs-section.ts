@@ -4,10 +4,10 @@ import {
   type VersionOutputs,
 } from '../profile/model-outputs.ts';
 import type { KllSketch } from '../sketches/kll-sketch.ts';
+import { escapeHtml } from './html-text.ts';
 import type { ReportInput } from './render-report.ts';
 import { timeSeriesChart } from './svg-charts.ts';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 /** Classes shown per day in the table; the rest are summed as "other". */
 const MAX_CLASSES_SHOWN = 6;
