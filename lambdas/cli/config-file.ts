@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import {
+  LOCAL_FILE_LIMITS,
+  RefusedFileError,
+  readBoundedText,
+} from '../adapters/local/bounded-file.ts';
 import {
   DEFAULT_MONITOR_CONFIG,
   type MonitorConfig,
@@ -11,8 +15,10 @@ export async function loadMonitorConfig(file: string | undefined): Promise<Monit
   if (!file) return DEFAULT_MONITOR_CONFIG;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    text = await readBoundedText(file, LOCAL_FILE_LIMITS.json);
+  } catch (error) {
+    if (error instanceof RefusedFileError)
+      throw new UserInputError(`monitor config ${error.message}`);
     throw new UserInputError(`cannot read monitor config ${file}`);
   }
   let json: unknown;

@@ -1,6 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  checkBounded,
+  LOCAL_FILE_LIMITS,
+  RefusedFileError,
+  streamBounded,
+} from '../adapters/local/bounded-file.ts';
 import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
 import { FileNotifier } from '../adapters/local/file-notifier.ts';
@@ -9,9 +14,13 @@ import {
   type LocalImage,
   listImageFiles,
   listSegmentedImages,
+  type SkippedEntry,
 } from '../adapters/local/image-folder.ts';
-import { LocalPredictionIndex, readSegmentColumn } from '../adapters/local/local-predictions.ts';
-import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
+import {
+  LocalPredictionIndex,
+  type OnUnreadSidecar,
+  readSegmentColumn,
+} from '../adapters/local/local-predictions.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
@@ -31,11 +40,15 @@ import { runNight } from '../use-cases/run-night.ts';
 import {
   cacheDir,
   defaultOutDir,
+  driftwatchDir,
   findDayFolders,
   folderExists,
+  folderKind,
+  refuseLinksUnder,
   UserInputError,
 } from './day-folders.ts';
 import { ProfileCache } from './profile-cache.ts';
+import { thumbnailsInside } from './thumbnails.ts';
 
 export interface RunFolderOptions {
   readonly root: string;
@@ -86,6 +99,8 @@ export interface FolderRun {
   readonly labelFiles: readonly IngestSummary[];
   /** The HTML report of the last day (all days in its charts). */
   readonly report?: string | undefined;
+  /** Entries not read: symbolic links (never followed), non-files, sidecars above their size limit. */
+  readonly skipped: readonly SkippedEntry[];
 }
 
 /**
@@ -95,7 +110,16 @@ export interface FolderRun {
 export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   const root = path.resolve(options.root);
   const dataset = options.dataset ?? path.basename(root);
-  const days = await findDayFolders(root);
+  const skipped = new Map<string, string>();
+  const onSkipped = (entry: SkippedEntry) => skipped.set(entry.key, entry.reason);
+  const onUnreadSidecar: OnUnreadSidecar = (file, error) =>
+    onSkipped({
+      key: keyUnder(root, file),
+      reason: error instanceof RefusedFileError ? error.reason : error.message,
+    });
+  const days = await findDayFolders(root, onSkipped);
+  // The cache (and the default out folder) live here: a link in it would take writes outside the root.
+  await refuseLinksUnder(driftwatchDir(root));
   const out = path.resolve(options.out ?? defaultOutDir(root));
   const log = options.log ?? (() => {});
   const cache = new ProfileCache(cacheDir(root));
@@ -128,8 +152,13 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
    * `segment` column of predictions.csv) separately; the whole is the merge of the groups.
    */
   const profileFolder = async (name: string, folder: string) => {
-    const segmentColumn = await readSegmentColumn(folder);
-    const images = await listSegmentedImages(folder, root, (file) => segmentColumn.get(file));
+    const segmentColumn = await readSegmentColumn(folder, onUnreadSidecar);
+    const images = await listSegmentedImages(
+      folder,
+      root,
+      (file) => segmentColumn.get(file),
+      onSkipped,
+    );
     const groups = new Map<string, LocalImage[]>();
     for (const { image, segment } of images) {
       const id = segmentName(segment) ?? '';
@@ -157,7 +186,15 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 
   let reference: FolderRun['reference'];
   const referenceFolder = options.reference ?? path.join(root, 'reference');
-  if (await folderExists(referenceFolder)) {
+  // A reference named with --reference is the user's choice; a linked <root>/reference/ is not followed.
+  const referenceKind = options.reference
+    ? (await folderExists(referenceFolder))
+      ? 'folder'
+      : 'absent'
+    : await folderKind(referenceFolder);
+  if (referenceKind === 'link') {
+    log(`${referenceFolder} is a symbolic link; not followed: no reference this run.`);
+  } else if (referenceKind === 'folder') {
     const ref = await profileFolder('reference', referenceFolder);
     if (ref.profile.images === 0)
       throw new UserInputError(`the reference folder ${referenceFolder} has no readable images`);
@@ -212,6 +249,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     nights,
     notifier,
     labels,
+    onSkipped,
+    onUnreadSidecar,
   });
   const withPerformance = await Promise.all(
     reports.map(async (report) => {
@@ -231,13 +270,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       nights,
       labels,
       now: options.now ?? (() => new Date()),
-      thumbnail: async (key) => {
-        try {
-          return await thumbnailDataUri(await readFile(path.join(root, ...key.split('/'))));
-        } catch {
-          return undefined;
-        }
-      },
+      thumbnail: thumbnailsInside([root, ...(options.reference ? [options.reference] : [])]),
     });
     await mkdir(path.dirname(reportPath), { recursive: true });
     await writeFile(reportPath, html);
@@ -249,8 +282,13 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     days: withPerformance,
     labelFiles,
     report: last ? reportPath : undefined,
+    skipped: [...skipped].map(([key, reason]) => ({ key, reason })),
   };
 }
+
+/** A path relative to the root with forward slashes, as image keys are. */
+const keyUnder = (root: string, file: string) =>
+  path.relative(root, file).split(path.sep).join('/');
 
 /** Ingests every file under <root>/labels/ (in name order), as the ingest-labels Lambda would. */
 async function ingestLocalLabels(
@@ -261,19 +299,34 @@ async function ingestLocalLabels(
     nights: FileNightStore;
     notifier: FileNotifier;
     labels: FileLabelStore;
+    onSkipped: (entry: SkippedEntry) => void;
+    onUnreadSidecar: OnUnreadSidecar;
   },
 ): Promise<IngestSummary[]> {
   const folder = path.join(root, 'labels');
-  if (!(await folderExists(folder))) return [];
-  const files = await listImageFiles(folder, root);
+  // A linked labels/ is not followed (findDayFolders reported it).
+  if ((await folderKind(folder)) !== 'folder') return [];
+  const files = await listImageFiles(folder, root, options.onSkipped);
   const predictions = await LocalPredictionIndex.load(
     root,
     reports.map((r) => ({ day: r.day, images: r.images })),
+    options.onUnreadSidecar,
   );
   const summaries: IngestSummary[] = [];
   for (const file of files) {
+    // Refused before ingestion (a link swapped in, above the size limit): reported, the run goes on.
+    try {
+      await checkBounded(file.path, LOCAL_FILE_LIMITS.labels);
+    } catch (error) {
+      options.onUnreadSidecar(file.path, error as Error);
+      continue;
+    }
     const summary = await ingestLabels(
-      { dataset, name: file.key, open: () => createReadStream(file.path) },
+      {
+        dataset,
+        name: file.key,
+        open: () => streamBounded(file.path, LOCAL_FILE_LIMITS.labels),
+      },
       {
         predictions,
         labels: options.labels,
@@ -308,10 +361,17 @@ async function clearDataset(out: string, dataset: string): Promise<void> {
     'manifests',
     'reference',
   ]) {
+    const dir = path.join(out, folder);
     let names: string[];
     try {
-      names = await readdir(path.join(out, folder));
-    } catch {
+      // Never delete through a link: it could point anywhere on the machine.
+      if ((await lstat(dir)).isSymbolicLink())
+        throw new UserInputError(
+          `${dir} is a symbolic link; Driftwatch does not delete through it`,
+        );
+      names = await readdir(dir);
+    } catch (error) {
+      if (error instanceof UserInputError) throw error;
       continue;
     }
     for (const name of names) {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { LOCAL_FILE_LIMITS, readBounded } from '../../adapters/local/bounded-file.ts';
 import { compareProfiles } from '../../core/drift/compare-profiles.ts';
 import { decodeProfile } from '../../core/profile/profile-codec.ts';
 import { formatNumber, table } from '../format.ts';
@@ -19,8 +19,8 @@ export function registerCompare(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 0.5))
           throw new Error(`--alpha must be in (0, 0.5), got ${opts.alpha}`);
-        const baseline = decodeProfile(await readFile(baselineFile));
-        const target = decodeProfile(await readFile(targetFile));
+        const baseline = decodeProfile(await readBounded(baselineFile, LOCAL_FILE_LIMITS.profile));
+        const target = decodeProfile(await readBounded(targetFile, LOCAL_FILE_LIMITS.profile));
         const rows = compareProfiles(baseline, target, { alpha }).sort(
           (a, b) => b.score / b.threshold - a.score / a.threshold,
         );

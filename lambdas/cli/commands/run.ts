@@ -79,6 +79,7 @@ export function toJson(run: FolderRun) {
     dataset: run.dataset,
     out: run.out,
     report: run.report,
+    skipped: run.skipped,
     days: run.days.map((d) => ({
       day: d.day,
       images: d.images,
@@ -119,6 +120,17 @@ function alertedFeatures(day: DayReport): string {
     : features.join(', ');
 }
 
+/** Entries shown by name; the rest are counted (the --json output lists them all). */
+const SKIPPED_SHOWN = 20;
+
+function printSkipped(run: FolderRun): void {
+  if (run.skipped.length === 0) return;
+  console.log(`\nNot read: ${run.skipped.length} entries (links are never followed)`);
+  for (const s of run.skipped.slice(0, SKIPPED_SHOWN)) console.log(`  ${s.key}: ${s.reason}`);
+  if (run.skipped.length > SKIPPED_SHOWN)
+    console.log(`  … and ${run.skipped.length - SKIPPED_SHOWN} more (see --json)`);
+}
+
 export function printRun(run: FolderRun): void {
   if (run.reference)
     console.log(`Reference: ${run.reference.images} images from ${run.reference.folder}`);
@@ -141,6 +153,7 @@ export function printRun(run: FolderRun): void {
     for (const u of d.unreadableFiles)
       console.log(`  ${d.day}: unreadable ${u.key} — ${u.reason} (${u.detail})`);
   }
+  printSkipped(run);
   for (const d of run.days) {
     if (!d.digest) continue;
     console.log(

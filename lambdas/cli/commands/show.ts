@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { LOCAL_FILE_LIMITS, readBounded } from '../../adapters/local/bounded-file.ts';
 import { decodeProfile } from '../../core/profile/profile-codec.ts';
 import { SUMMARY_QUANTILES, summarize } from '../../core/profile/summary.ts';
 import { formatNumber, table } from '../format.ts';
@@ -11,7 +11,7 @@ export function registerShow(program: Command): void {
     .argument('<profile>', 'a profile file written by `driftwatch profile` or `driftwatch run`')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const summary = summarize(decodeProfile(await readFile(file)));
+      const summary = summarize(decodeProfile(await readBounded(file, LOCAL_FILE_LIMITS.profile)));
       if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));
         return;
