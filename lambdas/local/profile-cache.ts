@@ -10,6 +10,7 @@ import {
   encodeProfile,
   PROFILE_FORMAT_VERSION,
 } from '../core/profile/profile-codec.ts';
+import { parseBoundedJson } from '../core/util/bounded-json.ts';
 import type { UnreadableImage } from '../use-cases/profile-images.ts';
 
 export interface CachedFolder {
@@ -25,11 +26,13 @@ export interface CachedFolder {
 export class ProfileCache {
   constructor(readonly dir: string) {}
 
-  static keyOf(dataset: string, files: readonly LocalImage[]): string {
+  /** `predictions` identifies the folder's predictions.csv content (its model outputs are profiled too). */
+  static keyOf(dataset: string, files: readonly LocalImage[], predictions = ''): string {
     const hash = createHash('sha256');
     hash.update(
       `features v${FEATURE_SET_VERSION}; format v${PROFILE_FORMAT_VERSION}; dataset ${dataset}\n`,
     );
+    if (predictions) hash.update(`predictions ${predictions}\n`);
     for (const f of files) hash.update(`${f.key}\t${f.size}\t${Math.round(f.mtimeMs)}\n`);
     return hash.digest('hex').slice(0, 24);
   }
@@ -40,10 +43,12 @@ export class ProfileCache {
       const profile = decodeProfile(
         await readBounded(`${base}.profile`, LOCAL_FILE_LIMITS.profile),
       );
-      const unreadable = JSON.parse(
+      // Bounded: the cache lives in the user's folder, a hand-edited entry must not crash the run.
+      const unreadable = parseBoundedJson(
         await readBoundedText(`${base}.unreadable.json`, LOCAL_FILE_LIMITS.json),
-      ) as UnreadableImage[];
-      return { profile, unreadable };
+      );
+      if (!unreadable.ok || !Array.isArray(unreadable.value)) return undefined;
+      return { profile, unreadable: unreadable.value as UnreadableImage[] };
     } catch {
       return undefined; // missing, oversized or unreadable cache entries are simply recomputed
     }

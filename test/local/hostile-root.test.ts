@@ -93,8 +93,8 @@ describe('local mode with a hostile root', () => {
       expect([day?.images, day?.unreadable]).toEqual([3, 1]);
       expect(day?.unreadableFiles[0]).toEqual({
         key: 'day_1/big.jpg',
-        reason: 'read-failed',
-        detail: expect.stringMatching(/big\.jpg holds 40 MiB, above the 32 MiB limit; not read$/),
+        reason: 'too-large',
+        detail: 'the object holds 41,943,040 bytes, above the 33,554,432-byte limit',
       });
       expect(result.skipped).toEqual([
         {

@@ -27,6 +27,8 @@ export class RefusedFileError extends Error {
     readonly problem: 'symlink' | 'not-a-file' | 'too-large',
     /** Why, without the file name: "is a symbolic link; not followed". */
     readonly reason: string,
+    /** For 'too-large': the file's size and the limit it broke. */
+    readonly size?: { readonly bytes: number; readonly limit: number },
   ) {
     super(`${file} ${reason}`);
     this.name = 'RefusedFileError';
@@ -60,6 +62,7 @@ export async function openBounded(file: string, limit: number): Promise<FileHand
         file,
         'too-large',
         `holds ${formatBytes(info.size)}, above the ${formatBytes(limit)} limit; not read`,
+        { bytes: info.size, limit },
       );
     return handle;
   } catch (error) {

@@ -2,7 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageInput } from '../../ports/image-source.ts';
-import { LOCAL_FILE_LIMITS, readBounded } from './bounded-file.ts';
+import { ObjectTooLargeError } from '../../ports/object-store.ts';
+import { LOCAL_FILE_LIMITS, RefusedFileError, readBounded } from './bounded-file.ts';
 
 /** Sidecar files that live in a day folder but are not images. */
 export const SIDECAR_FILES = new Set(['predictions.csv', 'predictions.jsonl']);
@@ -118,7 +119,10 @@ export async function expandPaths(
 const keyOf = (file: string, keyRoot: string) =>
   path.relative(keyRoot, file).split(path.sep).join('/');
 
-/** Images above LOCAL_FILE_LIMITS.image, links and non-files are refused when read (unreadable). */
+/**
+ * Images above LOCAL_FILE_LIMITS.image are refused unread (ObjectTooLargeError, as the Lambda's are:
+ * unreadable "too-large"); links and non-files are refused when read (unreadable "read-failed").
+ */
 async function localImage(file: string, keyRoot: string, readPath = file): Promise<LocalImage> {
   const info = await stat(readPath);
   return {
@@ -126,6 +130,14 @@ async function localImage(file: string, keyRoot: string, readPath = file): Promi
     path: file,
     size: info.size,
     mtimeMs: info.mtimeMs,
-    read: () => readBounded(readPath, LOCAL_FILE_LIMITS.image),
+    read: async () => {
+      try {
+        return await readBounded(readPath, LOCAL_FILE_LIMITS.image);
+      } catch (error) {
+        if (error instanceof RefusedFileError && error.size)
+          throw new ObjectTooLargeError(error.size.bytes, error.size.limit);
+        throw error;
+      }
+    },
   };
 }

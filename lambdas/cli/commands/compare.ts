@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { LOCAL_FILE_LIMITS, readBounded } from '../../adapters/local/bounded-file.ts';
-import { compareProfiles } from '../../core/drift/compare-profiles.ts';
-import { decodeProfile } from '../../core/profile/profile-codec.ts';
 import { formatNumber, table } from '../format.ts';
 
 export function registerCompare(program: Command): void {
@@ -19,6 +16,11 @@ export function registerCompare(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 0.5))
           throw new Error(`--alpha must be in (0, 0.5), got ${opts.alpha}`);
+        const { LOCAL_FILE_LIMITS, readBounded } = await import(
+          '../../adapters/local/bounded-file.ts'
+        );
+        const { compareProfiles } = await import('../../core/drift/compare-profiles.ts');
+        const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
         const baseline = decodeProfile(await readBounded(baselineFile, LOCAL_FILE_LIMITS.profile));
         const target = decodeProfile(await readBounded(targetFile, LOCAL_FILE_LIMITS.profile));
         const rows = compareProfiles(baseline, target, { alpha }).sort(

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { LOCAL_FILE_LIMITS, readBounded } from '../../adapters/local/bounded-file.ts';
-import { decodeProfile } from '../../core/profile/profile-codec.ts';
-import { SUMMARY_QUANTILES, summarize } from '../../core/profile/summary.ts';
 import { formatNumber, table } from '../format.ts';
 
 export function registerShow(program: Command): void {
@@ -11,6 +8,11 @@ export function registerShow(program: Command): void {
     .argument('<profile>', 'a profile file written by `driftwatch profile` or `driftwatch run`')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
+      const { LOCAL_FILE_LIMITS, readBounded } = await import(
+        '../../adapters/local/bounded-file.ts'
+      );
+      const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
+      const { SUMMARY_QUANTILES, summarize } = await import('../../core/profile/summary.ts');
       const summary = summarize(decodeProfile(await readBounded(file, LOCAL_FILE_LIMITS.profile)));
       if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));
