@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatNumber, table } from '../format.ts';
+import { print, printJson } from '../terminal.ts';
 
 export function registerCompare(program: Command): void {
   program
@@ -27,11 +28,11 @@ export function registerCompare(program: Command): void {
           (a, b) => b.score / b.threshold - a.score / a.threshold,
         );
         if (opts.json) {
-          console.log(JSON.stringify(rows, null, 2));
+          printJson(rows, 2);
           return;
         }
-        console.log(`${baseline.images} baseline images vs ${target.images} target images\n`);
-        console.log(
+        print(`${baseline.images} baseline images vs ${target.images} target images\n`);
+        print(
           table(
             [
               'feature',
@@ -60,7 +61,7 @@ export function registerCompare(program: Command): void {
           ),
         );
         const drifted = rows.filter((r) => r.drifted).length;
-        console.log(`\n${drifted} of ${rows.length} features drifted.`);
+        print(`\n${drifted} of ${rows.length} features drifted.`);
       },
     );
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { progressBar } from '../progress.ts';
+import { print, shown } from '../terminal.ts';
 
 export function registerProfile(program: Command): void {
   program
@@ -33,9 +34,10 @@ export function registerProfile(program: Command): void {
       const bytes = encodeProfile(profile);
       await writeFile(opts.output, bytes);
       const seconds = (performance.now() - started) / 1000;
-      console.log(
+      print(
         `Profiled ${profile.images} image(s), ${unreadable.length} unreadable, in ${seconds.toFixed(1)} s → ${opts.output} (${(bytes.length / 1024).toFixed(1)} KB)`,
       );
-      for (const u of unreadable) console.log(`  unreadable  ${u.key}: ${u.reason} (${u.detail})`);
+      for (const u of unreadable)
+        print(`  unreadable  ${shown(u.key)}: ${u.reason} (${shown(u.detail)})`);
     });
 }

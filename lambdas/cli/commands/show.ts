@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatNumber, table } from '../format.ts';
+import { print, printJson } from '../terminal.ts';
 
 export function registerShow(program: Command): void {
   program
@@ -15,14 +16,14 @@ export function registerShow(program: Command): void {
       const { SUMMARY_QUANTILES, summarize } = await import('../../core/profile/summary.ts');
       const summary = summarize(decodeProfile(await readBounded(file, LOCAL_FILE_LIMITS.profile)));
       if (opts.json) {
-        console.log(JSON.stringify(summary, null, 2));
+        printJson(summary, 2);
         return;
       }
       const reasons = Object.entries(summary.unreadableByReason).map(([r, n]) => `${r} ${n}`);
-      console.log(
+      print(
         `Dataset ${summary.dataset} · window ${summary.window.start}…${summary.window.end} · feature set v${summary.featureSetVersion}`,
       );
-      console.log(
+      print(
         `${summary.images} image(s) profiled, ${summary.unreadable} unreadable${reasons.length ? ` (${reasons.join(', ')})` : ''}\n`,
       );
       const header = [
@@ -45,11 +46,11 @@ export function registerShow(program: Command): void {
         ...SUMMARY_QUANTILES.map((_, i) => formatNumber(s.quantiles[i])),
         formatNumber(s.max),
       ]);
-      console.log(table(header, rows));
-      console.log();
+      print(table(header, rows));
+      print();
       for (const c of summary.categorical) {
         const items = Object.entries(c.items).map(([k, n]) => `${k}: ${n}`);
-        console.log(
+        print(
           `${c.feature.padEnd(18)} ${items.join(', ') || '–'}${c.missing ? `  (missing ${c.missing})` : ''}`,
         );
       }
