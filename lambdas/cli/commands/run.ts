@@ -127,7 +127,9 @@ const SKIPPED_SHOWN = 20;
 
 function printSkipped(run: FolderRun): void {
   if (run.skipped.length === 0) return;
-  print(`\nNot read: ${run.skipped.length} entries (links are never followed)`);
+  print(
+    `\nNot read (${run.skipped.length}): links are never followed, files above their size limit are refused`,
+  );
   for (const s of run.skipped.slice(0, SKIPPED_SHOWN))
     print(`  ${shown(s.key)}: ${shown(s.reason)}`);
   if (run.skipped.length > SKIPPED_SHOWN)
