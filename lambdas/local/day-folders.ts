@@ -68,8 +68,8 @@ export async function folderKind(folder: string): Promise<'folder' | 'link' | 'a
 
 /**
  * Refuses a tree that holds a symbolic link anywhere (the folder itself included): Driftwatch
- * writes and deletes under `.driftwatch/`, and a link there would make it write or delete outside
- * the root.
+ * writes and deletes under `.driftwatch/` and in its out folders, and a link there would make it
+ * write or delete elsewhere on the machine.
  */
 export async function refuseLinksUnder(folder: string): Promise<void> {
   let info: Awaited<ReturnType<typeof lstat>>;
@@ -80,7 +80,7 @@ export async function refuseLinksUnder(folder: string): Promise<void> {
   }
   if (info.isSymbolicLink())
     throw new UserInputError(
-      `${folder} is a symbolic link: Driftwatch writes and deletes only inside the root, so it refuses to use it (remove the link)`,
+      `${folder} is a symbolic link: Driftwatch never writes or deletes through a link, so it stops here (remove the link)`,
     );
   if (!info.isDirectory()) return;
   for (const entry of await readdir(folder)) await refuseLinksUnder(path.join(folder, entry));

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   checkBounded,
@@ -123,6 +123,9 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   // The cache (and the default out folder) live here: a link in it would take writes outside the root.
   await refuseLinksUnder(driftwatchDir(root));
   const out = path.resolve(options.out ?? defaultOutDir(root));
+  // An --out folder is the user's to choose, but a link in the folders Driftwatch writes, clears
+  // and reads back there would take those writes and deletes elsewhere.
+  for (const folder of OUT_FOLDERS) await refuseLinksUnder(path.join(out, folder));
   const log = options.log ?? (() => {});
   const cache = new ProfileCache(cacheDir(root));
   const profiles = new FileProfileStore(out);
@@ -302,6 +305,20 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   };
 }
 
+/** The folders the file adapters write under the out folder. */
+const OUT_FOLDERS = [
+  'partials',
+  'days',
+  'reference',
+  'nights',
+  'digests',
+  'alerts',
+  'labels',
+  'performance',
+  'manifests',
+  'report',
+];
+
 /** A path relative to the root with forward slashes, as image keys are. */
 const keyUnder = (root: string, file: string) =>
   path.relative(root, file).split(path.sep).join('/');
@@ -377,17 +394,10 @@ async function clearDataset(out: string, dataset: string): Promise<void> {
     'manifests',
     'reference',
   ]) {
-    const dir = path.join(out, folder);
     let names: string[];
     try {
-      // Never delete through a link: it could point anywhere on the machine.
-      if ((await lstat(dir)).isSymbolicLink())
-        throw new UserInputError(
-          `${dir} is a symbolic link; Driftwatch does not delete through it`,
-        );
-      names = await readdir(dir);
-    } catch (error) {
-      if (error instanceof UserInputError) throw error;
+      names = await readdir(path.join(out, folder));
+    } catch {
       continue;
     }
     for (const name of names) {

@@ -54,6 +54,29 @@ describe('local mode with a hostile root', () => {
     });
   });
 
+  it('refuses a link in a folder it writes under an --out folder, before profiling anything', async () => {
+    await withTempDir(async (dir) => {
+      const root = path.join(dir, 'root');
+      const out = path.join(dir, 'out');
+      const elsewhere = path.join(dir, 'elsewhere');
+      await writeDay(path.join(root, 'day_1'), 2, 1);
+      await mkdir(out);
+      await mkdir(elsewhere);
+      await writeFile(path.join(elsewhere, 'keep.txt'), 'mine');
+      await symlink(elsewhere, path.join(out, 'report'));
+
+      const outcome = runFolder({
+        root,
+        out,
+        config: DEFAULT_MONITOR_CONFIG,
+        decoder: new SharpDecoder(),
+      });
+
+      await expect(outcome).rejects.toThrow(/report is a symbolic link/);
+      expect(await readdir(elsewhere)).toEqual(['keep.txt']);
+    });
+  });
+
   it('reports linked files and day folders and does not follow a linked reference/', async () => {
     await withTempDir(async (dir) => {
       const root = path.join(dir, 'root');

@@ -18,6 +18,11 @@ export const LOCAL_FILE_LIMITS = {
   labels: 512 * 1024 * 1024,
   /** A monitor config or a cache side file: a few KB. */
   json: 4 * 1024 * 1024,
+  /**
+   * Driftwatch's own JSON in the out folder (nights, labels per day): it only keeps a planted
+   * device or a runaway file from being read whole.
+   */
+  state: 1024 * 1024 * 1024,
 } as const;
 
 /** A local file Driftwatch will not read: a symbolic link, not a regular file, or too large. */
