@@ -39,8 +39,9 @@ export function escapeLinesForTerminal(text: string): string {
  * written as \u escapes here, so the document parses to the same value.
  */
 export function terminalSafeJson(value: unknown, indent?: number): string {
+  // Raw newlines are the indentation's: JSON.stringify has escaped every one inside a string.
   return JSON.stringify(value, null, indent).replace(
-    UNSAFE,
+    UNSAFE_EXCEPT_NEWLINE,
     (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
   );
 }

@@ -39,5 +39,8 @@ describe('terminal text', () => {
     const json = terminalSafeJson(value);
     expect(UNSAFE.test(json)).toBe(false);
     expect(JSON.parse(json)).toEqual(value);
+    const indented = terminalSafeJson({ ...value, lines: 'a\nb' }, 2);
+    expect(JSON.parse(indented)).toEqual({ ...value, lines: 'a\nb' });
+    expect(indented.split('\n')).toHaveLength(5);
   });
 });
