@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
@@ -13,6 +13,7 @@ describe('driftwatch profile / show', () => {
       for (const seed of [1, 2, 3])
         await writeFile(path.join(dir, `img_${seed}.jpg`), await encodeJpeg(scene(100, 80, seed)));
       await writeFile(path.join(dir, 'broken.jpg'), 'not an image');
+      await symlink(path.join(dir, 'img_1.jpg'), path.join(dir, 'link.jpg'));
       const out = path.join(dir, 'day.profile');
 
       // Act
@@ -24,6 +25,7 @@ describe('driftwatch profile / show', () => {
       expect(profiled.code).toBe(0);
       expect(profiled.stdout).toMatch(/Profiled 3 image\(s\), 1 unreadable/);
       expect(profiled.stdout).toMatch(/broken\.jpg: not-an-image/);
+      expect(profiled.stdout).toMatch(/not read\s+link\.jpg: symbolic link, not followed/);
       expect(shown.stdout).toMatch(/Dataset pets/);
       expect(shown.stdout).toMatch(/^sharpness\s+3\s+0\s/m);
       const summary = JSON.parse(json.stdout);

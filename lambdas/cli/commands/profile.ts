@@ -20,7 +20,8 @@ export function registerProfile(program: Command): void {
       const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');
       const { encodeProfile } = await import('../../core/profile/profile-codec.ts');
       const { profileImages } = await import('../../use-cases/profile-images.ts');
-      const inputs = await expandPaths(paths);
+      const skipped: { key: string; reason: string }[] = [];
+      const inputs = await expandPaths(paths, (entry) => skipped.push(entry));
       if (inputs.length === 0) throw new Error(`no files found in ${paths.join(', ')}`);
       const bar = progressBar('profiling');
       const started = performance.now();
@@ -39,5 +40,6 @@ export function registerProfile(program: Command): void {
       );
       for (const u of unreadable)
         print(`  unreadable  ${shown(u.key)}: ${u.reason} (${shown(u.detail)})`);
+      for (const s of skipped) print(`  not read    ${shown(s.key)}: ${s.reason}`);
     });
 }
