@@ -1,5 +1,6 @@
 import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -49,6 +50,20 @@ describe('driftwatch profile / show', () => {
       const result = await runCli(['show', file]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/not a Driftwatch profile/);
+    });
+  });
+
+  it('refuses a deflate-bomb profile, naming the file and the limit', async () => {
+    await withTempDir(async (dir) => {
+      // 64 MiB of zeros behind a valid header: 64 KB on disk.
+      const file = path.join(dir, 'bomb.profile');
+      const body = deflateRawSync(new Uint8Array(64 * 1024 * 1024), { level: 9 });
+      await writeFile(file, Buffer.concat([Buffer.from('DWPF\x01', 'latin1'), body]));
+      const result = await runCli(['show', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `${file}: corrupt profile: the body inflates to more than 8 MiB (the limit); refused`,
+      );
     });
   });
 });

@@ -17,13 +17,10 @@ export function registerCompare(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 0.5))
           throw new Error(`--alpha must be in (0, 0.5), got ${opts.alpha}`);
-        const { LOCAL_FILE_LIMITS, readBounded } = await import(
-          '../../adapters/local/bounded-file.ts'
-        );
+        const { readProfileFile } = await import('../../adapters/local/profile-file.ts');
         const { compareProfiles } = await import('../../core/drift/compare-profiles.ts');
-        const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
-        const baseline = decodeProfile(await readBounded(baselineFile, LOCAL_FILE_LIMITS.profile));
-        const target = decodeProfile(await readBounded(targetFile, LOCAL_FILE_LIMITS.profile));
+        const baseline = await readProfileFile(baselineFile);
+        const target = await readProfileFile(targetFile);
         const rows = compareProfiles(baseline, target, { alpha }).sort(
           (a, b) => b.score / b.threshold - a.score / a.threshold,
         );

@@ -9,12 +9,9 @@ export function registerShow(program: Command): void {
     .argument('<profile>', 'a profile file written by `driftwatch profile` or `driftwatch run`')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const { LOCAL_FILE_LIMITS, readBounded } = await import(
-        '../../adapters/local/bounded-file.ts'
-      );
-      const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
+      const { readProfileFile } = await import('../../adapters/local/profile-file.ts');
       const { SUMMARY_QUANTILES, summarize } = await import('../../core/profile/summary.ts');
-      const summary = summarize(decodeProfile(await readBounded(file, LOCAL_FILE_LIMITS.profile)));
+      const summary = summarize(await readProfileFile(file));
       if (opts.json) {
         printJson(summary, 2);
         return;
