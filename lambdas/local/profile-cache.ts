@@ -45,7 +45,7 @@ export class ProfileCache {
       );
       // Bounded: the cache lives in the user's folder, a hand-edited entry must not crash the run.
       const unreadable = parseBoundedJson(
-        await readBoundedText(`${base}.unreadable.json`, LOCAL_FILE_LIMITS.json),
+        await readBoundedText(`${base}.unreadable.json`, LOCAL_FILE_LIMITS.cacheList),
       );
       if (!unreadable.ok || !Array.isArray(unreadable.value)) return undefined;
       return { profile, unreadable: unreadable.value as UnreadableImage[] };

@@ -16,8 +16,10 @@ export const LOCAL_FILE_LIMITS = {
   predictions: 128 * 1024 * 1024,
   /** Label files are streamed; crowd votes cost ~8 bytes each in memory (docs/labels.md). */
   labels: 512 * 1024 * 1024,
-  /** A monitor config or a cache side file: a few KB. */
+  /** A monitor config: a few KB. */
   json: 4 * 1024 * 1024,
+  /** The unreadable files of a cached folder, ~150 bytes each: about 400,000 of them. */
+  cacheList: 64 * 1024 * 1024,
   /**
    * Driftwatch's own JSON in the out folder (nights, labels per day): it only keeps a planted
    * device or a runaway file from being read whole.
