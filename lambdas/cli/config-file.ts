@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import {
   LOCAL_FILE_LIMITS,
   RefusedFileError,
@@ -16,7 +17,8 @@ export async function loadMonitorConfig(file: string | undefined): Promise<Monit
   if (!file) return DEFAULT_MONITOR_CONFIG;
   let text: string;
   try {
-    text = await readBoundedText(file, LOCAL_FILE_LIMITS.json);
+    // Named on the command line: a link is followed, the size is still capped.
+    text = await readBoundedText(await realpath(file), LOCAL_FILE_LIMITS.json);
   } catch (error) {
     if (error instanceof RefusedFileError)
       throw new UserInputError(`monitor config ${error.message}`);
