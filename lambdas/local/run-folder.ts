@@ -1,6 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  checkBounded,
+  LOCAL_FILE_LIMITS,
+  RefusedFileError,
+  streamBounded,
+} from '../adapters/local/bounded-file.ts';
 import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
 import { FileNotifier } from '../adapters/local/file-notifier.ts';
@@ -9,13 +14,14 @@ import {
   type LocalImage,
   listImageFiles,
   listSegmentedImages,
+  type SkippedEntry,
 } from '../adapters/local/image-folder.ts';
 import {
   LocalPredictionIndex,
+  type OnUnreadSidecar,
   readModelOutputs,
   readSegmentColumn,
 } from '../adapters/local/local-predictions.ts';
-import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
@@ -41,11 +47,15 @@ import { runNight } from '../use-cases/run-night.ts';
 import {
   cacheDir,
   defaultOutDir,
+  driftwatchDir,
   findDayFolders,
   folderExists,
+  folderKind,
+  refuseLinksUnder,
   UserInputError,
 } from './day-folders.ts';
 import { ProfileCache } from './profile-cache.ts';
+import { thumbnailsInside } from './thumbnails.ts';
 
 export interface RunFolderOptions {
   readonly root: string;
@@ -100,6 +110,8 @@ export interface FolderRun {
   readonly labelFiles: readonly IngestSummary[];
   /** The HTML report of the last day (all days in its charts). */
   readonly report?: string | undefined;
+  /** Entries not read: symbolic links (never followed), non-files, sidecars above their size limit. */
+  readonly skipped: readonly SkippedEntry[];
 }
 
 /**
@@ -109,8 +121,20 @@ export interface FolderRun {
 export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   const root = path.resolve(options.root);
   const dataset = options.dataset ?? path.basename(root);
-  const days = await findDayFolders(root);
+  const skipped = new Map<string, string>();
+  const onSkipped = (entry: SkippedEntry) => skipped.set(entry.key, entry.reason);
+  const onUnreadSidecar: OnUnreadSidecar = (file, error) =>
+    onSkipped({
+      key: keyUnder(root, file),
+      reason: error instanceof RefusedFileError ? error.reason : error.message,
+    });
+  const days = await findDayFolders(root, onSkipped);
+  // The cache (and the default out folder) live here: a link in it would take writes outside the root.
+  await refuseLinksUnder(driftwatchDir(root));
   const out = path.resolve(options.out ?? defaultOutDir(root));
+  // An --out folder is the user's to choose, but a link in the folders Driftwatch writes, clears
+  // and reads back there would take those writes and deletes elsewhere.
+  for (const folder of OUT_FOLDERS) await refuseLinksUnder(path.join(out, folder));
   const log = options.log ?? (() => {});
   const cache = new ProfileCache(cacheDir(root));
   const profiles = new FileProfileStore(out);
@@ -151,12 +175,17 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
    * `segment` column of predictions.csv) separately; the whole is the merge of the groups.
    */
   const profileFolder = async (name: string, folder: string) => {
-    const segmentColumn = await readSegmentColumn(folder);
+    const segmentColumn = await readSegmentColumn(folder, onUnreadSidecar);
     const predictions = {
-      ...(await readModelOutputs(folder)),
+      ...(await readModelOutputs(folder, onUnreadSidecar)),
       folderKey: path.relative(root, folder).split(path.sep).join('/'),
     };
-    const images = await listSegmentedImages(folder, root, (file) => segmentColumn.get(file));
+    const images = await listSegmentedImages(
+      folder,
+      root,
+      (file) => segmentColumn.get(file),
+      onSkipped,
+    );
     const groups = new Map<string, LocalImage[]>();
     for (const { image, segment } of images) {
       const id = segmentName(segment) ?? '';
@@ -184,7 +213,15 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 
   let reference: FolderRun['reference'];
   const referenceFolder = options.reference ?? path.join(root, 'reference');
-  if (await folderExists(referenceFolder)) {
+  // A reference named with --reference is the user's choice; a linked <root>/reference/ is not followed.
+  const referenceKind = options.reference
+    ? (await folderExists(referenceFolder))
+      ? 'folder'
+      : 'absent'
+    : await folderKind(referenceFolder);
+  if (referenceKind === 'link') {
+    log(`${referenceFolder} is a symbolic link; not followed: no reference this run.`);
+  } else if (referenceKind === 'folder') {
     const ref = await profileFolder('reference', referenceFolder);
     if (ref.profile.images === 0)
       throw new UserInputError(`the reference folder ${referenceFolder} has no readable images`);
@@ -220,7 +257,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     root,
     dataset,
     profiled.map(({ day, result }) => ({ day, images: result.profile.images })),
-    { ...options, nights, notifier, labels },
+    { ...options, nights, notifier, labels, onSkipped, onUnreadSidecar },
   );
   const reports: DayReport[] = [];
   for (const { day, result } of profiled) {
@@ -269,13 +306,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       nights,
       labels,
       now: options.now ?? (() => new Date()),
-      thumbnail: async (key) => {
-        try {
-          return await thumbnailDataUri(await readFile(path.join(root, ...key.split('/'))));
-        } catch {
-          return undefined;
-        }
-      },
+      thumbnail: thumbnailsInside([root, ...(options.reference ? [options.reference] : [])]),
     });
     await mkdir(path.dirname(reportPath), { recursive: true });
     await writeFile(reportPath, html);
@@ -287,8 +318,27 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     days: withPerformance,
     labelFiles,
     report: last ? reportPath : undefined,
+    skipped: [...skipped].map(([key, reason]) => ({ key, reason })),
   };
 }
+
+/** The folders the file adapters write under the out folder. */
+const OUT_FOLDERS = [
+  'partials',
+  'days',
+  'reference',
+  'nights',
+  'digests',
+  'alerts',
+  'labels',
+  'performance',
+  'manifests',
+  'report',
+];
+
+/** A path relative to the root with forward slashes, as image keys are. */
+const keyUnder = (root: string, file: string) =>
+  path.relative(root, file).split(path.sep).join('/');
 
 /** Ingests every file under <root>/labels/ (in name order), as the ingest-labels Lambda would. */
 async function ingestLocalLabels(
@@ -299,19 +349,34 @@ async function ingestLocalLabels(
     nights: FileNightStore;
     notifier: FileNotifier;
     labels: FileLabelStore;
+    onSkipped: (entry: SkippedEntry) => void;
+    onUnreadSidecar: OnUnreadSidecar;
   },
 ): Promise<IngestSummary[]> {
   const folder = path.join(root, 'labels');
-  if (!(await folderExists(folder))) return [];
-  const files = await listImageFiles(folder, root);
+  // A linked labels/ is not followed (findDayFolders reported it).
+  if ((await folderKind(folder)) !== 'folder') return [];
+  const files = await listImageFiles(folder, root, options.onSkipped);
   const predictions = await LocalPredictionIndex.load(
     root,
     reports.map((r) => ({ day: r.day, images: r.images })),
+    options.onUnreadSidecar,
   );
   const summaries: IngestSummary[] = [];
   for (const file of files) {
+    // Refused before ingestion (a link swapped in, above the size limit): reported, the run goes on.
+    try {
+      await checkBounded(file.path, LOCAL_FILE_LIMITS.labels);
+    } catch (error) {
+      options.onUnreadSidecar(file.path, error as Error);
+      continue;
+    }
     const summary = await ingestLabels(
-      { dataset, name: file.key, open: () => createReadStream(file.path) },
+      {
+        dataset,
+        name: file.key,
+        open: () => streamBounded(file.path, LOCAL_FILE_LIMITS.labels),
+      },
       {
         predictions,
         labels: options.labels,

@@ -13,6 +13,7 @@ import { runInFlight } from '../core/util/in-flight.ts';
 import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ImageInput } from '../ports/image-source.ts';
+import { ObjectTooLargeError } from '../ports/object-store.ts';
 import { pixelBudgetFor } from './pixel-budget.ts';
 
 export interface UnreadableImage {
@@ -96,7 +97,7 @@ async function profileOne(
   } catch (error) {
     return {
       key: input.key,
-      reason: 'read-failed',
+      reason: error instanceof ObjectTooLargeError ? 'too-large' : 'read-failed',
       detail: error instanceof Error ? error.message : String(error),
     };
   }
