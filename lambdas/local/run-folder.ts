@@ -21,7 +21,11 @@ import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
 import { buildReport } from '../use-cases/build-report.ts';
-import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
+import {
+  aggregationMethodText,
+  type IngestSummary,
+  ingestLabels,
+} from '../use-cases/ingest-labels.ts';
 import {
   type ProfileImagesResult,
   profileImages,
@@ -285,7 +289,7 @@ async function ingestLocalLabels(
       },
     );
     options.log?.(
-      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${summary.method})` +
+      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${aggregationMethodText(summary)})` +
         `${summary.issues ? `, ${summary.issues} bad rows` : ''}${summary.unmatched ? `, ${summary.unmatched} unmatched` : ''}` +
         `${summary.ambiguous ? `, ${summary.ambiguous} ambiguous` : ''}`,
     );

@@ -58,6 +58,9 @@ export interface IngestSummary {
   readonly file: string;
   readonly format: LabelFormat;
   readonly method: string;
+  /** Dawid–Skene's EM iterations, and whether it converged before its cap (aggregate-votes.ts). */
+  readonly iterations?: number | undefined;
+  readonly converged?: boolean | undefined;
   readonly rows: number;
   readonly issues: number;
   readonly issueExamples: readonly LabelIssue[];
@@ -136,6 +139,9 @@ export async function ingestLabels(
     file: file.name,
     format,
     method: aggregation?.method ?? 'final-labels',
+    ...(aggregation?.iterations === undefined
+      ? {}
+      : { iterations: aggregation.iterations, converged: aggregation.converged }),
     ...tally,
     items: aggregation?.items ?? tally.rows,
     ties: aggregation?.ties ?? 0,
@@ -149,6 +155,16 @@ export async function ingestLabels(
     alerts,
     digest,
   };
+}
+
+/** "dawid-skene, 284 iterations", "dawid-skene, not converged after 1000 iterations", "majority-vote". */
+export function aggregationMethodText(
+  summary: Pick<IngestSummary, 'method' | 'iterations' | 'converged'>,
+): string {
+  if (summary.iterations === undefined) return summary.method;
+  return summary.converged === false
+    ? `${summary.method}, not converged after ${summary.iterations} iterations`
+    : `${summary.method}, ${summary.iterations} iterations`;
 }
 
 interface ParseTally {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SharpDecoder } from '../../adapters/sharp-codec.ts';
 import { type DayReport, type FolderRun, runFolder } from '../../local/run-folder.ts';
+import { aggregationMethodText } from '../../use-cases/ingest-labels.ts';
 import { loadMonitorConfig } from '../config-file.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
@@ -159,7 +160,7 @@ export function printRun(run: FolderRun): void {
   }
   for (const f of run.labelFiles) {
     console.log(
-      `\nLabels ${f.file}: ${f.format}, ${f.labelled} images labelled by ${f.method}` +
+      `\nLabels ${f.file}: ${f.format}, ${f.labelled} images labelled by ${aggregationMethodText(f)}` +
         `${f.agreement === undefined ? '' : `, annotator agreement α = ${f.agreement.toFixed(2)}`}` +
         `${f.unmatched + f.ambiguous + f.expired ? `; not matched: ${f.unmatched} unknown, ${f.ambiguous} ambiguous, ${f.expired} expired` : ''}`,
     );
