@@ -9,6 +9,7 @@ import { evaluateNight } from '../core/drift/evaluate-night.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
 import type { SegmentDay } from '../core/drift/peer-drift.ts';
+import { NEW_MODEL_VERSION } from '../core/drift/prediction-drift.ts';
 import {
   type DatasetProfile,
   emptyProfile,
@@ -116,7 +117,7 @@ export async function runNight(
     unreadable: unreadableTotal(profile),
     unreadableByReason: { ...profile.unreadable } as Record<string, number>,
     results: storedResults(results),
-    driftAlerted: results.some((r) => r.fired && r.kind === 'drift' && !r.segment),
+    driftAlerted: results.some((r) => r.fired && !r.segment && isDrift(r)),
     ...(segments.length > 0
       ? {
           segments: segments.map((s) => ({
@@ -136,6 +137,13 @@ export async function runNight(
   await nights.saveNight(record);
   return { record, profile, digest };
 }
+
+/**
+ * Drift of the images or of the model's outputs: such a day is left out of trailing baselines. A
+ * new model version's announcement is not drift (its days are the new version's baseline).
+ */
+const isDrift = (r: MonitorResult) =>
+  r.kind === 'drift' || (r.kind === 'prediction-drift' && r.statistic !== NEW_MODEL_VERSION);
 
 /** Fired results kept per segment in the night record; the digest still lists every one. */
 export const MAX_STORED_SEGMENT_RESULTS = 20;

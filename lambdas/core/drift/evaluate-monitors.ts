@@ -32,6 +32,7 @@ import {
   quantileBinMasses,
 } from './numeric-distances.ts';
 import { stddevBandDecision } from './prediction-band.ts';
+import { evaluatePredictionDrift } from './prediction-drift.ts';
 
 /** What is being evaluated: the whole dataset or one of its segments. */
 export interface EvaluationScope {
@@ -64,6 +65,10 @@ export function evaluateMonitors(
     switch (monitor.kind) {
       case 'drift':
         results.push(...evaluateDrift(monitor, target, baselines, scope));
+        break;
+      case 'prediction-drift':
+        // Whole dataset only: a segment's few predictions a day rarely support a test of their own.
+        if (!scope.segment) results.push(...evaluatePredictionDrift(monitor, target, baselines));
         break;
       case 'fixed-range':
         if (!scope.segment) results.push(...evaluateFixedRange(monitor, target));
