@@ -9,6 +9,7 @@ import {
   encodeProfile,
   PROFILE_FORMAT_VERSION,
 } from '../core/profile/profile-codec.ts';
+import { parseBoundedJson } from '../core/util/bounded-json.ts';
 import type { UnreadableImage } from '../use-cases/profile-images.ts';
 
 export interface CachedFolder {
@@ -39,10 +40,10 @@ export class ProfileCache {
     try {
       const base = path.join(this.dir, `${encodeURIComponent(name)}.${key}`);
       const profile = decodeProfile(await readFile(`${base}.profile`));
-      const unreadable = JSON.parse(
-        await readFile(`${base}.unreadable.json`, 'utf8'),
-      ) as UnreadableImage[];
-      return { profile, unreadable };
+      // Bounded: the cache lives in the user's folder, a hand-edited entry must not crash the run.
+      const unreadable = parseBoundedJson(await readFile(`${base}.unreadable.json`, 'utf8'));
+      if (!unreadable.ok || !Array.isArray(unreadable.value)) return undefined;
+      return { profile, unreadable: unreadable.value as UnreadableImage[] };
     } catch {
       return undefined; // missing or unreadable cache entries are simply recomputed
     }

@@ -19,6 +19,7 @@ import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import { aggregationMethodText } from '../core/labels/aggregation-text.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
 import type { ModelOutput } from '../core/profile/model-outputs.ts';
@@ -26,11 +27,7 @@ import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
 import { buildReport } from '../use-cases/build-report.ts';
-import {
-  aggregationMethodText,
-  type IngestSummary,
-  ingestLabels,
-} from '../use-cases/ingest-labels.ts';
+import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
 import {
   type ProfileImagesResult,
   profileImages,

@@ -157,16 +157,6 @@ export async function ingestLabels(
   };
 }
 
-/** "dawid-skene, 284 iterations", "dawid-skene, not converged after 1000 iterations", "majority-vote". */
-export function aggregationMethodText(
-  summary: Pick<IngestSummary, 'method' | 'iterations' | 'converged'>,
-): string {
-  if (summary.iterations === undefined) return summary.method;
-  return summary.converged === false
-    ? `${summary.method}, not converged after ${summary.iterations} iterations`
-    : `${summary.method}, ${summary.iterations} iterations`;
-}
-
 interface ParseTally {
   rows: number;
   issues: number;

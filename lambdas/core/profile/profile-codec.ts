@@ -27,6 +27,17 @@ import {
  */
 export const PROFILE_FORMAT_VERSION = 2;
 const MAGIC = [0x44, 0x57, 0x50, 0x46]; // "DWPF"
+const HEADER_BYTES = 5;
+
+/**
+ * Largest inflated body a profile may have. A day of 10^7 images inflates to well under 1 MiB
+ * (its file stays under 64 KB), so 32 MiB is far above any real profile and keeps a deflate bomb
+ * (a 2 MB file can inflate to 2 GiB) to 32 MiB of memory. Deflate never shrinks incompressible
+ * data, so no valid profile file is larger than this either.
+ */
+export const MAX_PROFILE_BODY_BYTES = 32 * 1024 * 1024;
+/** Largest frequent-items capacity a profile may declare (we write 32); bounds a crafted column. */
+export const MAX_FREQUENT_ITEMS_CAPACITY = 4096;
 
 export class ProfileFormatError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -69,15 +80,20 @@ export function encodeProfile(profile: DatasetProfile): Uint8Array {
   writeModelOutputs(body, profile.outputs);
 
   const compressed = deflateRawSync(body.finish(), { level: 9 });
-  const out = new Uint8Array(5 + compressed.length);
+  const out = new Uint8Array(HEADER_BYTES + compressed.length);
   out.set(MAGIC, 0);
   out[4] = PROFILE_FORMAT_VERSION;
-  out.set(compressed, 5);
+  out.set(compressed, HEADER_BYTES);
   return out;
 }
 
+/**
+ * Decodes a profile file. Refuses, with a ProfileFormatError, anything but exactly one deflate
+ * stream whose body inflates to at most MAX_PROFILE_BODY_BYTES and is consumed to its last byte:
+ * a bomb, a truncated file and a valid header followed by padding are all corrupt, not empty.
+ */
 export function decodeProfile(bytes: Uint8Array): DatasetProfile {
-  if (bytes.length < 5 || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (bytes.length < HEADER_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new ProfileFormatError('not a Driftwatch profile (missing "DWPF" header)');
   }
   const version = bytes[4];
@@ -87,14 +103,44 @@ export function decodeProfile(bytes: Uint8Array): DatasetProfile {
     );
   }
   try {
-    const reader = new ByteReader(inflateRawSync(bytes.subarray(5)));
-    const profile = decodeV1(reader);
+    const reader = new ByteReader(inflateBody(bytes.subarray(HEADER_BYTES)));
+    const decoded = decodeV1(reader);
     // Version 1 profiles predate model outputs: they decode with none recorded.
-    return version === 1 ? profile : { ...profile, outputs: readModelOutputs(reader) };
+    const profile = version === 1 ? decoded : { ...decoded, outputs: readModelOutputs(reader) };
+    if (!reader.done)
+      throw new ProfileFormatError(
+        `corrupt profile: ${reader.remaining} bytes left over after the profile body`,
+      );
+    return profile;
   } catch (error) {
     if (error instanceof ProfileFormatError) throw error;
     throw new ProfileFormatError(`corrupt profile: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function inflateBody(compressed: Uint8Array): Uint8Array {
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    // `info` gives the engine, whose bytesWritten is the compressed bytes the stream used.
+    inflated = inflateRawSync(compressed, {
+      maxOutputLength: MAX_PROFILE_BODY_BYTES,
+      info: true,
+    }) as unknown as typeof inflated;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ProfileFormatError(
+        `corrupt profile: the body inflates to more than ${MAX_PROFILE_BODY_BYTES / 1024 / 1024} MiB (the limit); refused`,
+      );
+    if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR')
+      throw new ProfileFormatError('corrupt profile: the file ends before the body does');
+    throw error;
+  }
+  const trailing = compressed.length - inflated.engine.bytesWritten;
+  if (trailing > 0)
+    throw new ProfileFormatError(
+      `corrupt profile: ${trailing} bytes after the end of the compressed body`,
+    );
+  return inflated.buffer;
 }
 
 function writeNumeric(
@@ -236,15 +282,21 @@ function readNumeric(r: ByteReader, keys: readonly string[]) {
 function readCategorical(r: ByteReader): [string, CategoricalColumn] {
   const name = r.string();
   const missing = r.varint();
-  return [name, { items: readFrequentItems(r), missing }];
+  return [name, { items: readFrequentItems(r, `column "${name}"`), missing }];
 }
 
-function readFrequentItems(r: ByteReader): FrequentItems {
+/** `what` names the column (or model-output table) in the error. */
+function readFrequentItems(r: ByteReader, what: string): FrequentItems {
   const capacity = r.varint();
   const total = r.varint();
   const maxError = r.varint();
   const counts = new Map<string, number>();
   const size = r.varint();
+  // Misra–Gries never holds more items than its capacity: more is a crafted or corrupt column.
+  if (capacity > MAX_FREQUENT_ITEMS_CAPACITY || size > capacity)
+    throw new ProfileFormatError(
+      `${what} holds ${size} items for a capacity of ${capacity} (at most ${MAX_FREQUENT_ITEMS_CAPACITY})`,
+    );
   for (let i = 0; i < size; i++) counts.set(r.string(), r.varint());
   return { capacity, total, maxError, counts };
 }
@@ -266,7 +318,7 @@ function readModelOutputs(r: ByteReader): ModelOutputs {
   const versions = r.varint();
   for (let i = 0; i < versions; i++) {
     const version = r.string();
-    const classes = readFrequentItems(r);
+    const classes = readFrequentItems(r, `predicted classes of model version "${version}"`);
     const confidence = readConfidence(r);
     const byClass = new Map<string, ConfidenceColumn>();
     const classCount = r.varint();
