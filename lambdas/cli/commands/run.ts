@@ -162,7 +162,7 @@ export function printRun(run: FolderRun): void {
   for (const f of run.labelFiles) {
     console.log(
       `\nLabels ${f.file}: ${f.format}, ${f.labelled} images labelled by ${aggregationMethodText(f)}` +
-        `${f.agreement === undefined ? '' : `, annotator agreement α = ${f.agreement.toFixed(2)}`}` +
+        `${f.agreement !== undefined ? `, annotator agreement α = ${f.agreement.toFixed(2)}` : f.agreementUndefinedBecause ? `, annotator agreement α undefined (${f.agreementUndefinedBecause})` : ''}` +
         `${f.unmatched + f.ambiguous + f.expired ? `; not matched: ${f.unmatched} unknown, ${f.ambiguous} ambiguous, ${f.expired} expired` : ''}`,
     );
     if (f.digest) {

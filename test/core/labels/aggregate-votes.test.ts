@@ -4,7 +4,11 @@ import {
   aggregateVotes,
   consensusOf,
 } from '../../../lambdas/core/labels/aggregate-votes.ts';
-import { krippendorffAlpha } from '../../../lambdas/core/labels/krippendorff-alpha.ts';
+import {
+  krippendorffAlpha,
+  NO_PAIRABLE_VOTES,
+  NO_VARIATION,
+} from '../../../lambdas/core/labels/krippendorff-alpha.ts';
 import type { LabelRow } from '../../../lambdas/core/labels/label-row.ts';
 import { VoteTable } from '../../../lambdas/core/labels/vote-table.ts';
 import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
@@ -185,7 +189,7 @@ describe('krippendorffAlpha', () => {
           vote('b', 'x', 'dog'),
           vote('b', 'y', 'dog'),
         ]),
-      ),
+      ).alpha,
     ).toBe(1);
     // Two items: (cat, cat) and (cat, dog). Coincidences: o_cc = 2 + 1·1/1 = … computed by hand:
     // item 1 contributes cc 2; item 2 contributes cd 1, dc 1 → n_c = 3, n_d = 1, n = 4;
@@ -198,8 +202,22 @@ describe('krippendorffAlpha', () => {
           vote('b', 'x', 'cat'),
           vote('b', 'y', 'dog'),
         ]),
-      ),
+      ).alpha,
     ).toBeCloseTo(0, 12);
-    expect(krippendorffAlpha(VoteTable.of([vote('a', 'x', 'cat')]))).toBeUndefined();
+  });
+
+  it('is undefined, with the reason, without pairable votes or without any variation', () => {
+    expect(krippendorffAlpha(VoteTable.of([vote('a', 'x', 'cat')]))).toEqual({
+      undefinedBecause: NO_PAIRABLE_VOTES,
+    });
+    // Everyone says cat on every item: D_o = D_e = 0, so α = 0/0, not perfect agreement.
+    const allCat = VoteTable.of([
+      vote('a', 'x', 'cat'),
+      vote('a', 'y', 'cat'),
+      vote('b', 'x', 'cat'),
+      vote('b', 'y', 'cat'),
+      vote('c', 'z', 'dog'),
+    ]);
+    expect(krippendorffAlpha(allCat)).toEqual({ undefinedBecause: NO_VARIATION });
   });
 });
