@@ -118,7 +118,10 @@ export class KllSketch {
     this.sortedView = undefined;
   }
 
-  /** Merges another sketch into this one. The result answers with the smaller k's error bound. */
+  /**
+   * Merges another sketch into this one. Every sketch Driftwatch builds has DEFAULT_KLL_K, so the
+   * result keeps this sketch's k and the same KLL_RANK_ERROR (levels are capped by this k).
+   */
   merge(other: KllSketch): void {
     if (other.isEmpty()) return;
     if (this.isEmpty()) {
