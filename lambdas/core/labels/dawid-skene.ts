@@ -45,10 +45,14 @@ export function runEm(
   let posterior = start;
   let theta = em.mStep(posterior);
   let iterations = 0;
+  // Posterior buffers (n·K floats each) are recycled: at most three exist at once.
+  const spare: Float64Array[] = [];
+  const release = (buffer: Float64Array) => void spare.push(buffer);
   /** One EM step from θ: E(θ) with θ's objective, and the next θ = M(E(θ)). */
   const step = (from: Float64Array) => {
     iterations++;
-    const { post, objective } = em.eStep(from);
+    const post = spare.pop() ?? new Float64Array(posterior.length);
+    const objective = em.eStep(from, post);
     return { post, objective, theta: em.mStep(post) };
   };
   // Converged when one plain EM step moves no posterior by `tolerance` or more.
@@ -57,12 +61,12 @@ export function runEm(
     const from = theta;
     const one = step(from);
     if (settled(one.post, posterior)) return { posterior: one.post, iterations, converged: true };
-    if (iterations + 2 > maxIterations) {
-      [posterior, theta] = [one.post, one.theta];
-      continue;
-    }
+    release(posterior);
+    [posterior, theta] = [one.post, one.theta];
+    if (iterations + 2 > maxIterations) continue;
     const two = step(one.theta);
     if (settled(two.post, one.post)) return { posterior: two.post, iterations, converged: true };
+    release(one.post);
     [posterior, theta] = [two.post, two.theta];
     // SQUAREM's step length, halved toward −1 (which is θ₂ itself) while the point leaves the
     // simplex or lowers the objective below θ₁'s; EM only climbs from an accepted point.
@@ -74,9 +78,11 @@ export function runEm(
       tries++;
       const landed = step(jump);
       if (landed.objective >= two.objective) {
+        release(posterior);
         [posterior, theta] = [landed.post, landed.theta];
         break;
       }
+      release(landed.post);
     }
   }
   return { posterior, iterations, converged: false };
@@ -89,23 +95,46 @@ function maxChange(a: Float64Array, b: Float64Array): number {
   return change;
 }
 
-/** θ as one flat array: K class priors, then π at K + (j·K + k)·K + l. */
+/**
+ * θ as one flat array: K class priors, then π at K + (j·K + k)·K + l. The votes are copied once
+ * into flat arrays (4 bytes per vote and per item), item-major, each as its offset j·K·K + l into
+ * π, because EM walks them a hundred times and the vote table's linked lists are slow to walk.
+ */
 class EmModel {
   private readonly K: number;
   private readonly J: number;
   private readonly n: number;
+  /** Item i's votes are codes[firstVote[i] .. firstVote[i + 1]). */
+  private readonly firstVote: Int32Array;
+  private readonly codes: Int32Array;
+  private readonly gold: Int32Array;
 
-  constructor(private readonly table: VoteTable) {
-    this.K = table.labels.length;
+  constructor(table: VoteTable) {
+    const K = table.labels.length;
+    this.K = K;
     this.J = table.annotators.length;
     this.n = table.itemCount;
+    this.firstVote = new Int32Array(this.n + 1);
+    this.gold = new Int32Array(this.n);
+    let votes = 0;
+    for (let item = 0; item < this.n; item++)
+      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) votes++;
+    this.codes = new Int32Array(votes);
+    let at = 0;
+    for (let item = 0; item < this.n; item++) {
+      this.firstVote[item] = at;
+      this.gold[item] = table.goldOf(item);
+      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v))
+        this.codes[at++] = table.annotatorOf(v) * K * K + table.labelOf(v);
+    }
+    this.firstVote[this.n] = at;
   }
 
   /** Gold tasks to their gold label, every other item's scores to probabilities. */
   fixGoldAndNormalise(p: Float64Array): void {
-    const { K, n, table } = this;
+    const { K, n } = this;
     for (let item = 0; item < n; item++) {
-      const gold = table.goldOf(item);
+      const gold = this.gold[item] as number;
       let total = 0;
       for (let k = 0; k < K; k++) total += p[item * K + k] as number;
       for (let k = 0; k < K; k++)
@@ -115,17 +144,16 @@ class EmModel {
 
   /** M-step: the MAP priors and confusion matrices given soft labels (SMOOTH pseudo-counts). */
   mStep(posterior: Float64Array): Float64Array {
-    const { K, J, n, table } = this;
+    const { K, J, n, firstVote, codes } = this;
     const theta = new Float64Array(K + J * K * K);
     for (let i = 0; i < n * K; i++) theta[i % K]! += posterior[i] as number;
     for (let k = 0; k < K; k++) theta[k] = ((theta[k] as number) + SMOOTH) / (n + K * SMOOTH);
     theta.fill(SMOOTH, K);
     for (let item = 0; item < n; item++) {
-      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
-        const row = K + table.annotatorOf(v) * K * K;
-        const label = table.labelOf(v);
-        for (let k = 0; k < K; k++)
-          theta[row + k * K + label]! += posterior[item * K + k] as number;
+      const at = item * K;
+      for (let v = firstVote[item] as number; v < (firstVote[item + 1] as number); v++) {
+        const cell = K + (codes[v] as number);
+        for (let k = 0; k < K; k++) theta[cell + k * K]! += posterior[at + k] as number;
       }
     }
     for (let r = 0; r < J * K; r++) {
@@ -138,25 +166,23 @@ class EmModel {
   }
 
   /**
-   * E-step: posteriors given θ (in log space), and the objective EM with SMOOTH pseudo-counts
-   * ascends at θ: the log-likelihood of the votes (gold tasks at their gold label) plus the log
-   * Dirichlet prior SMOOTH·Σ log θ.
+   * E-step: writes the posteriors given θ (computed in log space) into `post`, and returns the
+   * objective EM with SMOOTH pseudo-counts ascends at θ: the log-likelihood of the votes (gold
+   * tasks at their gold label) plus the log Dirichlet prior SMOOTH·Σ log θ.
    */
-  eStep(theta: Float64Array): { post: Float64Array; objective: number } {
-    const { K, n, table } = this;
+  eStep(theta: Float64Array, post: Float64Array): number {
+    const { K, n, firstVote, codes } = this;
     const logTheta = theta.map(Math.log);
     let objective = 0;
     for (const x of logTheta) objective += SMOOTH * x;
-    const post = new Float64Array(n * K);
     for (let item = 0; item < n; item++) {
       const at = item * K;
-      post.set(logTheta.subarray(0, K), at);
-      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
-        const row = K + table.annotatorOf(v) * K * K;
-        const label = table.labelOf(v);
-        for (let k = 0; k < K; k++) post[at + k]! += logTheta[row + k * K + label] as number;
+      for (let k = 0; k < K; k++) post[at + k] = logTheta[k] as number;
+      for (let v = firstVote[item] as number; v < (firstVote[item + 1] as number); v++) {
+        const cell = K + (codes[v] as number);
+        for (let k = 0; k < K; k++) post[at + k]! += logTheta[cell + k * K] as number;
       }
-      const gold = table.goldOf(item);
+      const gold = this.gold[item] as number;
       let max = Number.NEGATIVE_INFINITY;
       for (let k = 0; k < K; k++) max = Math.max(max, post[at + k] as number);
       let sum = 0;
@@ -168,7 +194,7 @@ class EmModel {
       if (gold < 0) objective += max + Math.log(sum);
     }
     this.fixGoldAndNormalise(post);
-    return { post, objective };
+    return objective;
   }
 
   /** SQUAREM's α = −‖r‖/‖v‖ for θ₀, θ₁ = F(θ₀), θ₂ = F(θ₁), at most −1. */
