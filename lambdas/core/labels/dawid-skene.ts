@@ -3,7 +3,7 @@ import type { VoteTable } from './vote-table.ts';
 /**
  * EM stops when the largest absolute change of any item's posterior in one step is below this.
  * A relative log-likelihood test (1e-6) stopped while labels were still moving: on 600 items it
- * allowed a log-likelihood change of ~2e-3 and left 10 labels off the fixed point.
+ * allowed a log-likelihood change of ~2e-3 and left up to 10 labels off the fixed point.
  */
 export const DS_TOLERANCE = 1e-7;
 /** EM's cap on E-steps; reaching it is reported (`converged: false`), never hidden. */
@@ -30,8 +30,8 @@ export interface EmResult {
  * kept when it lies in the simplex and its penalised log-likelihood is at least θ₁'s, else α is
  * halved toward −1 (θ₂ itself) a few times, as the paper's backtracking does. Plain
  * EM crawls along the flat ridges a near-random annotator creates (15,000 steps on 3,000 items);
- * accepted extrapolations keep EM's monotone ascent and its fixed point. Stops when no posterior
- * moved by more than `tolerance` since the previous accepted point.
+ * accepted extrapolations keep EM's monotone ascent and its fixed point. Stops when one plain EM
+ * step moves no posterior by `tolerance` or more.
  */
 export function runEm(
   table: VoteTable,
