@@ -25,6 +25,7 @@ import {
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import { aggregationMethodText } from '../core/labels/aggregation-text.ts';
 import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
@@ -387,7 +388,7 @@ async function ingestLocalLabels(
       },
     );
     options.log?.(
-      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${summary.method})` +
+      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${aggregationMethodText(summary)})` +
         `${summary.issues ? `, ${summary.issues} bad rows` : ''}${summary.unmatched ? `, ${summary.unmatched} unmatched` : ''}` +
         `${summary.ambiguous ? `, ${summary.ambiguous} ambiguous` : ''}`,
     );

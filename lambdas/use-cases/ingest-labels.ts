@@ -59,6 +59,9 @@ export interface IngestSummary {
   readonly file: string;
   readonly format: LabelFormat;
   readonly method: string;
+  /** Dawid–Skene's EM iterations, and whether it converged before its cap (aggregate-votes.ts). */
+  readonly iterations?: number | undefined;
+  readonly converged?: boolean | undefined;
   readonly rows: number;
   readonly issues: number;
   readonly issueExamples: readonly LabelIssue[];
@@ -70,7 +73,9 @@ export interface IngestSummary {
   readonly ambiguous: number;
   readonly expired: number;
   readonly withoutPrediction: number;
+  /** Krippendorff's α over the file's votes; when undefined, `agreementUndefinedBecause` says why. */
   readonly agreement?: number | undefined;
+  readonly agreementUndefinedBecause?: string | undefined;
   readonly annotators: ReturnType<typeof aggregateVotes>['annotators'];
   readonly days: readonly PerformanceRecord[];
   /** Performance alerts, each with the prediction day it concerns. */
@@ -128,7 +133,7 @@ export async function ingestLabels(
     (day) => {
       if (!votes) return undefined;
       const dayNumber = join.days.indexOf(day) + 1;
-      return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber);
+      return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber).alpha;
     },
   );
   const digest = await notifyOnce(dataset, days, alerts, deps);
@@ -137,6 +142,9 @@ export async function ingestLabels(
     file: file.name,
     format,
     method: aggregation?.method ?? 'final-labels',
+    ...(aggregation?.iterations === undefined
+      ? {}
+      : { iterations: aggregation.iterations, converged: aggregation.converged }),
     ...tally,
     items: aggregation?.items ?? tally.rows,
     ties: aggregation?.ties ?? 0,
@@ -144,12 +152,19 @@ export async function ingestLabels(
     // Counted in the store, not while joining: an image named twice (two rows far apart, a key and
     // a URL) has one label, and the summary says so.
     labelled: fromFile,
-    agreement: votes && krippendorffAlpha(votes.table),
+    ...(votes ? agreementOf(votes.table) : {}),
     annotators: aggregation?.annotators ?? [],
     days: records,
     alerts,
     digest,
   };
+}
+
+function agreementOf(table: VoteTable) {
+  const { alpha, undefinedBecause } = krippendorffAlpha(table);
+  return alpha === undefined
+    ? { agreementUndefinedBecause: undefinedBecause }
+    : { agreement: alpha };
 }
 
 interface ParseTally {

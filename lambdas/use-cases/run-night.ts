@@ -373,6 +373,6 @@ async function performanceNotes(
     ? ` (95% CI ${pct(m.accuracyInterval.low)}–${pct(m.accuracyInterval.high)})`
     : '';
   return [
-    `Latest model performance (${record.day}): accuracy ${pct(m.accuracy)}${ci}, macro F1 ${m.macroF1?.toFixed(2) ?? '–'}, ${m.labelled} labelled${record.coverage === undefined ? '' : `, coverage ${pct(record.coverage)}`}.`,
+    `Latest model performance (${record.day}): accuracy ${pct(m.accuracy)}${ci}, macro F1 ${m.macroF1?.toFixed(2) ?? '–'} (over classes present as truth), ${m.labelled} labelled${record.coverage === undefined ? '' : `, coverage ${pct(record.coverage)}`}.`,
   ];
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { aggregationMethodText } from '../../core/labels/aggregation-text.ts';
 import type { DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
@@ -193,8 +194,8 @@ export function printRun(run: FolderRun): void {
   }
   for (const f of run.labelFiles) {
     print(
-      `\nLabels ${shown(f.file)}: ${f.format}, ${f.labelled} images labelled by ${f.method}` +
-        `${f.agreement === undefined ? '' : `, annotator agreement α = ${f.agreement.toFixed(2)}`}` +
+      `\nLabels ${shown(f.file)}: ${f.format}, ${f.labelled} images labelled by ${aggregationMethodText(f)}` +
+        `${f.agreement !== undefined ? `, annotator agreement α = ${f.agreement.toFixed(2)}` : f.agreementUndefinedBecause ? `, annotator agreement α undefined (${f.agreementUndefinedBecause})` : ''}` +
         `${f.unmatched + f.ambiguous + f.expired ? `; not matched: ${f.unmatched} unknown, ${f.ambiguous} ambiguous, ${f.expired} expired` : ''}`,
     );
     if (f.digest) {

@@ -402,8 +402,14 @@ function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>):
         : '–';
       return `<tr class="${p?.alerted ? 'drift' : ''}"><td>${escapeHtml(d.day)}</td><td>${p?.metrics.labelled ?? 0}</td><td>${pct(p?.coverage)}</td><td>${p ? `${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}` : '–'}</td><td>${estimatedCell}</td><td>${num(p?.metrics.macroF1)}</td><td>${p?.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
     });
-  return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>estimated before labels (95%)</th><th>macro F1</th><th>annotator agreement α</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
+  return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>estimated before labels (95%)</th><th>macro F1*</th><th>annotator agreement α†</th></tr></thead><tbody>${rows.join('')}</tbody></table><p><small>${escapeHtml(MACRO_F1_NOTE)} ${escapeHtml(ALPHA_NOTE)}</small></p><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
 }
+
+/** What the report's macro F1 leaves out, and when α is blank. */
+const MACRO_F1_NOTE =
+  '* Mean F1 over the classes that occur as truth that day; a class predicted but never true is left out (scikit-learn\'s f1_score(average="macro") counts it as 0).';
+const ALPHA_NOTE =
+  "† Krippendorff's α (nominal); – when undefined: no image has two votes, or every such vote is the same label.";
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#222;background:#fafafa}
