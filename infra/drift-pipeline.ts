@@ -210,7 +210,8 @@ export class DriftPipeline extends Construct {
       },
     });
     const monitorsFn = this.monitorsFunction.fn;
-    // Reports go to reports/; thumbnails of extreme images are read from images/.
+    // Reports go to reports/ (the day held by latest/ is read back so it only moves forward);
+    // thumbnails of extreme images are read from images/.
     monitorsFn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:PutObject'],
@@ -220,7 +221,10 @@ export class DriftPipeline extends Construct {
     monitorsFn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [this.bucket.arnForObjects('images/*')],
+        resources: [
+          this.bucket.arnForObjects('images/*'),
+          this.bucket.arnForObjects(`${REPORT_PREFIX}*`),
+        ],
       }),
     );
     this.allowTable(

@@ -13,17 +13,55 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
-import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
+import { plainText } from '../core/drift/digest.ts';
+import { isIsoDay } from '../core/util/time.ts';
+import {
+  InvalidRequestError,
+  type RunNightsDeps,
+  type RunNightsRequest,
+  runNights,
+} from '../use-cases/run-nights.ts';
 import { monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
-/** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
+/** A dataset is a segment of an S3 key, and a key holds at most 1,024 bytes. */
+const MAX_DATASET_LENGTH = 1024;
+/** Unknown field names quoted in an error, each cut to a readable length. */
+const MAX_NAMED_FIELDS = 5;
+
+const isoDay = z.string().refine(isIsoDay, 'is not a YYYY-MM-DD date');
+
+/**
+ * The scheduler sends `{}` (yesterday, every active dataset); a re-run names one `day`, a backfill
+ * a `from`/`to` range; either may name a `dataset`. Strict: a misspelt field is an error that names
+ * it, never a silent run of another day.
+ */
 const requestSchema = z
-  .object({
-    dataset: z.string().min(1).optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
+  .strictObject({
+    dataset: z.string().min(1).max(MAX_DATASET_LENGTH).optional(),
+    day: isoDay.optional(),
+    from: isoDay.optional(),
+    to: isoDay.optional(),
   })
-  .loose();
+  .refine((r) => r.day === undefined || (r.from === undefined && r.to === undefined), {
+    message: 'give either day or from/to, not both',
+  });
+
+/** Reads a run-monitors invocation; a wrong one throws an InvalidRequestError saying what is wrong. */
+export function parseRunMonitorsRequest(event: unknown): RunNightsRequest {
+  const parsed = requestSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code !== 'unrecognized_keys')
+        return issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message;
+      const named = issue.keys.slice(0, MAX_NAMED_FIELDS).map((k) => `"${plainText(k, 40)}"`);
+      const more = issue.keys.length - named.length;
+      return `unknown field${issue.keys.length === 1 ? '' : 's'} ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''} (allowed: dataset, day, from, to)`;
+    });
+    throw new InvalidRequestError(`run-monitors input: ${problems.join('; ')}`);
+  }
+  const { dataset, day, from, to } = parsed.data;
+  return day === undefined ? { dataset, from, to } : { dataset, from: day, to: day };
+}
 
 export interface RunMonitorsDeps extends RunNightsDeps {
   readonly logger: Logger;
@@ -45,7 +83,7 @@ export function makeHandler(deps: RunMonitorsDeps) {
   const { logger, metrics } = deps;
   return async (event: unknown, context?: Context): Promise<RunMonitorsResponse> => {
     if (context) logger.addContext(context);
-    const request = requestSchema.parse(event ?? {});
+    const request = parseRunMonitorsRequest(event);
     const outcomes = await runNights(request, deps);
     const nights = outcomes.map(({ record }) => ({
       dataset: record.dataset,
