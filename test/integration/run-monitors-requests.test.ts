@@ -37,7 +37,7 @@ beforeAll(async () => {
           Metadata: { prediction: 'cat', 'captured-at': `${day}T12:00:00Z` },
         }),
       );
-  await deliverNotifications(c.sqs, r.imagesQueueUrl, objects, profileHandlerOn(c, r.table));
+  await deliverNotifications(c.sqs, r.imagesQueueUrl, objects, profileHandlerOn(c, r));
 });
 
 const latestReport = async () => {

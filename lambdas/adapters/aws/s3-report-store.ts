@@ -2,7 +2,8 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { compareDays } from '../../core/drift/baselines.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
 
-export const reportKey = (dataset: string, day: string) => `reports/${dataset}/${day}/index.html`;
+export const reportKey = (dataset: string, day: string, prefix = '') =>
+  `${prefix}reports/${dataset}/${day}/index.html`;
 
 /** Object metadata naming the night a `latest/` report is about. */
 const DAY_METADATA = 'day';
@@ -19,10 +20,12 @@ export class S3ReportStore implements ReportStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** The prefix reports/ lives under (core/util/key-prefix.ts). */
+    private readonly prefix = '',
   ) {}
 
   async saveReport(dataset: string, day: string, html: string): Promise<void> {
-    await this.put(reportKey(dataset, day), day, html, {});
+    await this.put(reportKey(dataset, day, this.prefix), day, html, {});
     await this.moveLatest(dataset, day, html);
   }
 
@@ -34,7 +37,7 @@ export class S3ReportStore implements ReportStore {
    * s3:ListBucket, which the function does not need otherwise.
    */
   private async moveLatest(dataset: string, day: string, html: string): Promise<void> {
-    const key = reportKey(dataset, 'latest');
+    const key = reportKey(dataset, 'latest', this.prefix);
     for (let attempt = 0; attempt < LATEST_ATTEMPTS; attempt++) {
       if (await this.put(key, day, html, { IfNoneMatch: '*' })) return;
       const current = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -90,6 +93,7 @@ export function reportConsoleUrl(
   region: string,
   dataset: string,
   day: string,
+  prefix = '',
 ): string {
-  return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(reportKey(dataset, day))}`;
+  return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(reportKey(dataset, day, prefix))}`;
 }
