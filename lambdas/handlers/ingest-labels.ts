@@ -9,6 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoLabelStore } from '../adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
 import { DynamoPredictionIndex } from '../adapters/aws/dynamo-prediction-index.ts';
+import { reportConsoleUrl } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
 import { underPrefix } from '../core/util/key-prefix.ts';
@@ -102,10 +103,13 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const keyPrefix = keyPrefixEnv(env);
+  const region = requireEnv('AWS_REGION', env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const now = () => new Date();
   return {
+    // The alert links the alerting days' reports, written by run-monitors, as its digest does.
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day, keyPrefix),
     predictions: new DynamoPredictionIndex(db, tableName, now),
     labels: new DynamoLabelStore(db, tableName, s3, bucket, keyPrefix),
     nights: new DynamoNightStore(db, tableName),
