@@ -237,8 +237,15 @@ export class DriftPipeline extends Construct {
         resources: [imageObjects, referenceObjects],
       }),
     );
-    // PutItem commits partials and image records; GetItem and Query roll the day's partials up.
-    this.allowTable(profileFn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    // PutItem commits partials and image records; GetItem and Query roll the day's partials up;
+    // UpdateItem puts a re-upload's corrected prediction on the image's record.
+    this.allowTable(
+      profileFn,
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    );
     acknowledgeWildcardResources(this.profileFunction.role, [
       { arn: imageObjects, reason: REASONS.imagesRead },
       { arn: referenceObjects, reason: REASONS.referenceRead },

@@ -44,6 +44,7 @@ describe('what the handlers log', () => {
           maxItemsPerCommit: 100,
           itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
           commitPartial: async () => ({ committed: true }),
+          updateModelOutputs: async () => 0,
         },
         decoder: new SharpDecoder(),
         timeZone: 'UTC',
