@@ -13,7 +13,11 @@ import { reportConsoleUrl } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
 import { underPrefix } from '../core/util/key-prefix.ts';
-import { type IngestLabelsDeps, ingestLabels } from '../use-cases/ingest-labels.ts';
+import {
+  type IngestLabelsDeps,
+  type IngestSummary,
+  ingestLabels,
+} from '../use-cases/ingest-labels.ts';
 import { keyPrefixEnv, monitorConfigEnv, requireEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
@@ -69,14 +73,18 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
       };
       const summary = await ingestLabels({ dataset, name: event.key, open }, deps);
       const { days, annotators, digest, ...counts } = summary;
-      logger.info('labels ingested', {
+      const fields = {
         ...counts,
         days: days.map((d) => ({
           day: d.day,
           accuracy: d.metrics.accuracy,
           labelled: d.metrics.labelled,
         })),
-      });
+      };
+      // Rows that could not be read, or labels that name no image with a prediction, mean someone
+      // should look at the file or the uploads: WARN, so they show where alarms and filters look.
+      if (labelFileProblems(summary) > 0) logger.warn('labels ingested with problems', fields);
+      else logger.info('labels ingested', fields);
       metrics.addMetric('LabelsIngested', MetricUnit.Count, summary.labelled);
       metrics.addMetric('LabelRowsRejected', MetricUnit.Count, summary.issues);
       metrics.addMetric('PerformanceAlerts', MetricUnit.Count, summary.alerts.length);
@@ -121,6 +129,22 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'ingest-labels' }),
     keyPrefix,
   };
+}
+
+/** Rows refused and labels not joined with a prediction (dropped rows, e.g. rejected assignments, are by design). */
+export function labelFileProblems(
+  summary: Pick<
+    IngestSummary,
+    'issues' | 'unmatched' | 'ambiguous' | 'expired' | 'withoutPrediction'
+  >,
+): number {
+  return (
+    summary.issues +
+    summary.unmatched +
+    summary.ambiguous +
+    summary.expired +
+    summary.withoutPrediction
+  );
 }
 
 /** Streams an object's body; undefined when it no longer exists. */
