@@ -14,6 +14,7 @@ import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { plainText } from '../core/drift/digest.ts';
+import { MAX_DATASET_NAME_LENGTH } from '../core/profile/dataset-name.ts';
 import { isIsoDay } from '../core/util/time.ts';
 import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
 import { DEFAULT_OBJECT_LIMITS } from '../use-cases/profile-batch.ts';
@@ -38,8 +39,9 @@ const isoDay = z.string().refine(isIsoDay, 'is not a YYYY-MM-DD date');
  */
 const requestSchema = z
   .strictObject({
-    // The name's rules (length, characters) are the use case's: core/profile/dataset-name.ts.
-    dataset: z.string().optional(),
+    // Capped so no error (or log line) quotes a huge value back; the name's other rules are the
+    // use case's (core/profile/dataset-name.ts). Days are checked whole, never quoted.
+    dataset: z.string().min(1).max(MAX_DATASET_NAME_LENGTH).optional(),
     day: isoDay.optional(),
     from: isoDay.optional(),
     to: isoDay.optional(),

@@ -161,7 +161,7 @@ export async function profileBatch(
       failed.add(event.messageId);
       deps.log?.('warn', 'will retry: could not read the object', {
         key: keyForLog(event.key),
-        error: (error as Error).message,
+        error: plainText((error as Error).message, 300),
       });
     }
   });
@@ -230,7 +230,10 @@ export async function commitPrepared(
   let unreadable = 0;
   let alreadyCounted = 0;
   let predictionsUpdated = 0;
-  for (const group of groups.values()) {
+  // In (dataset, day) order, not in the order records finished decoding: which group a failed
+  // commit leaves for the retry is then the same on every run.
+  const ordered = [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+  for (const [, group] of ordered) {
     for (const whole of chunksOf(group, deps.committer)) {
       let chunk = whole;
       const counted: PreparedImage[] = [];
@@ -256,7 +259,7 @@ export async function commitPrepared(
       } catch (error) {
         for (const p of whole) failed.add(p.event.messageId);
         deps.log?.('warn', 'will retry: could not store the partial profile', {
-          error: (error as Error).message,
+          error: plainText((error as Error).message, 300),
           images: whole.length,
         });
       }

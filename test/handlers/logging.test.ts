@@ -60,6 +60,7 @@ describe('what the handlers log', () => {
       const predictions = new LocalPredictionIndex();
       predictions.add({ key: 'day_1/a.jpg', day: 'day_1', prediction: 'cat' });
       const labels = makeLabelsHandler({
+        bucket: 'driftwatch-data',
         predictions,
         labels: new FileLabelStore(dir),
         nights: new FileNightStore(dir),
@@ -94,6 +95,7 @@ describe('what the handlers log', () => {
       const warn = vi.spyOn(logger, 'warn');
       const ingest = (file: string, body: string) =>
         makeLabelsHandler({
+          bucket: 'driftwatch-data',
           predictions,
           labels: new FileLabelStore(dir),
           nights: new FileNightStore(dir),

@@ -5,6 +5,7 @@ import type { PerformanceRecord } from '../performance/performance-record.ts';
 import type { DatasetProfile } from '../profile/dataset-profile.ts';
 import { unreadableTotal } from '../profile/dataset-profile.ts';
 import type { KllSketch } from '../sketches/kll-sketch.ts';
+import { escapeHtml } from './html-text.ts';
 import {
   confusionHeatmap,
   countsChart,
@@ -40,7 +41,6 @@ export interface ReportInput {
   readonly thumbnails: ReadonlyMap<string, string>;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x)
