@@ -10,13 +10,18 @@ import { DynamoLabelStore } from '../adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
 import { DynamoPredictionIndex } from '../adapters/aws/dynamo-prediction-index.ts';
 import { destroy } from '../adapters/aws/s3-object-store.ts';
+import { reportConsoleUrl } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { plainText } from '../core/drift/digest.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
 import { datasetNameProblem } from '../core/profile/dataset-name.ts';
 import { underPrefix } from '../core/util/key-prefix.ts';
 import { ObjectTooLargeError } from '../ports/object-store.ts';
-import { type IngestLabelsDeps, ingestLabels } from '../use-cases/ingest-labels.ts';
+import {
+  type IngestLabelsDeps,
+  type IngestSummary,
+  ingestLabels,
+} from '../use-cases/ingest-labels.ts';
 import { keyForLog } from '../use-cases/profile-batch.ts';
 import { keyPrefixEnv, monitorConfigEnv, requireEnv } from './environment.ts';
 import { eventsByBucket } from './s3-events.ts';
@@ -104,14 +109,18 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
       };
       const summary = await ingestLabels({ dataset, name: event.key, open }, deps);
       const { days, annotators, digest, ...counts } = summary;
-      logger.info('labels ingested', {
+      const fields = {
         ...counts,
         days: days.map((d) => ({
           day: d.day,
           accuracy: d.metrics.accuracy,
           labelled: d.metrics.labelled,
         })),
-      });
+      };
+      // Rows that could not be read, or labels that name no image with a prediction, mean someone
+      // should look at the file or the uploads: WARN, so they show where alarms and filters look.
+      if (labelFileProblems(summary) > 0) logger.warn('labels ingested with problems', fields);
+      else logger.info('labels ingested', fields);
       metrics.addMetric('LabelsIngested', MetricUnit.Count, summary.labelled);
       metrics.addMetric('LabelRowsRejected', MetricUnit.Count, summary.issues);
       metrics.addMetric('PerformanceAlerts', MetricUnit.Count, summary.alerts.length);
@@ -138,11 +147,14 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const keyPrefix = keyPrefixEnv(env);
+  const region = requireEnv('AWS_REGION', env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const now = () => new Date();
   return {
     bucket,
+    // The alert links the alerting days' reports, written by run-monitors, as its digest does.
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day, keyPrefix),
     predictions: new DynamoPredictionIndex(db, tableName, now),
     labels: new DynamoLabelStore(db, tableName, s3, bucket, keyPrefix),
     nights: new DynamoNightStore(db, tableName),
@@ -154,6 +166,22 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'ingest-labels' }),
     keyPrefix,
   };
+}
+
+/** Rows refused and labels not joined with a prediction (dropped rows, e.g. rejected assignments, are by design). */
+export function labelFileProblems(
+  summary: Pick<
+    IngestSummary,
+    'issues' | 'unmatched' | 'ambiguous' | 'expired' | 'withoutPrediction'
+  >,
+): number {
+  return (
+    summary.issues +
+    summary.unmatched +
+    summary.ambiguous +
+    summary.expired +
+    summary.withoutPrediction
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import { addPair, type ConfusionMatrix } from '../core/performance/confusion-mat
 import { calibrationHistogram } from '../core/performance/estimated-performance.ts';
 import { evaluatePerformanceMonitors } from '../core/performance/evaluate-performance.ts';
 import { performanceMetrics } from '../core/performance/metrics.ts';
+import { PERFORMANCE_ADVICE, performanceHeadline } from '../core/performance/performance-alert.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import type { LabelStore } from '../ports/label-store.ts';
 import type { NightStore } from '../ports/night-store.ts';
@@ -34,6 +35,8 @@ export interface IngestLabelsDeps {
   readonly config: MonitorConfig;
   readonly now: () => Date;
   readonly aggregation?: AggregationOptions;
+  /** The link to a day's report (as in the nightly digest); the alert links each alerting day's. */
+  readonly reportUrl?: (dataset: string, day: string) => string | undefined;
 }
 
 export interface LabelFile {
@@ -136,7 +139,7 @@ export async function ingestLabels(
       return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber).alpha;
     },
   );
-  const digest = await notifyOnce(dataset, days, alerts, deps);
+  const digest = await notifyOnce(dataset, file.name, days, alerts, deps);
   return {
     dataset,
     file: file.name,
@@ -296,22 +299,32 @@ async function recomputeDays(
   return { records, alerts, fromFile };
 }
 
+/** Alerting days whose reports are linked (the newest); the others are named in the text. */
+const MAX_LINKED_REPORTS = 3;
+
 /** One message per ingestion listing the alerting days; claimed so a re-ingested file sends nothing. */
 async function notifyOnce(
   dataset: string,
+  source: string,
   days: readonly string[],
   alerts: readonly DayAlert[],
   deps: IngestLabelsDeps,
 ) {
   if (alerts.length === 0) return undefined;
-  const label = `performance ${days.join(', ')}`;
+  const alerting = [...new Set(alerts.map((a) => a.day))].sort(compareDays);
+  const reports = alerting
+    .slice(-MAX_LINKED_REPORTS)
+    .map((day) => ({ day, url: deps.reportUrl?.(dataset, day) }))
+    .filter((r): r is { day: string; url: string } => r.url !== undefined);
   const digest = buildDigest({
     dataset,
-    day: label,
+    day: `performance ${days.join(', ')}`,
     results: alerts.map((a) => ({ ...a, feature: undefined })),
+    headline: performanceHeadline(dataset, source, alerts),
+    advice: PERFORMANCE_ADVICE,
+    reports,
   });
   if (!digest) return undefined;
-  const alerting = [...new Set(alerts.map((a) => a.day))];
   const subject = plainText(
     `[Driftwatch] ${dataset}: model performance fell on ${alerting.length === 1 ? alerting[0] : `${alerting.length} days (${alerting.join(', ')})`}`,
     MAX_SUBJECT_LENGTH,
@@ -319,6 +332,7 @@ async function notifyOnce(
   const message: Digest = {
     ...digest,
     subject,
+    reportUrl: reports.at(-1)?.url,
     fingerprint: alerts
       .map((a) => `${a.day}|${a.monitor}|${a.statistic}`)
       .sort()

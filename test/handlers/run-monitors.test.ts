@@ -20,6 +20,7 @@ import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import {
   makeHandler,
   NightsFailedError,
+  parseRunMonitorsRequest,
   type RunMonitorsDeps,
 } from '../../lambdas/handlers/run-monitors.ts';
 import { featureStream } from '../helpers/features.ts';
@@ -113,6 +114,31 @@ describe('run-monitors handler', () => {
     await expect(handler({ from: 'last tuesday' }, fakeContext)).rejects.toThrow(
       /not a YYYY-MM-DD date/,
     );
+  });
+
+  it('takes a single day as a one-day backfill, and {} or null as the scheduled run', () => {
+    expect(parseRunMonitorsRequest({ dataset: 'pets', day: '2026-11-26' })).toEqual({
+      dataset: 'pets',
+      from: '2026-11-26',
+      to: '2026-11-26',
+    });
+    expect(parseRunMonitorsRequest({})).toEqual({});
+    expect(parseRunMonitorsRequest(null)).toEqual({});
+  });
+
+  it('names unknown fields, at most five and each cut short, and never runs on a misspelt input', async () => {
+    const many = Object.fromEntries(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [`${k.repeat(500)}\nX`, 1]),
+    );
+    expect(() => parseRunMonitorsRequest(many)).toThrow(
+      /unknown fields "a{39}…", "b{39}…", .* and 2 more \(allowed/,
+    );
+    expect(() => parseRunMonitorsRequest(many)).not.toThrow(/a{40}|\n/);
+    expect(() => parseRunMonitorsRequest('2026-11-26')).toThrow(/expected object/);
+    await expect(handler({ dataset: 'pets', days: '2026-11-20' }, fakeContext)).rejects.toThrow(
+      'unknown field "days"',
+    );
+    expect(db).toHaveReceivedCommandTimes(QueryCommand, 0);
   });
 
   it('runs every other dataset when one fails, logs and counts the failure, and fails the invocation naming it', async () => {

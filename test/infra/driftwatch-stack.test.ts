@@ -275,6 +275,7 @@ describe('DriftwatchStack', () => {
         'dynamodb:PutItem',
         'dynamodb:GetItem',
         'dynamodb:Query',
+        'dynamodb:UpdateItem',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',

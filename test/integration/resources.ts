@@ -254,6 +254,7 @@ export function labelsHandlerOn(
     config: DEFAULT_MONITOR_CONFIG,
     now,
     openObject: s3Opener(clients.s3),
+    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
     ...overrides,
