@@ -113,7 +113,9 @@ export class DriftPipeline extends Construct {
       logRemovalPolicy: dataRemoval,
     };
 
-    this.bucket = existingBucket ?? this.createBucket(config, dataRemoval);
+    this.bucket = existingBucket
+      ? this.watched(existingBucket)
+      : this.createBucket(config, dataRemoval);
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
@@ -237,6 +239,8 @@ export class DriftPipeline extends Construct {
     );
     // PutItem commits partials and image records; GetItem and Query roll the day's partials up.
     this.allowTable(profileFn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    // A bucket of yours encrypted with a KMS key: reading needs the key too.
+    this.bucket.encryptionKey?.grantDecrypt(profileFn);
     acknowledgeWildcardResources(this.profileFunction.role, [
       { arn: imageObjects, reason: REASONS.imagesRead },
       { arn: referenceObjects, reason: REASONS.referenceRead },
@@ -276,6 +280,7 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.bucket.encryptionKey?.grantEncryptDecrypt(monitorsFn);
     acknowledgeWildcardResources(this.monitorsFunction.role, [
       { arn: reportObjects, reason: REASONS.reportsWrite },
       { arn: imageObjects, reason: REASONS.thumbnailsRead },
@@ -332,6 +337,7 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(labelsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.bucket.encryptionKey?.grantEncryptDecrypt(labelsFn);
     acknowledgeWildcardResources(this.labelsFunction.role, [
       { arn: labelObjects, reason: REASONS.labelsRead },
       { arn: manifestObjects, reason: REASONS.manifestsWrite },
@@ -340,6 +346,19 @@ export class DriftPipeline extends Construct {
     this.scheduleNightly(config.nightly, config.timeZone);
     this.addAlarms();
     adoptCdkSingletons(Stack.of(this), logs.logRetention, dataRemoval);
+  }
+
+  /**
+   * A bucket of another stack is imported by name: CDK puts a bucket's notification resource in
+   * the bucket's stack, which would then depend on our queues while we depend on its bucket (a
+   * cycle). Imported, the notification lives here and only the name crosses stacks.
+   */
+  private watched(bucket: IBucket): IBucket {
+    if (Stack.of(bucket) === Stack.of(this)) return bucket;
+    return Bucket.fromBucketAttributes(this, 'WatchedBucket', {
+      bucketName: bucket.bucketName,
+      encryptionKey: bucket.encryptionKey,
+    });
   }
 
   /** The data bucket and its access-log bucket; dev empties both on `cdk destroy`. */
