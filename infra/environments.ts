@@ -122,7 +122,10 @@ export function environmentConfig(
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      const got = i.input === undefined || i.code === 'custom' ? '' : ` (got ${preview(i.input)})`;
+      // Objects (a whole monitor config) are not echoed; their issues name the part at fault.
+      const got = ['string', 'number', 'boolean'].includes(typeof i.input)
+        ? ` (got ${preview(i.input)})`
+        : '';
       return `  ${i.path.join('.') || '(root)'}: ${i.message}${got}`;
     })
     .join('\n');
