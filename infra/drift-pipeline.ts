@@ -211,6 +211,8 @@ export class DriftPipeline extends Construct {
       nativeModules: ['sharp'],
       environment: {
         TABLE_NAME: this.table.tableName,
+        // Events naming any other bucket are ignored (issue 15).
+        BUCKET_NAME: this.bucket.bucketName,
         TIME_ZONE: config.timeZone,
         RECORD_TTL_DAYS: String(config.recordTtlDays),
         PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),

@@ -4,6 +4,7 @@ import {
   type MonitorConfig,
   parseMonitorConfig,
 } from '../core/drift/monitor-config.ts';
+import { parseBoundedJson } from '../core/util/bounded-json.ts';
 import { UserInputError } from '../local/day-folders.ts';
 
 /** Reads and validates `--config`, or returns the shipped defaults. */
@@ -15,13 +16,10 @@ export async function loadMonitorConfig(file: string | undefined): Promise<Monit
   } catch {
     throw new UserInputError(`cannot read monitor config ${file}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
+  const json = parseBoundedJson(text);
+  if (!json.ok)
     throw new UserInputError(
-      `monitor config ${file} is not valid JSON: ${(error as Error).message}`,
+      `monitor config ${file} is ${json.reason}${json.detail ? `: ${json.detail}` : ''}`,
     );
-  }
-  return parseMonitorConfig(json);
+  return parseMonitorConfig(json.value);
 }

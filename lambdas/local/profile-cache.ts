@@ -9,6 +9,7 @@ import {
   encodeProfile,
   PROFILE_FORMAT_VERSION,
 } from '../core/profile/profile-codec.ts';
+import { parseBoundedJson } from '../core/util/bounded-json.ts';
 import type { UnreadableImage } from '../use-cases/profile-images.ts';
 
 export interface CachedFolder {
@@ -24,11 +25,13 @@ export interface CachedFolder {
 export class ProfileCache {
   constructor(readonly dir: string) {}
 
-  static keyOf(dataset: string, files: readonly LocalImage[]): string {
+  /** `predictions` identifies the folder's predictions.csv content (its model outputs are profiled too). */
+  static keyOf(dataset: string, files: readonly LocalImage[], predictions = ''): string {
     const hash = createHash('sha256');
     hash.update(
       `features v${FEATURE_SET_VERSION}; format v${PROFILE_FORMAT_VERSION}; dataset ${dataset}\n`,
     );
+    if (predictions) hash.update(`predictions ${predictions}\n`);
     for (const f of files) hash.update(`${f.key}\t${f.size}\t${Math.round(f.mtimeMs)}\n`);
     return hash.digest('hex').slice(0, 24);
   }
@@ -37,10 +40,10 @@ export class ProfileCache {
     try {
       const base = path.join(this.dir, `${encodeURIComponent(name)}.${key}`);
       const profile = decodeProfile(await readFile(`${base}.profile`));
-      const unreadable = JSON.parse(
-        await readFile(`${base}.unreadable.json`, 'utf8'),
-      ) as UnreadableImage[];
-      return { profile, unreadable };
+      // Bounded: the cache lives in the user's folder, a hand-edited entry must not crash the run.
+      const unreadable = parseBoundedJson(await readFile(`${base}.unreadable.json`, 'utf8'));
+      if (!unreadable.ok || !Array.isArray(unreadable.value)) return undefined;
+      return { profile, unreadable: unreadable.value as UnreadableImage[] };
     } catch {
       return undefined; // missing or unreadable cache entries are simply recomputed
     }

@@ -362,7 +362,7 @@ describe('DriftwatchStack', () => {
           IndexName: 'byName',
           Projection: {
             ProjectionType: 'INCLUDE',
-            NonKeyAttributes: ['key', 'day', 'prediction', 'expiresAt'],
+            NonKeyAttributes: ['key', 'day', 'prediction', 'confidence', 'expiresAt'],
           },
         }),
       ],

@@ -160,6 +160,20 @@ describe('ingestLabels', () => {
     });
   });
 
+  it('loses only the deeply nested line of a JSON-lines file and labels the rest', async () => {
+    await withTempDir(async (dir) => {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      const body = [
+        '{"image":"day_1/cat.1.jpg","label":"cat"}',
+        `{"image":${deep},"label":"cat"}`,
+        '{"image":"day_1/dog.1.jpg","label":"dog"}',
+      ].join('\n');
+      const { summary } = await ingest(dir, 'hostile.jsonl', body);
+      expect(summary.labelled).toBe(2);
+      expect(summary.issueExamples).toEqual([{ line: 2, message: 'nested deeper than 64 levels' }]);
+    });
+  });
+
   it('counts labels for unknown and ambiguous images instead of failing or guessing', async () => {
     await withTempDir(async (dir) => {
       const body = ['image,label', 'nowhere.jpg,cat', 'twin.jpg,cat', 'day_1/cat.1.jpg,cat'].join(

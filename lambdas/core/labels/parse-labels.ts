@@ -1,8 +1,12 @@
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
-import streamArray from 'stream-json/streamers/stream-array.js';
-import type { LabelFormat, ParsedLabel } from './label-row.ts';
+import { parseBoundedJson } from '../util/bounded-json.ts';
+import { truncateText } from '../util/bounded-text.ts';
+import { boundedLines, withoutLongLines } from './bounded-lines.ts';
+import { checkedRow as checked, labelText as text } from './label-fields.ts';
+import { MAX_RECORD_BYTES } from './label-limits.ts';
+import type { LabelFormat, LabelIssue, ParsedLabel } from './label-row.ts';
+import { parseLabelStudio } from './parse-label-studio.ts';
 
 export type LabelChunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
@@ -10,7 +14,9 @@ export type LabelChunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Arr
  * Streams a label file of the given format as normalised rows, issues (bad rows, with their line)
  * and dropped rows (rejected assignments, cancelled annotations). Never loads the whole file:
  * delimited text goes through csv-parse, JSON lines line by line, a Label Studio export (one JSON
- * array) element by element through stream-json. Column rules are in docs/labels.md.
+ * array) element by element through stream-json. A line, record or task past the limits of
+ * label-limits.ts is one issue and the rest of the file is still read; no issue quotes more than
+ * the start of the user's text. Column rules and limits are in docs/labels.md.
  */
 export async function* parseLabels(
   chunks: LabelChunks,
@@ -83,19 +89,14 @@ function toConfidence(raw: unknown): number | undefined {
   return value > 1 ? Math.min(1, value / 100) : value;
 }
 
-const text = (value: unknown) =>
-  value === undefined || value === null ? '' : String(value).trim();
-
-const asBuffer = (chunk: Uint8Array | string) =>
-  typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-
-function chunkStream(chunks: LabelChunks): Readable {
-  return Readable.from(
-    (async function* () {
-      for await (const chunk of chunks) yield asBuffer(chunk);
-    })(),
-  );
+async function* bytesOf(chunks: LabelChunks): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
+
+const tooLong = (line: { number: number; length: number }): LabelIssue => ({
+  line: line.number,
+  message: `line longer than ${MAX_RECORD_BYTES} bytes (${line.length}); skipped`,
+});
 
 /** Tab, semicolon or comma, whichever the header line uses most. */
 function detectDelimiter(headerLine: string): string {
@@ -107,15 +108,24 @@ async function* parseDelimited(
   chunks: LabelChunks,
   format: LabelFormat,
 ): AsyncGenerator<ParsedLabel> {
-  const source = chunkStream(chunks);
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  // Buffer until the header line is complete: the delimiter is decided from it.
+  // Lines are cut at MAX_RECORD_BYTES before csv-parse sees them: csv-parse's own max_record_size
+  // stops the whole parse (even with skip_records_with_error), a too-long line skipped here does not.
+  const skipped: LabelIssue[] = [];
+  const guarded = withoutLongLines(bytesOf(chunks), MAX_RECORD_BYTES, (line) => {
+    skipped.push(tooLong(line));
+  });
+  // Hold the pieces up to the first newline: the delimiter is decided from the header line.
   const head: Buffer[] = [];
-  let next = await iterator.next();
+  let next = await guarded.next();
   while (!next.done) {
     head.push(next.value);
     if (next.value.includes(10)) break;
-    next = await iterator.next();
+    next = await guarded.next();
+  }
+  if (skipped[0]?.line === 1) {
+    const message = `the header line is longer than ${MAX_RECORD_BYTES} bytes; the file cannot be read`;
+    yield { kind: 'issue', issue: { line: 1, message } };
+    return;
   }
   if (head.length === 0) return;
   const headerLine =
@@ -126,9 +136,7 @@ async function* parseDelimited(
   const csv = Readable.from(
     (async function* () {
       yield* head;
-      if (next.done) return;
-      for (let more = await iterator.next(); !more.done; more = await iterator.next())
-        yield more.value;
+      if (!next.done) yield* guarded;
     })(),
   ).pipe(
     parseCsv({
@@ -137,9 +145,14 @@ async function* parseDelimited(
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
+      // A backstop for a quoted field spanning many lines; its error ends the parse.
+      max_record_size: MAX_RECORD_BYTES,
       info: true,
     }),
   );
+  const skippedIssues = function* () {
+    for (const issue of skipped.splice(0)) yield { kind: 'issue' as const, issue };
+  };
 
   let header: string[] | undefined;
   let mapRow: ((cells: string[], line: number) => ParsedLabel) | undefined;
@@ -148,6 +161,7 @@ async function* parseDelimited(
       record: string[];
       info: { lines: number };
     }>) {
+      yield* skippedIssues();
       if (!header) {
         header = record.map((h) => h.trim());
         const mapper = format === 'csv' ? genericMapper(header) : tolokaMapper(header, format);
@@ -160,14 +174,20 @@ async function* parseDelimited(
       }
       yield (mapRow as NonNullable<typeof mapRow>)(record, info.lines);
     }
+    yield* skippedIssues();
   } catch (error) {
+    yield* skippedIssues();
     const e = error as { lines?: number; message: string };
     yield {
       kind: 'issue',
-      issue: { line: e.lines ?? 0, message: `unreadable from here on: ${e.message}` },
+      issue: { line: e.lines ?? 0, message: `unreadable from here on: ${truncateText(e.message)}` },
     };
   }
 }
+
+/** A header quoted in an error: each name and the whole list cut short. */
+const quoteHeader = (header: readonly string[]) =>
+  truncateText(header.map((h) => truncateText(h, 40)).join(', '), 300);
 
 type RowMapper = { error: string } | { map: (cells: string[], line: number) => ParsedLabel };
 
@@ -176,7 +196,7 @@ function genericMapper(header: readonly string[]): RowMapper {
   const label = findColumn(header, LABEL_COLUMNS);
   if (item < 0 || label < 0) {
     return {
-      error: `cannot find ${item < 0 ? 'an image column' : 'a label column'} in the header (${header.join(', ')}); expected one of ${(item < 0 ? ITEM_COLUMNS : LABEL_COLUMNS).join(', ')}`,
+      error: `cannot find ${item < 0 ? 'an image column' : 'a label column'} in the header (${quoteHeader(header)}); expected one of ${(item < 0 ? ITEM_COLUMNS : LABEL_COLUMNS).join(', ')}`,
     };
   }
   const annotator = findColumn(header, ANNOTATOR_COLUMNS);
@@ -205,7 +225,7 @@ function tolokaMapper(header: readonly string[], format: LabelFormat): RowMapper
   const output = header.findIndex((h) => h.startsWith('OUTPUT:'));
   if (input < 0 || output < 0)
     return {
-      error: `a Toloka file needs INPUT: and OUTPUT: columns (header: ${header.join(', ')})`,
+      error: `a Toloka file needs INPUT: and OUTPUT: columns (header: ${quoteHeader(header)})`,
     };
   const field = (header[output] as string).slice('OUTPUT:'.length);
   const golden = header.indexOf(`GOLDEN:${field}`);
@@ -228,53 +248,39 @@ function tolokaMapper(header: readonly string[], format: LabelFormat): RowMapper
   };
 }
 
-function checked(row: {
-  item: string;
-  label: string;
-  annotator?: string | undefined;
-  goldLabel?: string | undefined;
-  confidence?: number | undefined;
-  line: number;
-}): ParsedLabel {
-  if (!row.item) return { kind: 'issue', issue: { line: row.line, message: 'no image' } };
-  if (!row.label)
-    return { kind: 'issue', issue: { line: row.line, message: `no label for ${row.item}` } };
-  return { kind: 'row', row };
-}
-
-async function* lines(chunks: LabelChunks): AsyncGenerator<{ line: string; number: number }> {
-  const reader = createInterface({
-    input: chunkStream(chunks),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let number = 0;
-  for await (const line of reader) {
-    number++;
-    const trimmed = (number === 1 ? line.replace(/^\uFEFF/, '') : line).trim();
-    if (trimmed) yield { line: trimmed, number };
-  }
-}
-
 async function* parseJsonLines(
   chunks: LabelChunks,
   format: LabelFormat,
 ): AsyncGenerator<ParsedLabel> {
-  for await (const { line, number } of lines(chunks)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      yield { kind: 'issue', issue: { line: number, message: 'not valid JSON' } };
+  for await (const line of boundedLines(bytesOf(chunks), MAX_RECORD_BYTES)) {
+    if (line.kind === 'too-long') {
+      yield { kind: 'issue', issue: tooLong(line) };
       continue;
     }
+    const { number } = line;
+    const decoded = line.bytes.toString('utf8');
+    const trimmed = (number === 1 ? decoded.replace(/^\uFEFF/, '') : decoded).trim();
+    if (!trimmed) continue;
+    const parsed = parseBoundedJson(trimmed);
+    if (!parsed.ok) {
+      yield { kind: 'issue', issue: { line: number, message: parsed.reason } };
+      continue;
+    }
+    const value = parsed.value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       yield { kind: 'issue', issue: { line: number, message: 'expected a JSON object' } };
       continue;
     }
     const o = value as Record<string, unknown>;
-    if (format === 'ground-truth-manifest') yield groundTruthRow(o, number);
-    else if (format === 'model-monitor') yield modelMonitorRow(o, number);
-    else yield genericJsonRow(o, number);
+    try {
+      if (format === 'ground-truth-manifest') yield groundTruthRow(o, number);
+      else if (format === 'model-monitor') yield modelMonitorRow(o, number);
+      else yield genericJsonRow(o, number);
+    } catch (error) {
+      // A value of an unexpected shape stays with its line.
+      const message = `could not be read: ${truncateText((error as Error).message)}`;
+      yield { kind: 'issue', issue: { line: number, message } };
+    }
   }
 }
 
@@ -326,124 +332,17 @@ function modelMonitorRow(o: Record<string, unknown>, line: number): ParsedLabel 
   const meta = o.eventMetadata as { eventId?: unknown; inferenceId?: unknown } | undefined;
   let label = text(data?.data);
   if (data?.encoding === 'JSON') {
-    try {
-      const parsed = JSON.parse(label) as unknown;
-      label =
-        typeof parsed === 'object' && parsed !== null
-          ? text(Object.values(parsed)[0])
-          : text(parsed);
-    } catch {
-      return { kind: 'issue', issue: { line, message: 'groundTruthData.data is not valid JSON' } };
-    }
+    const parsed = parseBoundedJson(label);
+    if (!parsed.ok)
+      return {
+        kind: 'issue',
+        issue: { line, message: `groundTruthData.data is ${parsed.reason}` },
+      };
+    const value = parsed.value;
+    label =
+      typeof value === 'object' && value !== null ? text(Object.values(value)[0]) : text(value);
   } else if (label.includes(',')) {
     label = text(label.split(',')[0]);
   }
   return checked({ item: text(meta?.inferenceId ?? meta?.eventId), label, line });
-}
-
-/**
- * Iterates a stream's objects so that items parsed before an error are still delivered (an async
- * iterator over a failed stream drops what it had buffered). Pauses the stream while 1,000 items
- * wait, so a large export stays streamed.
- */
-async function* drain<T>(stream: NodeJS.ReadableStream): AsyncGenerator<T> {
-  const queue: T[] = [];
-  let failure: Error | undefined;
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
-  stream.on('data', (item: T) => {
-    queue.push(item);
-    if (queue.length >= 1000) stream.pause();
-    notify();
-  });
-  stream.on('error', (error: Error) => {
-    failure = error;
-    notify();
-  });
-  stream.on('end', () => {
-    ended = true;
-    notify();
-  });
-  for (;;) {
-    const item = queue.shift();
-    if (item !== undefined) {
-      if (queue.length < 100 && stream.isPaused()) stream.resume();
-      yield item;
-    } else if (failure) {
-      throw failure;
-    } else if (ended) {
-      return;
-    } else {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  }
-}
-
-interface LabelStudioTask {
-  data?: Record<string, unknown>;
-  annotations?: LabelStudioAnnotation[];
-  completions?: LabelStudioAnnotation[];
-}
-interface LabelStudioAnnotation {
-  completed_by?: number | string | { id?: number | string; email?: string };
-  id?: number | string;
-  was_cancelled?: boolean;
-  ground_truth?: boolean;
-  result?: { type?: string; value?: { choices?: string[]; taxonomy?: string[][] } }[];
-}
-
-/** Label Studio JSON export: one array of tasks, each with an `annotations` (old: `completions`) list. */
-async function* parseLabelStudio(chunks: LabelChunks): AsyncGenerator<ParsedLabel> {
-  const stream = Readable.from(
-    (async function* () {
-      for await (const c of chunks) yield typeof c === 'string' ? Buffer.from(c) : c;
-    })(),
-  ).pipe(streamArray.withParserAsStream());
-  try {
-    for await (const { key, value } of drain<{ key: number; value: LabelStudioTask }>(stream)) {
-      const line = key + 1;
-      const data = value?.data ?? {};
-      const item = text(data.image ?? Object.values(data).find((v) => typeof v === 'string'));
-      const annotations = (value?.annotations ?? value?.completions ?? []).filter((a) => {
-        return !a.was_cancelled;
-      });
-      const choice = (a: LabelStudioAnnotation) => {
-        const r = a.result?.find((x) => x.value?.choices?.length || x.value?.taxonomy?.length);
-        return text(r?.value?.choices?.[0] ?? r?.value?.taxonomy?.[0]?.at(-1));
-      };
-      const gold = annotations.find((a) => a.ground_truth);
-      const goldLabel = gold ? choice(gold) || undefined : undefined;
-      if (annotations.length === 0) {
-        yield { kind: 'dropped', reason: 'task without (non-cancelled) annotations' };
-        continue;
-      }
-      for (const a of annotations) {
-        if (a === gold) continue;
-        const by =
-          typeof a.completed_by === 'object'
-            ? (a.completed_by.id ?? a.completed_by.email)
-            : a.completed_by;
-        yield checked({
-          item,
-          label: choice(a),
-          annotator: text(by ?? a.id) || undefined,
-          goldLabel,
-          line,
-        });
-      }
-      if (gold && annotations.length === 1)
-        yield checked({ item, label: goldLabel ?? '', annotator: 'ground-truth', line });
-    }
-  } catch (error) {
-    yield {
-      kind: 'issue',
-      issue: { line: 0, message: `the JSON array is malformed: ${(error as Error).message}` },
-    };
-  }
 }
