@@ -1,6 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DriftPipeline } from '../../infra/index.ts';
@@ -81,6 +81,43 @@ describe('DriftPipeline in another CDK app', () => {
       0,
     );
     expect(new AwsSolutionsChecks(other.app).validateScope(other.stack).violations).toEqual([]);
+  });
+
+  it('grants the functions the key of a KMS-encrypted bucket, also from another stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: '111122223333', region: 'eu-west-1' };
+    const storage = new Stack(app, 'Storage', { env });
+    const bucket = new Bucket(storage, 'Images', {
+      encryption: BucketEncryption.KMS,
+      enforceSSL: true,
+    });
+    const stack = new Stack(app, 'Vision', { env });
+    new DriftPipeline(stack, 'Drift', { bucket });
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const keyActions = (role: string) =>
+      Object.entries(policies)
+        .filter(([id]) => id.includes(role))
+        .flatMap(
+          ([, p]) =>
+            (
+              p as {
+                Properties: {
+                  PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+                };
+              }
+            ).Properties.PolicyDocument.Statement,
+        )
+        .filter((st) =>
+          JSON.stringify(st.Resource).includes('Storage:ExportsOutputFnGetAttImagesKey'),
+        )
+        .flatMap((st) => st.Action);
+    expect(keyActions('ProfileImages')).toContain('kms:Decrypt');
+    expect(keyActions('ProfileImages')).not.toContain('kms:GenerateDataKey');
+    for (const role of ['RunMonitors', 'IngestLabels'])
+      expect(keyActions(role)).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']),
+      );
+    expect(new AwsSolutionsChecks(app).validateScope(stack).violations).toEqual([]);
   });
 
   it('refuses a malformed prefix or setting with a message naming it', () => {
