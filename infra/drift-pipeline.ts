@@ -97,6 +97,8 @@ export class DriftPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftPipelineProps = {}) {
     super(scope, id);
+    // Grant S3 log delivery through a bucket policy, not the legacy ACL (cfn-lint W3045), in any app.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { bucket: existingBucket, prefix = '', ...settings } = props;
     const parsed = environmentSchema
       .omit({ account: true, region: true })

@@ -120,6 +120,23 @@ describe('DriftPipeline in another CDK app', () => {
     expect(new AwsSolutionsChecks(app).validateScope(stack).violations).toEqual([]);
   });
 
+  it('creates its own logged, encrypted bucket when given none, delivering access logs by bucket policy', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const own = new Stack(app, 'Own');
+    new DriftPipeline(own, 'Drift');
+    const t = Template.fromStack(own);
+    t.resourceCountIs('AWS::S3::Bucket', 2);
+    t.resourcePropertiesCountIs('AWS::S3::Bucket', { AccessControl: Match.anyValue() }, 0);
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' } }),
+        ]),
+      },
+    });
+    expect(new AwsSolutionsChecks(app).validateScope(own).violations).toEqual([]);
+  });
+
   it('refuses a malformed prefix or setting with a message naming it', () => {
     const scope = new Stack(new App(), 'Bad');
     const bucket = Bucket.fromBucketName(scope, 'B', 'bad-settings');
