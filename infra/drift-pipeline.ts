@@ -402,10 +402,16 @@ export class DriftPipeline extends Construct {
 
   /** EventBridge Scheduler → run-monitors with `{}` (yesterday), in the configured time zone. */
   private scheduleNightly(nightly: { hour: number; minute: number }, timeZone: string): void {
-    // Our own role, so its one acknowledged wildcard (the function's qualifiers) is scoped to it.
+    // Our own role, so its one acknowledged wildcard (the function's qualifiers) is scoped to it;
+    // only this account's default schedule group may assume it (as CDK's own target role).
     const role = new Role(this, 'NightlyRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule-group/default`,
+          },
+        },
       }),
       description: 'Driftwatch nightly schedule: invokes run-monitors',
     });

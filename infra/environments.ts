@@ -21,7 +21,7 @@ export const environmentSchema = z.strictObject({
     .optional(),
   region: z
     .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
+    .regex(/^[a-z]{2,4}(-[a-z]+)+-\d+$/, 'not an AWS region name')
     .default('us-east-1'),
   /** Who receives alert digests and alarms by email (each confirms the SNS subscription once). */
   alertEmails: z.array(z.email('not an email address')).default([]),
