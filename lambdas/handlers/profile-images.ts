@@ -65,7 +65,7 @@ export function makeHandler(deps: ProfileImagesDeps) {
       } catch (error) {
         logger.warn('record failed; SQS will redeliver it', {
           messageId: record.messageId,
-          error: (error as Error).message,
+          error: plainText((error as Error).message, 300),
         });
         throw error;
       }

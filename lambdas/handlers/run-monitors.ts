@@ -14,17 +14,19 @@ import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { plainText } from '../core/drift/digest.ts';
+import { MAX_DATASET_NAME_LENGTH } from '../core/profile/dataset-name.ts';
 import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
 import { DEFAULT_OBJECT_LIMITS } from '../use-cases/profile-batch.ts';
 import { type NightFailure, type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
 import { keyPrefixEnv, monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
 /** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
+// Lengths are capped here so no error message (or log line) can quote a huge value back.
 const requestSchema = z
   .object({
-    dataset: z.string().min(1).optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
+    dataset: z.string().min(1).max(MAX_DATASET_NAME_LENGTH).optional(),
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
   })
   .loose();
 

@@ -15,6 +15,7 @@ import type { LabelFormat, LabelIssue, LabelRow, ParsedLabel } from '../core/lab
 import { type LabelChunks, parseLabels } from '../core/labels/parse-labels.ts';
 import { VoteTable } from '../core/labels/vote-table.ts';
 import { addPair, type ConfusionMatrix } from '../core/performance/confusion-matrix.ts';
+import { calibrationHistogram } from '../core/performance/estimated-performance.ts';
 import { evaluatePerformanceMonitors } from '../core/performance/evaluate-performance.ts';
 import { performanceMetrics } from '../core/performance/metrics.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
@@ -239,9 +240,12 @@ async function recomputeDays(
   let fromFile = 0;
   for (const day of days) {
     const confusion: ConfusionMatrix = {};
+    const confident: { confidence: number; correct: boolean }[] = [];
     let labelled = 0;
     for await (const l of deps.labels.labelsForDay(dataset, day)) {
       addPair(confusion, l.label, l.prediction);
+      if (l.modelConfidence !== undefined)
+        confident.push({ confidence: l.modelConfidence, correct: l.correct });
       labelled++;
       if (l.source === source) fromFile++;
     }
@@ -255,6 +259,7 @@ async function recomputeDays(
       images,
       coverage: images > 0 ? Math.min(1, labelled / images) : undefined,
       agreement: agreementOn(day),
+      ...(confident.length > 0 ? { calibration: calibrationHistogram(confident) } : {}),
       updatedAt: deps.now().toISOString(),
     };
     const results = evaluatePerformanceMonitors(

@@ -157,7 +157,7 @@ export async function profileBatch(
       failed.add(event.messageId);
       deps.log?.('warn', 'will retry: could not read the object', {
         key: keyForLog(event.key),
-        error: (error as Error).message,
+        error: plainText((error as Error).message, 300),
       });
     }
   });
@@ -225,7 +225,10 @@ export async function commitPrepared(
   let profiled = 0;
   let unreadable = 0;
   let alreadyCounted = 0;
-  for (const group of groups.values()) {
+  // In (dataset, day) order, not in the order records finished decoding: which group a failed
+  // commit leaves for the retry is then the same on every run.
+  const ordered = [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+  for (const [, group] of ordered) {
     for (let chunk of chunksOf(group, deps.committer)) {
       try {
         while (chunk.length > 0) {
@@ -242,7 +245,7 @@ export async function commitPrepared(
       } catch (error) {
         for (const p of chunk) failed.add(p.event.messageId);
         deps.log?.('warn', 'will retry: could not store the partial profile', {
-          error: (error as Error).message,
+          error: plainText((error as Error).message, 300),
           images: chunk.length,
         });
       }

@@ -59,6 +59,7 @@ describe('what the handlers log', () => {
       const predictions = new LocalPredictionIndex();
       predictions.add({ key: 'day_1/a.jpg', day: 'day_1', prediction: 'cat' });
       const labels = makeLabelsHandler({
+        bucket: 'driftwatch-data',
         predictions,
         labels: new FileLabelStore(dir),
         nights: new FileNightStore(dir),

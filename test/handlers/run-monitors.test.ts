@@ -153,6 +153,14 @@ describe('run-monitors handler', () => {
     expect(added).toHaveBeenCalledWith('NightsFailed', 'Count', 2);
   });
 
+  it('refuses an oversized request field without quoting it back', async () => {
+    const huge = `2026-11-01${'9'.repeat(100_000)}`;
+    const error = await handler({ from: huge }, fakeContext).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message.length).toBeLessThan(1000);
+    expect((error as Error).message).not.toContain('9999999999');
+  });
+
   it('refuses a backfill for a dataset name that routing would refuse', async () => {
     await expect(handler({ dataset: 'pe ts', from: '2026-11-01' }, fakeContext)).rejects.toThrow(
       /only letters/,

@@ -39,9 +39,13 @@ import {
   makeHandler as makeLabelsHandler,
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
-import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
+import {
+  makeHandler as makeProfileHandler,
+  type ProfileImagesDeps,
+} from '../../lambdas/handlers/profile-images.ts';
 import {
   makeHandler as makeMonitorsHandler,
+  type RunMonitorsDeps,
   thumbnailOf,
 } from '../../lambdas/handlers/run-monitors.ts';
 import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
@@ -201,6 +205,7 @@ export async function createPipelineResources(
 export function profileHandlerOn(
   clients: AwsClients,
   r: Pick<PipelineResources, 'bucket' | 'table'> & { prefix?: string },
+  overrides: Partial<ProfileImagesDeps> = {},
 ) {
   return makeProfileHandler({
     bucket: r.bucket,
@@ -215,6 +220,7 @@ export function profileHandlerOn(
     recordTtlDays: 90,
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
+    ...overrides,
   });
 }
 
@@ -245,6 +251,7 @@ export function labelsHandlerOn(
   const now = overrides.now ?? (() => new Date());
   return makeLabelsHandler({
     keyPrefix: r.prefix ?? '',
+    bucket: r.bucket,
     predictions: new DynamoPredictionIndex(clients.db, r.table, now),
     labels: new DynamoLabelStore(clients.db, r.table, clients.s3, r.bucket, r.prefix ?? ''),
     nights: new DynamoNightStore(clients.db, r.table),
@@ -263,6 +270,7 @@ export function monitorsHandlerOn(
   clients: AwsClients,
   r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'> & { prefix?: string },
   now: () => Date,
+  overrides: Partial<RunMonitorsDeps> = {},
 ) {
   const prefix = r.prefix ?? '';
   const profiles = new DynamoProfileStore(clients.db, r.table);
@@ -283,6 +291,7 @@ export function monitorsHandlerOn(
     },
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
+    ...overrides,
   });
 }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
@@ -9,6 +8,24 @@ import type {
   PredictionLookup,
   PredictionMatch,
 } from '../../ports/prediction-index.ts';
+import { isMissing, LOCAL_FILE_LIMITS, readBoundedText } from './bounded-file.ts';
+
+/** Called with a sidecar file that exists but is not read (a link, too large): the run goes on. */
+export type OnUnreadSidecar = (file: string, error: Error) => void;
+
+/** The text of a day's predictions.csv; undefined when absent or refused (reported to `onUnread`). */
+async function readPredictions(
+  dayFolder: string,
+  onUnread: OnUnreadSidecar,
+): Promise<string | undefined> {
+  const file = path.join(dayFolder, PREDICTIONS_FILE);
+  try {
+    return await readBoundedText(file, LOCAL_FILE_LIMITS.predictions);
+  } catch (error) {
+    if (!isMissing(error)) onUnread(file, error as Error);
+    return undefined;
+  }
+}
 
 export const PREDICTIONS_FILE = 'predictions.csv';
 
@@ -16,14 +33,13 @@ export const PREDICTIONS_FILE = 'predictions.csv';
  * The `segment` column of a day folder's predictions.csv, by file name; empty when the file or the
  * column is absent. A malformed file is an error naming it.
  */
-export async function readSegmentColumn(dayFolder: string): Promise<Map<string, string>> {
+export async function readSegmentColumn(
+  dayFolder: string,
+  onUnread: OnUnreadSidecar = () => {},
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let text: string;
-  try {
-    text = await readFile(path.join(dayFolder, PREDICTIONS_FILE), 'utf8');
-  } catch {
-    return out;
-  }
+  const text = await readPredictions(dayFolder, onUnread);
+  if (text === undefined) return out;
   for (const row of parsePredictionRows(text)) {
     const image = row.image ?? row.file ?? row.filename;
     if (image && row.segment) out.set(path.basename(image), row.segment);
@@ -39,14 +55,11 @@ export async function readSegmentColumn(dayFolder: string): Promise<Map<string, 
  */
 export async function readModelOutputs(
   folder: string,
+  onUnread: OnUnreadSidecar = () => {},
 ): Promise<{ outputs: Map<string, ModelOutput>; hash: string }> {
   const outputs = new Map<string, ModelOutput>();
-  let text: string;
-  try {
-    text = await readFile(path.join(folder, PREDICTIONS_FILE), 'utf8');
-  } catch {
-    return { outputs, hash: '' };
-  }
+  const text = await readPredictions(folder, onUnread);
+  if (text === undefined) return { outputs, hash: '' };
   for (const row of parsePredictionRows(text)) {
     const image = row.image ?? row.file ?? row.filename;
     if (!image) continue;
@@ -89,16 +102,13 @@ export class LocalPredictionIndex implements PredictionIndex {
   static async load(
     root: string,
     days: readonly { day: string; images: number }[],
+    onUnread: OnUnreadSidecar = () => {},
   ): Promise<LocalPredictionIndex> {
     const index = new LocalPredictionIndex();
     for (const { day, images } of days) {
       index.images.set(day, images);
-      let text: string;
-      try {
-        text = await readFile(path.join(root, day, PREDICTIONS_FILE), 'utf8');
-      } catch {
-        continue;
-      }
+      const text = await readPredictions(path.join(root, day), onUnread);
+      if (text === undefined) continue;
       for (const row of parsePredictionRows(text)) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
