@@ -8,6 +8,8 @@ import { BASIC_EXECUTION_ROLE, REASONS } from './nag-acknowledgements.ts';
  * log groups Lambda creates on first use, which never expire and outlive the stack. Each gets a
  * log group with the pipeline's retention (wired through the function's LoggingConfig, so it
  * exists before the function first runs), and its one cdk-nag finding is acknowledged on it alone.
+ * The ids are CDK's own (aws-cdk-lib 2.276); should CDK rename them, the infra test "gives every
+ * function a log group of its own" fails.
  */
 const SINGLETONS = [
   {

@@ -97,6 +97,8 @@ export class DriftPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftPipelineProps = {}) {
     super(scope, id);
+    // Grant S3 log delivery through a bucket policy, not the legacy ACL (cfn-lint W3045), in any app.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { bucket: existingBucket, prefix = '', ...settings } = props;
     const parsed = environmentSchema
       .omit({ account: true, region: true })
@@ -113,7 +115,9 @@ export class DriftPipeline extends Construct {
       logRemovalPolicy: dataRemoval,
     };
 
-    this.bucket = existingBucket ?? this.createBucket(config, dataRemoval);
+    this.bucket = existingBucket
+      ? this.watched(existingBucket)
+      : this.createBucket(config, dataRemoval);
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
@@ -246,6 +250,9 @@ export class DriftPipeline extends Construct {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     );
+    // A bucket of yours encrypted with a KMS key: S3 reads need kms:Decrypt, writes
+    // kms:GenerateDataKey (named exactly: no wildcard for cdk-nag to flag).
+    this.bucket.encryptionKey?.grant(profileFn, 'kms:Decrypt');
     acknowledgeWildcardResources(this.profileFunction.role, [
       { arn: imageObjects, reason: REASONS.imagesRead },
       { arn: referenceObjects, reason: REASONS.referenceRead },
@@ -289,6 +296,7 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.bucket.encryptionKey?.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardResources(this.monitorsFunction.role, [
       { arn: reportObjects, reason: REASONS.reportsWrite },
       { arn: imageObjects, reason: REASONS.thumbnailsRead },
@@ -345,6 +353,7 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(labelsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.bucket.encryptionKey?.grant(labelsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardResources(this.labelsFunction.role, [
       { arn: labelObjects, reason: REASONS.labelsRead },
       { arn: manifestObjects, reason: REASONS.manifestsWrite },
@@ -353,6 +362,19 @@ export class DriftPipeline extends Construct {
     this.scheduleNightly(config.nightly, config.timeZone);
     this.addAlarms();
     adoptCdkSingletons(Stack.of(this), logs.logRetention, dataRemoval);
+  }
+
+  /**
+   * A bucket of another stack is imported by name: CDK puts a bucket's notification resource in
+   * the bucket's stack, which would then depend on our queues while we depend on its bucket (a
+   * cycle). Imported, the notification lives here and only the name crosses stacks.
+   */
+  private watched(bucket: IBucket): IBucket {
+    if (Stack.of(bucket) === Stack.of(this)) return bucket;
+    return Bucket.fromBucketAttributes(this, 'WatchedBucket', {
+      bucketName: bucket.bucketName,
+      encryptionKey: bucket.encryptionKey,
+    });
   }
 
   /** The data bucket and its access-log bucket; dev empties both on `cdk destroy`. */
@@ -391,10 +413,16 @@ export class DriftPipeline extends Construct {
 
   /** EventBridge Scheduler → run-monitors with `{}` (yesterday), in the configured time zone. */
   private scheduleNightly(nightly: { hour: number; minute: number }, timeZone: string): void {
-    // Our own role, so its one acknowledged wildcard (the function's qualifiers) is scoped to it.
+    // Our own role, so its one acknowledged wildcard (the function's qualifiers) is scoped to it;
+    // only this account's default schedule group may assume it (as CDK's own target role).
     const role = new Role(this, 'NightlyRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule-group/default`,
+          },
+        },
       }),
       description: 'Driftwatch nightly schedule: invokes run-monitors',
     });

@@ -22,8 +22,6 @@ export class DriftwatchStack extends Stack {
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig, props?: StackProps) {
     super(scope, id, props);
-    // Grant S3 log delivery through a bucket policy, not the legacy AccessControl ACL (cfn-lint W3045).
-    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { account: _account, region: _region, ...settings } = config;
     const pipeline = new DriftPipeline(this, 'Pipeline', settings);
     this.pipeline = pipeline;

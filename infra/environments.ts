@@ -21,7 +21,7 @@ export const environmentSchema = z.strictObject({
     .optional(),
   region: z
     .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
+    .regex(/^[a-z]{2,4}(-[a-z]+)+-\d+$/, 'not an AWS region name')
     .default('us-east-1'),
   /** Who receives alert digests and alarms by email (each confirms the SNS subscription once). */
   alertEmails: z.array(z.email('not an email address')).default([]),
@@ -122,7 +122,10 @@ export function environmentConfig(
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      const got = i.input === undefined || i.code === 'custom' ? '' : ` (got ${preview(i.input)})`;
+      // Objects (a whole monitor config) are not echoed; their issues name the part at fault.
+      const got = ['string', 'number', 'boolean'].includes(typeof i.input)
+        ? ` (got ${preview(i.input)})`
+        : '';
       return `  ${i.path.join('.') || '(root)'}: ${i.message}${got}`;
     })
     .join('\n');

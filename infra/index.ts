@@ -1,2 +1,6 @@
-export { DriftPipeline } from './drift-pipeline.ts';
-export type { EnvironmentConfig } from './environments.ts';
+/** The package's CDK entry (`import { DriftPipeline } from 'driftwatch/cdk'`). */
+export {
+  DriftPipeline,
+  type DriftPipelineProps,
+  type DriftPipelineSettings,
+} from './drift-pipeline.ts';

@@ -28,17 +28,27 @@ export function nagResourceName(scope: IConstruct, arn: string): string {
   return `Resource::${flatten(Stack.of(scope).resolve(arn))}`;
 }
 
-/** Acknowledges IAM5 (wildcard resource) for each of `resources` on `role` only. */
+/**
+ * Acknowledges IAM5 (wildcard resource) for each of `resources` on `role` only. The finding names
+ * the resource as synthesized, and a bucket of another stack is only referenced through an import
+ * once synthesis has resolved cross-stack references; so the names are computed in the
+ * validation phase, which runs after that and before cdk-nag.
+ */
 export function acknowledgeWildcardResources(
   role: IConstruct,
   resources: readonly { arn: string; reason: string }[],
 ): void {
-  Validations.of(role).acknowledge(
-    ...resources.map(({ arn, reason }) => ({
-      id: `AwsSolutions-IAM5[${nagResourceName(role, arn)}]`,
-      reason,
-    })),
-  );
+  role.node.addValidation({
+    validate: () => {
+      Validations.of(role).acknowledge(
+        ...resources.map(({ arn, reason }) => ({
+          id: `AwsSolutions-IAM5[${nagResourceName(role, arn)}]`,
+          reason,
+        })),
+      );
+      return [];
+    },
+  });
 }
 
 export const BASIC_EXECUTION_ROLE =

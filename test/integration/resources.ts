@@ -83,6 +83,8 @@ export interface PipelineResources {
   readonly topicArn: string;
   /** A queue subscribed to the topic, standing in for the email subscribers. */
   readonly inboxUrl: string;
+  /** The key prefix of Driftwatch's areas ('' = the bucket's root), as the construct's `prefix`. */
+  readonly prefix: string;
 }
 
 const queueArn = async (sqs: SQSClient, url: string) =>
@@ -96,6 +98,7 @@ const queueArn = async (sqs: SQSClient, url: string) =>
 export async function createPipelineResources(
   c: AwsClients,
   name: string,
+  { prefix = '' }: { prefix?: string } = {},
 ): Promise<PipelineResources> {
   const bucket = `${name}-data`;
   const table = `${name}-table`;
@@ -171,12 +174,12 @@ export async function createPipelineResources(
       Bucket: bucket,
       NotificationConfiguration: {
         QueueConfigurations: [
-          ...IMAGE_PREFIXES.map((prefix) => ({ arn: imagesQueueArn, prefix })),
-          { arn: labelsQueueArn, prefix: LABEL_PREFIX },
-        ].map(({ arn, prefix }) => ({
+          ...IMAGE_PREFIXES.map((area) => ({ arn: imagesQueueArn, area })),
+          { arn: labelsQueueArn, area: LABEL_PREFIX },
+        ].map(({ arn, area }) => ({
           QueueArn: arn,
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `${prefix}${area}` }] } },
         })),
       },
     }),
@@ -192,7 +195,7 @@ export async function createPipelineResources(
       Endpoint: await queueArn(c.sqs, inboxUrl),
     }),
   );
-  return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
+  return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl, prefix };
 }
 
 /**
@@ -201,11 +204,12 @@ export async function createPipelineResources(
  */
 export function profileHandlerOn(
   clients: AwsClients,
-  r: Pick<PipelineResources, 'bucket' | 'table'>,
+  r: Pick<PipelineResources, 'bucket' | 'table'> & { prefix?: string },
   overrides: Partial<ProfileImagesDeps> = {},
 ) {
   return makeProfileHandler({
     bucket: r.bucket,
+    keyPrefix: r.prefix ?? '',
     maxPixelsInFlight: pixelBudgetFor(PROFILE_FUNCTION.memoryMb),
     objects: new S3ObjectStore(clients.s3),
     committer: new DynamoPartialCommitter(clients.db, r.table, {
@@ -241,14 +245,15 @@ export async function writeItems(
 /** The ingest-labels handler on these clients and resources, as deployed unless `overrides` say otherwise. */
 export function labelsHandlerOn(
   clients: AwsClients,
-  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'>,
+  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'> & { prefix?: string },
   overrides: Partial<IngestLabelsHandlerDeps> = {},
 ) {
   const now = overrides.now ?? (() => new Date());
   return makeLabelsHandler({
+    keyPrefix: r.prefix ?? '',
     bucket: r.bucket,
     predictions: new DynamoPredictionIndex(clients.db, r.table, now),
-    labels: new DynamoLabelStore(clients.db, r.table, clients.s3, r.bucket),
+    labels: new DynamoLabelStore(clients.db, r.table, clients.s3, r.bucket, r.prefix ?? ''),
     nights: new DynamoNightStore(clients.db, r.table),
     notifier: new SnsNotifier(clients.sns, r.topicArn),
     config: DEFAULT_MONITOR_CONFIG,
@@ -264,10 +269,11 @@ export function labelsHandlerOn(
 /** The run-monitors handler on these resources, wired as the stack wires it (reports and links included). */
 export function monitorsHandlerOn(
   clients: AwsClients,
-  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'>,
+  r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'> & { prefix?: string },
   now: () => Date,
   overrides: Partial<RunMonitorsDeps> = {},
 ) {
+  const prefix = r.prefix ?? '';
   const profiles = new DynamoProfileStore(clients.db, r.table);
   return makeMonitorsHandler({
     profiles,
@@ -277,9 +283,9 @@ export function monitorsHandlerOn(
     now,
     timeZone: 'UTC',
     datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
-    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
+    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day, prefix),
     reports: {
-      store: new S3ReportStore(clients.s3, r.bucket),
+      store: new S3ReportStore(clients.s3, r.bucket, prefix),
       build: {
         thumbnail: (key) => thumbnailOf(new S3ObjectStore(clients.s3), r.bucket, key),
       },

@@ -105,6 +105,42 @@ describe('profileBatch', () => {
     expect(routeKey('images/pets/')).toBeUndefined();
   });
 
+  it('routes keys under a key prefix and ignores the same layout outside it', () => {
+    expect(routeKey('vision/dw/images/pets/a.jpg', 'vision/dw/')).toEqual({
+      kind: 'image',
+      dataset: 'pets',
+    });
+    expect(routeKey('vision/dw/reference/pets/t.jpg', 'vision/dw/')).toEqual({
+      kind: 'reference',
+      dataset: 'pets',
+    });
+    expect(routeKey('images/pets/a.jpg', 'vision/dw/')).toBeUndefined();
+    expect(routeKey('vision/images/pets/a.jpg', 'vision/dw/')).toBeUndefined();
+  });
+
+  it('profiles images under a key prefix, keeping the full key and taking segments after it', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 5));
+    const files = {
+      'team/cv/images/pets/cam1/a.jpg': { bytes: jpeg },
+      'images/pets/b.jpg': { bytes: jpeg },
+    };
+    const { committer, partials } = memoryCommitter();
+    const result = await profileBatch(
+      Object.keys(files).map((key) => ({
+        messageId: key,
+        bucket: 'b',
+        key,
+        eventTime: '2026-11-01T10:00:00Z',
+      })),
+      { ...depsFor(files, committer, { fromKey: true }), keyPrefix: 'team/cv/' },
+    );
+    expect(result).toMatchObject({ profiled: 1, ignored: 1, failedMessageIds: [] });
+    const records = partials.flatMap((p) => p.records);
+    expect(records.map((r) => [r.dataset, r.key, r.segment])).toEqual([
+      ['pets', 'team/cv/images/pets/cam1/a.jpg', 'cam1'],
+    ]);
+  });
+
   it('refuses a dataset name too long for the keys derived from it, or with other characters', () => {
     expect(routeKey(`images/${'a'.repeat(100)}/x.jpg`)).toMatchObject({ kind: 'image' });
     expect(routeKey(`images/${'a'.repeat(101)}/x.jpg`)).toMatchObject({
