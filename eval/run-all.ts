@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 
 const scripts = [
   'eval/kll-accuracy.ts',
+  'eval/stddev-band.ts',
   'eval/detection.ts',
   'eval/fleet.ts',
   'eval/load-run.ts',

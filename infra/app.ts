@@ -1,17 +1,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DriftwatchStack } from './driftwatch-stack.ts';
-import { environmentConfig } from './environments.ts';
+import { defineEnvironmentStacks } from './environment-stacks.ts';
 
-/** `cdk synth -c env=dev` / `cdk deploy -c env=prod`: one stack per environment. */
+/**
+ * `cdk deploy -c env=prod`: one stack per environment; without `-c env` every environment's stack
+ * is defined (`cdk bootstrap`, `cdk ls`). Errors in settings are printed without a stack trace.
+ */
 const app = new App();
-const config = environmentConfig(app.node.tryGetContext('env'));
-new DriftwatchStack(app, `Driftwatch-${config.name}`, config, {
-  env: config.account
-    ? { account: config.account, region: config.region }
-    : { region: config.region },
-  description: `Driftwatch image drift and model performance monitoring (${config.name})`,
-  tags: { project: 'driftwatch', environment: config.name },
-});
+try {
+  defineEnvironmentStacks(app);
+} catch (error) {
+  console.error(`driftwatch: ${(error as Error).message}`);
+  process.exit(1);
+}
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
@@ -8,18 +8,27 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { BlockPublicAccess, Bucket, BucketEncryption, EventType } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  EventType,
+  type IBucket,
+} from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseKeyPrefix } from '../lambdas/core/util/key-prefix.ts';
+import { AccountScopedQueueDestination } from './account-scoped-queue.ts';
+import { adoptCdkSingletons } from './cdk-singletons.ts';
 import {
   IMAGE_PREFIXES,
   IMAGES_QUEUE_VISIBILITY_SECONDS,
@@ -35,8 +44,27 @@ import {
   ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from './definitions.ts';
-import type { EnvironmentConfig } from './environments.ts';
+import { describeIssues, type EnvironmentSettings, environmentSchema } from './environments.ts';
+import { acknowledgeWildcardResources, REASONS } from './nag-acknowledgements.ts';
 import { PipelineFunction } from './pipeline-function.ts';
+
+/** Settings of the pipeline (docs/operations.md, "Configure"); every one has a default. */
+export type DriftPipelineSettings = Omit<EnvironmentSettings, 'account' | 'region'>;
+
+export interface DriftPipelineProps extends DriftPipelineSettings {
+  /**
+   * An existing bucket to watch (e.g. `Bucket.fromBucketName(this, 'Images', 'my-images')`). Its
+   * encryption, access logging, lifecycle and deletion stay yours; Driftwatch adds event
+   * notifications for its prefixes (kept alongside the bucket's other notifications). Without it,
+   * the pipeline creates an encrypted, access-logged bucket.
+   */
+  readonly bucket?: IBucket;
+  /**
+   * Where Driftwatch's areas live in the bucket: `<prefix>images/`, `reference/`, `labels/`,
+   * `manifests/`, `reports/`. '' (the default) or path segments ending in '/', e.g. 'vision/'.
+   */
+  readonly prefix?: string;
+}
 
 /**
  * The whole Driftwatch pipeline for one environment:
@@ -44,9 +72,14 @@ import { PipelineFunction } from './pipeline-function.ts';
  * EventBridge Scheduler (nightly, in the configured time zone) → run-monitors → SNS digest;
  * S3 labels/ → SQS (+DLQ) → ingest-labels → performance in DynamoDB, manifests in S3, SNS alert;
  * CloudWatch alarms on the DLQ and on function errors → the same topic.
+ * Usable from any CDK app: `new DriftPipeline(this, 'Drift', { bucket, prefix: 'vision/' })`.
  */
 export class DriftPipeline extends Construct {
-  readonly bucket: Bucket;
+  readonly bucket: IBucket;
+  /** The key prefix of Driftwatch's areas in the bucket ('' for the bucket's root). */
+  readonly prefix: string;
+  /** Where run-monitors writes reports: `<prefix>reports/<dataset>/<day>/index.html`. */
+  readonly reportPrefix: string;
   readonly table: Table;
   readonly topic: Topic;
   readonly imagesQueue: Queue;
@@ -62,34 +95,25 @@ export class DriftPipeline extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions, resources: [this.table.tableArn] }));
   }
 
-  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+  constructor(scope: Construct, id: string, props: DriftPipelineProps = {}) {
     super(scope, id);
+    const { bucket: existingBucket, prefix = '', ...settings } = props;
+    const parsed = environmentSchema
+      .omit({ account: true, region: true })
+      .safeParse(settings, { reportInput: true });
+    if (!parsed.success)
+      throw new Error(`invalid DriftPipeline settings:\n${describeIssues(parsed.error)}`);
+    const config = parsed.data;
+    this.prefix = parseKeyPrefix(prefix);
+    this.reportPrefix = `${this.prefix}${REPORT_PREFIX}`;
+    const under = (area: string) => `${this.prefix}${area}`;
     const dataRemoval = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logs = {
+      logRetention: RetentionDays.ONE_MONTH,
+      logRemovalPolicy: dataRemoval,
+    };
 
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: dataRemoval,
-    });
-    this.bucket = new Bucket(this, 'Data', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'data/',
-      lifecycleRules: [
-        {
-          id: 'expire-reports',
-          prefix: REPORT_PREFIX,
-          expiration: Duration.days(config.reportRetentionDays),
-        },
-        // A manifest upload cut short (timeout, crash) leaves parts nobody sees but everyone pays for.
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
-      removalPolicy: dataRemoval,
-    });
+    this.bucket = existingBucket ?? this.createBucket(config, dataRemoval);
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
@@ -108,15 +132,26 @@ export class DriftPipeline extends Construct {
     });
 
     // A customer-managed key: the AWS-managed SNS key's policy cannot let CloudWatch alarms publish.
+    // It encrypts only messages in flight, so dev schedules it for deletion with the stack.
     const topicKey = new Key(this, 'TopicKey', {
       enableKeyRotation: true,
       description: 'Driftwatch alert topic',
+      removalPolicy: dataRemoval,
+      pendingWindow: Duration.days(7),
     });
+    // Only this account's alarms may use the key through CloudWatch (confused-deputy guard:
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
     topicKey.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
       }),
     );
     this.topic = new Topic(this, 'Alerts', {
@@ -139,11 +174,12 @@ export class DriftPipeline extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.imagesDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
-    for (const prefix of IMAGE_PREFIXES) {
+    const bucketAccount = this.bucket.env.account;
+    for (const area of IMAGE_PREFIXES) {
       this.bucket.addEventNotification(
         EventType.OBJECT_CREATED,
-        new SqsDestination(this.imagesQueue),
-        { prefix },
+        new AccountScopedQueueDestination(this.imagesQueue, bucketAccount),
+        { prefix: under(area) },
       );
     }
     this.labelsDlq = new Queue(this, 'LabelsDlq', {
@@ -160,24 +196,28 @@ export class DriftPipeline extends Construct {
     });
     this.bucket.addEventNotification(
       EventType.OBJECT_CREATED,
-      new SqsDestination(this.labelsQueue),
-      {
-        prefix: LABEL_PREFIX,
-      },
+      new AccountScopedQueueDestination(this.labelsQueue, bucketAccount),
+      { prefix: under(LABEL_PREFIX) },
     );
+    // Only a non-empty prefix is passed: the handlers read an absent KEY_PREFIX as ''.
+    const keyPrefixEnv: Record<string, string> = this.prefix ? { KEY_PREFIX: this.prefix } : {};
 
     this.profileFunction = new PipelineFunction(this, 'ProfileImages', {
       handler: 'profile-images',
       ...PROFILE_FUNCTION,
+      ...logs,
       nativeModules: ['sharp'],
       environment: {
         TABLE_NAME: this.table.tableName,
+        // Events naming any other bucket are ignored (issue 15).
+        BUCKET_NAME: this.bucket.bucketName,
         TIME_ZONE: config.timeZone,
         RECORD_TTL_DAYS: String(config.recordTtlDays),
         PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),
         ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
         // segments.fromKey decides where an image's segment comes from.
         MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
+        ...keyPrefixEnv,
       },
     });
     const profileFn = this.profileFunction.fn;
@@ -186,20 +226,28 @@ export class DriftPipeline extends Construct {
         batchSize: config.batchSize,
         maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        maxConcurrency: config.imagesConcurrency,
       }),
     );
+    const imageObjects = this.bucket.arnForObjects(`${under('images/')}*`);
+    const referenceObjects = this.bucket.arnForObjects(`${under('reference/')}*`);
     profileFn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: IMAGE_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
+        resources: [imageObjects, referenceObjects],
       }),
     );
     // PutItem commits partials and image records; GetItem and Query roll the day's partials up.
     this.allowTable(profileFn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    acknowledgeWildcardResources(this.profileFunction.role, [
+      { arn: imageObjects, reason: REASONS.imagesRead },
+      { arn: referenceObjects, reason: REASONS.referenceRead },
+    ]);
 
     this.monitorsFunction = new PipelineFunction(this, 'RunMonitors', {
       handler: 'run-monitors',
       ...MONITORS_FUNCTION,
+      ...logs,
       nativeModules: ['sharp'],
       environment: {
         TABLE_NAME: this.table.tableName,
@@ -207,21 +255,17 @@ export class DriftPipeline extends Construct {
         TOPIC_ARN: this.topic.topicArn,
         TIME_ZONE: config.timeZone,
         MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
+        ...keyPrefixEnv,
       },
     });
     const monitorsFn = this.monitorsFunction.fn;
     // Reports go to reports/; thumbnails of extreme images are read from images/.
+    const reportObjects = this.bucket.arnForObjects(`${this.reportPrefix}*`);
     monitorsFn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${REPORT_PREFIX}*`)],
-      }),
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }),
     );
     monitorsFn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [this.bucket.arnForObjects('images/*')],
-      }),
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [imageObjects] }),
     );
     this.allowTable(
       monitorsFn,
@@ -234,32 +278,41 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(monitorsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeWildcardResources(this.monitorsFunction.role, [
+      { arn: reportObjects, reason: REASONS.reportsWrite },
+      { arn: imageObjects, reason: REASONS.thumbnailsRead },
+    ]);
 
     this.labelsFunction = new PipelineFunction(this, 'IngestLabels', {
       handler: 'ingest-labels',
       ...LABELS_FUNCTION,
+      ...logs,
       environment: {
         TABLE_NAME: this.table.tableName,
         BUCKET_NAME: this.bucket.bucketName,
         TOPIC_ARN: this.topic.topicArn,
         MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
+        ...keyPrefixEnv,
       },
     });
     const labelsFn = this.labelsFunction.fn;
     labelsFn.addEventSource(
-      new SqsEventSource(this.labelsQueue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
-    labelsFn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [this.bucket.arnForObjects(`${LABEL_PREFIX}*`)],
+      new SqsEventSource(this.labelsQueue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.labelsConcurrency,
       }),
+    );
+    const labelObjects = this.bucket.arnForObjects(`${under(LABEL_PREFIX)}*`);
+    const manifestObjects = this.bucket.arnForObjects(`${under(MANIFEST_PREFIX)}*`);
+    labelsFn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [labelObjects] }),
     );
     labelsFn.addToRolePolicy(
       new PolicyStatement({
         // Large manifests go up in parts; AbortMultipartUpload cleans up after a failed one.
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [this.bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+        resources: [manifestObjects],
       }),
     );
     this.allowTable(
@@ -281,17 +334,77 @@ export class DriftPipeline extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
     topicKey.grant(labelsFn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeWildcardResources(this.labelsFunction.role, [
+      { arn: labelObjects, reason: REASONS.labelsRead },
+      { arn: manifestObjects, reason: REASONS.manifestsWrite },
+    ]);
 
+    this.scheduleNightly(config.nightly, config.timeZone);
+    this.addAlarms();
+    adoptCdkSingletons(Stack.of(this), logs.logRetention, dataRemoval);
+  }
+
+  /** The data bucket and its access-log bucket; dev empties both on `cdk destroy`. */
+  private createBucket(
+    config: { retainData: boolean; reportRetentionDays: number },
+    removalPolicy: RemovalPolicy,
+  ): Bucket {
+    const autoDeleteObjects = !config.retainData;
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy,
+      autoDeleteObjects,
+    });
+    return new Bucket(this, 'Data', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'data/',
+      lifecycleRules: [
+        {
+          id: 'expire-reports',
+          prefix: `${this.prefix}${REPORT_PREFIX}`,
+          expiration: Duration.days(config.reportRetentionDays),
+        },
+        // A manifest upload cut short (timeout, crash) leaves parts nobody sees but everyone pays for.
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy,
+      autoDeleteObjects,
+    });
+  }
+
+  /** EventBridge Scheduler → run-monitors with `{}` (yesterday), in the configured time zone. */
+  private scheduleNightly(nightly: { hour: number; minute: number }, timeZone: string): void {
+    // Our own role, so its one acknowledged wildcard (the function's qualifiers) is scoped to it.
+    const role = new Role(this, 'NightlyRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Driftwatch nightly schedule: invokes run-monitors',
+    });
     new Schedule(this, 'Nightly', {
       description: 'Driftwatch: evaluate yesterday for every dataset that had images',
       schedule: ScheduleExpression.cron({
-        minute: String(config.nightly.minute),
-        hour: String(config.nightly.hour),
-        timeZone: TimeZone.of(config.timeZone),
+        minute: String(nightly.minute),
+        hour: String(nightly.hour),
+        timeZone: TimeZone.of(timeZone),
       }),
-      target: new LambdaInvoke(monitorsFn, { input: ScheduleTargetInput.fromObject({}) }),
+      target: new LambdaInvoke(this.monitorsFunction.fn, {
+        input: ScheduleTargetInput.fromObject({}),
+        role,
+      }),
     });
+    acknowledgeWildcardResources(role, [
+      { arn: `${this.monitorsFunction.fn.functionArn}:*`, reason: REASONS.scheduleInvoke },
+    ]);
+  }
 
+  private addAlarms(): void {
     const alarmAction = new SnsAction(this.topic);
     for (const [name, queue, what] of [
       ['ImagesDlqNotEmpty', this.imagesDlq, 'Image events'],
@@ -311,9 +424,9 @@ export class DriftPipeline extends Construct {
       dlqAlarm.addAlarmAction(alarmAction);
     }
     for (const [name, fn] of [
-      ['ProfileImagesErrors', profileFn],
-      ['RunMonitorsErrors', monitorsFn],
-      ['IngestLabelsErrors', labelsFn],
+      ['ProfileImagesErrors', this.profileFunction.fn],
+      ['RunMonitorsErrors', this.monitorsFunction.fn],
+      ['IngestLabelsErrors', this.labelsFunction.fn],
     ] as const) {
       const alarm = new Alarm(this, name, {
         alarmDescription: `${fn.node.path} raised errors`,

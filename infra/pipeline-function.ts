@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface PipelineFunctionProps {
@@ -14,6 +15,27 @@ export interface PipelineFunctionProps {
   readonly environment: Record<string, string>;
   /** Native modules installed for the Lambda's architecture instead of bundled (sharp). */
   readonly nativeModules?: string[];
+  /** Log retention; the group is destroyed with the stack only with DESTROY (dev). */
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * The handler's source: the .ts beside this file in a checkout, or the compiled .js beside the
+ * compiled construct when the package is installed from its tarball (no .ts files there).
+ */
+export function handlerEntry(
+  handler: string,
+  base: URL = new URL('.', import.meta.url),
+  exists: (path: string) => boolean = existsSync,
+): string {
+  const candidates = ['ts', 'js'].map((ext) =>
+    fileURLToPath(new URL(`../lambdas/handlers/${handler}.${ext}`, base)),
+  );
+  const found = candidates.find(exists);
+  if (!found)
+    throw new Error(`no handler source for ${handler}: looked for ${candidates.join(', ')}`);
+  return found;
 }
 
 /**
@@ -26,15 +48,21 @@ export interface PipelineFunctionProps {
  */
 export class PipelineFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** The function's own role (least privilege; cdk-nag acknowledgements are scoped to it). */
+  readonly role: Role;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
     // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Driftwatch ${props.handler}`,
     });
+    this.role = role;
     role.addToPolicy(
       new PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -42,7 +70,7 @@ export class PipelineFunction extends Construct {
       }),
     );
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: fileURLToPath(new URL(`../lambdas/handlers/${props.handler}.ts`, import.meta.url)),
+      entry: handlerEntry(props.handler),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

@@ -22,6 +22,16 @@ sharp.concurrency(1);
 export class SharpDecoder implements ImageDecoder {
   constructor(private readonly maxPixels = DEFAULT_MAX_PIXELS) {}
 
+  async pixelsOf(bytes: Uint8Array): Promise<number | undefined> {
+    if (bytes.length === 0) return undefined;
+    try {
+      const { width = 0, height = 0 } = await sharp(bytes, { limitInputPixels: false }).metadata();
+      return width * height > this.maxPixels ? 0 : width * height;
+    } catch {
+      return undefined;
+    }
+  }
+
   async decode(bytes: Uint8Array): Promise<DecodeResult> {
     if (bytes.length === 0) return unreadable('empty-file', 'the file is empty (0 bytes)');
     let meta: Metadata;

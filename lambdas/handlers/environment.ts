@@ -1,4 +1,5 @@
 import { type MonitorConfig, parseMonitorConfig } from '../core/drift/monitor-config.ts';
+import { parseKeyPrefix } from '../core/util/key-prefix.ts';
 import { assertTimeZone } from '../core/util/time.ts';
 
 /** Read configuration once, at the edge; a missing variable fails loudly at cold start. */
@@ -26,6 +27,14 @@ export function timeZoneEnv(env: NodeJS.ProcessEnv = process.env): string {
   const timeZone = env.TIME_ZONE?.trim() || 'UTC';
   assertTimeZone(timeZone);
   return timeZone;
+}
+
+/**
+ * KEY_PREFIX: the prefix Driftwatch's areas live under in a shared bucket ('' when unset),
+ * checked at cold start.
+ */
+export function keyPrefixEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return parseKeyPrefix(env.KEY_PREFIX ?? '');
 }
 
 /** MONITOR_CONFIG as validated JSON ({} = the shipped defaults); an invalid one fails cold start. */

@@ -11,8 +11,9 @@ import { DynamoNightStore } from '../adapters/aws/dynamo-night-store.ts';
 import { DynamoPredictionIndex } from '../adapters/aws/dynamo-prediction-index.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import type { LabelChunks } from '../core/labels/parse-labels.ts';
+import { underPrefix } from '../core/util/key-prefix.ts';
 import { type IngestLabelsDeps, ingestLabels } from '../use-cases/ingest-labels.ts';
-import { monitorConfigEnv, requireEnv } from './environment.ts';
+import { keyPrefixEnv, monitorConfigEnv, requireEnv } from './environment.ts';
 import { imageEventsOf } from './s3-events.ts';
 
 export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
@@ -27,6 +28,8 @@ export interface IngestLabelsHandlerDeps extends IngestLabelsDeps {
   ) => Promise<OpenedObject | undefined>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The prefix labels/ lives under ('' by default; core/util/key-prefix.ts). */
+  readonly keyPrefix?: string;
 }
 
 export interface OpenedObject {
@@ -45,9 +48,9 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
   const { logger, metrics } = deps;
   const recordHandler = async (record: SQSRecord) => {
     for (const event of imageEventsOf(record)) {
-      const dataset = LABEL_KEY.exec(event.key)?.[1];
+      const dataset = LABEL_KEY.exec(underPrefix(event.key, deps.keyPrefix ?? '') ?? '')?.[1];
       if (!dataset) {
-        logger.warn('ignoring a key outside labels/<dataset>/', { key: event.key });
+        logger.warn('ignoring a key outside <prefix>labels/<dataset>/', { key: event.key });
         continue;
       }
       const first = await deps.openObject(event.bucket, event.key);
@@ -98,12 +101,13 @@ export function makeHandler(deps: IngestLabelsHandlerDeps) {
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsHandlerDeps {
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
+  const keyPrefix = keyPrefixEnv(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const now = () => new Date();
   return {
     predictions: new DynamoPredictionIndex(db, tableName, now),
-    labels: new DynamoLabelStore(db, tableName, s3, bucket),
+    labels: new DynamoLabelStore(db, tableName, s3, bucket, keyPrefix),
     nights: new DynamoNightStore(db, tableName),
     notifier: new SnsNotifier(new SNSClient({}), requireEnv('TOPIC_ARN', env)),
     config: monitorConfigEnv(env),
@@ -111,6 +115,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): IngestLabelsH
     openObject: s3Opener(s3),
     logger: new Logger({ serviceName: 'driftwatch-ingest-labels' }),
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'ingest-labels' }),
+    keyPrefix,
   };
 }
 

@@ -8,16 +8,28 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoPartialCommitter } from '../adapters/aws/dynamo-partial-committer.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { SharpDecoder } from '../adapters/sharp-codec.ts';
+import { plainText } from '../core/drift/digest.ts';
+import { pixelBudgetFor } from '../use-cases/pixel-budget.ts';
 import {
   commitPrepared,
+  DEFAULT_OBJECT_LIMITS,
   type PreparedImage,
   type ProfileBatchDeps,
+  pixelBudgetOf,
   prepareImage,
 } from '../use-cases/profile-batch.ts';
-import { monitorConfigEnv, numberEnv, requireEnv, timeZoneEnv } from './environment.ts';
-import { imageEventsOf } from './s3-events.ts';
+import {
+  keyPrefixEnv,
+  monitorConfigEnv,
+  numberEnv,
+  requireEnv,
+  timeZoneEnv,
+} from './environment.ts';
+import { eventsByBucket } from './s3-events.ts';
 
 export interface ProfileImagesDeps extends ProfileBatchDeps {
+  /** The pipeline's bucket: events naming any other are ignored and counted. */
+  readonly bucket: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -32,11 +44,23 @@ export function makeHandler(deps: ProfileImagesDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
     const prepared: PreparedImage[] = [];
+    // One budget per invocation, shared by the records the batch processor runs in parallel.
+    const pixelBudget = pixelBudgetOf(deps);
+    const skipped = { otherBucket: 0, outsidePrefixes: 0, invalidDatasetName: 0 };
     const recordHandler = async (record: SQSRecord) => {
       try {
-        for (const imageEvent of imageEventsOf(record)) {
-          const item = await prepareImage(imageEvent, deps);
-          if (item) prepared.push(item);
+        const { ours, foreign } = eventsByBucket(record, deps.bucket);
+        for (const other of foreign) {
+          skipped.otherBucket++;
+          logger.warn('ignoring an event for another bucket', {
+            bucket: plainText(other.bucket, 64),
+          });
+        }
+        for (const imageEvent of ours) {
+          const item = await prepareImage(imageEvent, deps, pixelBudget);
+          if (!('skipped' in item)) prepared.push(item);
+          else if (item.skipped === 'outside-prefixes') skipped.outsidePrefixes++;
+          else skipped.invalidDatasetName++;
         }
       } catch (error) {
         logger.warn('record failed; SQS will redeliver it', {
@@ -57,8 +81,15 @@ export function makeHandler(deps: ProfileImagesDeps) {
     metrics.addMetric('ImagesProfiled', MetricUnit.Count, committed.profiled);
     metrics.addMetric('ImagesUnreadable', MetricUnit.Count, committed.unreadable);
     metrics.addMetric('ImagesAlreadyCounted', MetricUnit.Count, committed.alreadyCounted);
+    metrics.addMetric('EventsFromOtherBuckets', MetricUnit.Count, skipped.otherBucket);
+    metrics.addMetric('DatasetNamesRefused', MetricUnit.Count, skipped.invalidDatasetName);
+    metrics.addMetric(
+      'ObjectsTooLarge',
+      MetricUnit.Count,
+      prepared.filter((p) => p.record.unreadable === 'too-large').length,
+    );
     metrics.publishStoredMetrics();
-    logger.info('batch profiled', { messages: event.Records.length, ...committed });
+    logger.info('batch profiled', { messages: event.Records.length, ...committed, skipped });
 
     const failures = new Set([...failedToRead, ...committed.failedMessageIds]);
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
@@ -73,6 +104,16 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
   const logger = new Logger({ serviceName: 'driftwatch-profile-images' });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return {
+    bucket: requireEnv('BUCKET_NAME', env),
+    maxPixelsInFlight: numberEnv(
+      'MAX_PIXELS_IN_FLIGHT',
+      pixelBudgetFor(numberEnv('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 1769, env)),
+      env,
+    ),
+    objectLimits: {
+      imageBytes: numberEnv('MAX_IMAGE_BYTES', DEFAULT_OBJECT_LIMITS.imageBytes, env),
+      profileBytes: DEFAULT_OBJECT_LIMITS.profileBytes,
+    },
     objects: new S3ObjectStore(new S3Client({})),
     committer: new DynamoPartialCommitter(db, requireEnv('TABLE_NAME', env), {
       compaction: {
@@ -88,6 +129,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
     timeZone,
     recordTtlDays: numberEnv('RECORD_TTL_DAYS', 90, env),
     segments: { fromKey: segments.fromKey },
+    keyPrefix: keyPrefixEnv(env),
     logger,
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'profile-images' }),
     log: (level, message, fields) => logger[level](message, fields ?? {}),

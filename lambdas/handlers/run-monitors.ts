@@ -13,8 +13,11 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
-import { type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
-import { monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
+import { plainText } from '../core/drift/digest.ts';
+import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
+import { DEFAULT_OBJECT_LIMITS } from '../use-cases/profile-batch.ts';
+import { type NightFailure, type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
+import { keyPrefixEnv, monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
 /** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
 const requestSchema = z
@@ -38,7 +41,24 @@ export interface RunMonitorsResponse {
     unreadable: number;
     alerts: number;
     digest: string;
+    warnings?: readonly string[];
   }[];
+}
+
+/**
+ * Some nights failed; the others ran. Thrown at the end of the invocation so the function's
+ * error alarm fires; names at most a few datasets, each cleaned and shortened.
+ */
+export class NightsFailedError extends Error {
+  constructor(failures: readonly NightFailure[], evaluated: number) {
+    const names = [...new Set(failures.map((f) => plainText(f.dataset, 60)))];
+    const shown =
+      names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+    super(
+      `${failures.length} of ${failures.length + evaluated} nights failed (datasets: ${shown}); the other nights ran. See the log for each error.`,
+    );
+    this.name = 'NightsFailedError';
+  }
 }
 
 export function makeHandler(deps: RunMonitorsDeps) {
@@ -46,7 +66,7 @@ export function makeHandler(deps: RunMonitorsDeps) {
   return async (event: unknown, context?: Context): Promise<RunMonitorsResponse> => {
     if (context) logger.addContext(context);
     const request = requestSchema.parse(event ?? {});
-    const outcomes = await runNights(request, deps);
+    const { outcomes, failures } = await runNights(request, deps);
     const nights = outcomes.map(({ record }) => ({
       dataset: record.dataset,
       day: record.day,
@@ -54,13 +74,23 @@ export function makeHandler(deps: RunMonitorsDeps) {
       unreadable: record.unreadable,
       alerts: record.results.filter((r) => r.fired).length,
       digest: record.digest,
+      ...(record.warnings ? { warnings: record.warnings } : {}),
     }));
     for (const n of nights) {
-      logger.info('night evaluated', n);
+      if (n.warnings) logger.warn('night evaluated with warnings', n);
+      else logger.info('night evaluated', n);
       metrics.addMetric('AlertsFired', MetricUnit.Count, n.alerts);
     }
+    for (const failure of failures)
+      logger.error('night failed; the other datasets ran', {
+        dataset: plainText(failure.dataset, 100),
+        day: failure.day,
+        error: plainText(failure.error.message, 300),
+      });
     metrics.addMetric('NightsEvaluated', MetricUnit.Count, nights.length);
+    metrics.addMetric('NightsFailed', MetricUnit.Count, failures.length);
     metrics.publishStoredMetrics();
+    if (failures.length > 0) throw new NightsFailedError(failures, nights.length);
     return { nights };
   };
 }
@@ -70,22 +100,20 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
   const tableName = requireEnv('TABLE_NAME', env);
   const bucket = requireEnv('BUCKET_NAME', env);
   const region = requireEnv('AWS_REGION', env);
+  const prefix = keyPrefixEnv(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const s3 = new S3Client({});
   const profiles = new DynamoProfileStore(db, tableName);
   const objects = new S3ObjectStore(s3);
-  const labels = new DynamoLabelStore(db, tableName, s3, bucket);
+  const labels = new DynamoLabelStore(db, tableName, s3, bucket, prefix);
   return {
     labels,
-    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day),
+    reportUrl: (dataset, day) => reportConsoleUrl(bucket, region, dataset, day, prefix),
     reports: {
-      store: new S3ReportStore(s3, bucket),
+      store: new S3ReportStore(s3, bucket, prefix),
       build: {
         labels,
-        thumbnail: async (key) => {
-          const object = await objects.getObject(bucket, key);
-          return object ? thumbnailDataUri(object.bytes) : undefined;
-        },
+        thumbnail: (key) => thumbnailOf(objects, bucket, key, prefix),
       },
     },
     profiles,
@@ -98,6 +126,28 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): RunMonitorsDe
     logger: new Logger({ serviceName: 'driftwatch-run-monitors' }),
     metrics: new Metrics({ namespace: 'Driftwatch', serviceName: 'run-monitors' }),
   };
+}
+
+/**
+ * The thumbnail of an extreme image: only under <prefix>images/ (the keys come from stored profiles, and
+ * an uploaded reference profile can name any key) and only up to the size profile-images accepts.
+ */
+export async function thumbnailOf(
+  objects: ObjectStore,
+  bucket: string,
+  key: string,
+  prefix = '',
+): Promise<string | undefined> {
+  if (!key.startsWith(`${prefix}images/`)) return undefined;
+  try {
+    const object = await objects.getObject(bucket, key, {
+      maxBytes: DEFAULT_OBJECT_LIMITS.imageBytes,
+    });
+    return object ? thumbnailDataUri(object.bytes) : undefined;
+  } catch (error) {
+    if (error instanceof ObjectTooLargeError) return undefined;
+    throw error;
+  }
 }
 
 let handlerInstance: ReturnType<typeof makeHandler> | undefined;

@@ -52,3 +52,18 @@ export function imageEventsOf(record: SQSRecord): ImageEvent[] {
     };
   });
 }
+
+/**
+ * The events of one message split by bucket: `ours` name the configured bucket, `foreign` any
+ * other. Only a queue policy stops another bucket's notifications reaching our queue, and only IAM
+ * stops the handler reading that bucket; the code checks too, and never reads a foreign object.
+ */
+export function eventsByBucket(
+  record: SQSRecord,
+  bucket: string,
+): { ours: ImageEvent[]; foreign: ImageEvent[] } {
+  const ours: ImageEvent[] = [];
+  const foreign: ImageEvent[] = [];
+  for (const event of imageEventsOf(record)) (event.bucket === bucket ? ours : foreign).push(event);
+  return { ours, foreign };
+}

@@ -25,11 +25,13 @@ export interface CachedFolder {
 export class ProfileCache {
   constructor(readonly dir: string) {}
 
-  static keyOf(dataset: string, files: readonly LocalImage[]): string {
+  /** `predictions` identifies the folder's predictions.csv content (its model outputs are profiled too). */
+  static keyOf(dataset: string, files: readonly LocalImage[], predictions = ''): string {
     const hash = createHash('sha256');
     hash.update(
       `features v${FEATURE_SET_VERSION}; format v${PROFILE_FORMAT_VERSION}; dataset ${dataset}\n`,
     );
+    if (predictions) hash.update(`predictions ${predictions}\n`);
     for (const f of files) hash.update(`${f.key}\t${f.size}\t${Math.round(f.mtimeMs)}\n`);
     return hash.digest('hex').slice(0, 24);
   }

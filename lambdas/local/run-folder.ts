@@ -10,13 +10,18 @@ import {
   listImageFiles,
   listSegmentedImages,
 } from '../adapters/local/image-folder.ts';
-import { LocalPredictionIndex, readSegmentColumn } from '../adapters/local/local-predictions.ts';
+import {
+  LocalPredictionIndex,
+  readModelOutputs,
+  readSegmentColumn,
+} from '../adapters/local/local-predictions.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import type { Digest } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
+import type { ModelOutput } from '../core/profile/model-outputs.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
@@ -109,14 +114,23 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   await clearDataset(out, dataset);
 
   /** Profiles one group of files (cached under `name`). */
-  const profileGroup = async (name: string, scope: string, files: readonly LocalImage[]) => {
-    const key = ProfileCache.keyOf(scope, files);
+  const profileGroup = async (
+    name: string,
+    scope: string,
+    files: readonly LocalImage[],
+    predictions: { outputs: Map<string, ModelOutput>; hash: string; folderKey: string },
+  ) => {
+    const key = ProfileCache.keyOf(scope, files, predictions.hash);
     const cached = await cache.get(name, key);
     if (cached) return { ...cached, fromCache: true };
     const fresh: ProfileImagesResult = await profileImages(files, {
       dataset: scope,
       window: { start: name, end: name },
       decoder: options.decoder,
+      // Keys are root-relative (day_3/cam07/x.jpg); predictions.csv names them inside the folder.
+      outputOf: (imageKey) =>
+        predictions.outputs.get(imageKey.slice(predictions.folderKey.length + 1)) ??
+        predictions.outputs.get(path.posix.basename(imageKey)),
       onProgress: (done, total) => options.onProgress?.(name, done, total),
     });
     await cache.put(name, key, fresh);
@@ -129,6 +143,10 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
    */
   const profileFolder = async (name: string, folder: string) => {
     const segmentColumn = await readSegmentColumn(folder);
+    const predictions = {
+      ...(await readModelOutputs(folder)),
+      folderKey: path.relative(root, folder).split(path.sep).join('/'),
+    };
     const images = await listSegmentedImages(folder, root, (file) => segmentColumn.get(file));
     const groups = new Map<string, LocalImage[]>();
     for (const { image, segment } of images) {
@@ -142,7 +160,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     for (const id of [...groups.keys()].sort()) {
       const files = groups.get(id) as LocalImage[];
       const scope = id ? segmentScope(dataset, id) : dataset;
-      const result = await profileGroup(id ? `${name}/${id}` : name, scope, files);
+      const result = await profileGroup(id ? `${name}/${id}` : name, scope, files, predictions);
       fromCache &&= result.fromCache;
       unreadable.push(...result.unreadable);
       // Every group's window is the day (the peer test lines segments up by it), whatever its cache name.
@@ -191,6 +209,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       config: options.config,
       now: options.now ?? (() => new Date()),
     });
+    for (const warning of night.record.warnings ?? []) log(`${day}: ${warning}`);
     const fired = night.record.results.filter((r) => r.fired);
     const report: DayReport = {
       day,

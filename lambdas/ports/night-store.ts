@@ -13,6 +13,8 @@ export interface NightRecord {
   readonly driftAlerted: boolean;
   /** Per segment (camera, site, device) of the night; absent when the dataset has none. */
   readonly segments?: readonly SegmentNight[] | undefined;
+  /** What could not be evaluated as configured (e.g. an empty fixed range); absent when none. */
+  readonly warnings?: readonly string[] | undefined;
   readonly digest: 'none' | 'sent' | 'update-sent' | 'already-sent';
   readonly evaluatedAt: string;
 }

@@ -4,6 +4,8 @@ export interface PredictionMatch {
   readonly key: string;
   readonly day: string;
   readonly prediction?: string | undefined;
+  /** The model's confidence in its prediction, when the serving system logged one. */
+  readonly confidence?: number | undefined;
 }
 
 export type PredictionLookup =

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { plainText } from '../core/drift/digest.ts';
 import { FEATURE_SET_VERSION, type ImageFeatures } from '../core/features/catalogue.ts';
 import { extractFeatures } from '../core/features/extract-features.ts';
 import type { UnreadableReason } from '../core/image/decoded-image.ts';
+import { datasetNameProblem } from '../core/profile/dataset-name.ts';
 import {
   addImage,
   addUnreadable,
@@ -9,12 +11,15 @@ import {
   emptyProfile,
   mergeAll,
 } from '../core/profile/dataset-profile.ts';
+import { normalizeConfidence } from '../core/profile/model-outputs.ts';
 import { decodeProfile } from '../core/profile/profile-codec.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
+import { underPrefix } from '../core/util/key-prefix.ts';
 import { dayInZone } from '../core/util/time.ts';
+import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
-import type { ObjectStore } from '../ports/object-store.ts';
+import { type ObjectStore, ObjectTooLargeError, type StoredObject } from '../ports/object-store.ts';
 import type { ImageRecord, PartialCommitter } from '../ports/partial-committer.ts';
 
 /** One S3 object-created event, as carried by an SQS message. */
@@ -37,8 +42,17 @@ export interface ProfileBatchDeps {
    * the key part after the dataset as its segment (images/<dataset>/<segment>/…).
    */
   readonly segments?: { readonly fromKey: boolean } | undefined;
+  /** The prefix images/ and reference/ live under ('' by default; see core/util/key-prefix.ts). */
+  readonly keyPrefix?: string;
   /** Images decoded at once (libvips runs one thread per image). */
   readonly inFlight?: number;
+  /**
+   * Pixels decoded at once across the batch (width × height, read from each header first): bounds
+   * the memory of a batch of large images. Unset: no bound beyond `inFlight`.
+   */
+  readonly maxPixelsInFlight?: number | undefined;
+  /** Objects above these sizes are refused unread (DEFAULT_OBJECT_LIMITS when unset). */
+  readonly objectLimits?: ObjectLimits | undefined;
   readonly log?: (
     level: 'info' | 'warn',
     message: string,
@@ -53,20 +67,56 @@ export interface ProfileBatchResult {
   readonly unreadable: number;
   /** Images skipped because an earlier delivery already counted them. */
   readonly alreadyCounted: number;
-  /** Keys outside images/<dataset>/ and reference/<dataset>/. */
+  /** Keys outside images/<dataset>/ and reference/<dataset>/, or with a refused dataset name. */
   readonly ignored: number;
 }
 
+/** Largest objects read, in bytes (docs/operations.md#limits). */
+export interface ObjectLimits {
+  /** An image (or any reference/ file but a .profile). */
+  readonly imageBytes: number;
+  /** A .profile file uploaded under reference/. */
+  readonly profileBytes: number;
+}
+
+/**
+ * 32 MiB holds a 50 MP JPEG at quality 100 and the images of every camera we know; ten of them
+ * (one batch) stay inside the 512 MB the pixel budget leaves aside. A profile is a few hundred KB.
+ */
+export const DEFAULT_OBJECT_LIMITS: ObjectLimits = {
+  imageBytes: 32 * 1024 * 1024,
+  profileBytes: 8 * 1024 * 1024,
+};
+
 export const REFERENCE_DAY = 'reference';
 
-/** Where a key belongs: images/<dataset>/… or reference/<dataset>/…; undefined for anything else. */
-export function routeKey(
-  key: string,
-): { kind: 'image' | 'reference'; dataset: string } | undefined {
-  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(key);
+export type Route =
+  | { readonly kind: 'image' | 'reference'; readonly dataset: string }
+  /** Under images/ or reference/, but the dataset name is refused (core/profile/dataset-name.ts). */
+  | { readonly kind: 'refused'; readonly problem: string };
+
+/**
+ * Where a key belongs: <prefix>images/<dataset>/… or <prefix>reference/<dataset>/…, refused when
+ * the dataset name is not a valid one; undefined for anything else.
+ */
+export function routeKey(key: string, prefix = ''): Route | undefined {
+  const relative = underPrefix(key, prefix);
+  if (relative === undefined) return undefined;
+  const match = /^(images|reference)\/([^/]+)\/.+[^/]$/.exec(relative);
   if (!match) return undefined;
-  return { kind: match[1] === 'images' ? 'image' : 'reference', dataset: match[2] as string };
+  const dataset = match[2] as string;
+  const problem = datasetNameProblem(dataset);
+  if (problem) return { kind: 'refused', problem };
+  return { kind: match[1] === 'images' ? 'image' : 'reference', dataset };
 }
+
+/** An event not profiled, and why (the handler counts each kind). */
+export interface SkippedEvent {
+  readonly skipped: 'outside-prefixes' | 'invalid-dataset-name';
+}
+
+/** Log fields for a user-chosen key: cleaned and short, whatever its length. */
+export const keyForLog = (key: string) => plainText(key, 160);
 
 export type Outcome =
   | { kind: 'features'; features: ImageFeatures }
@@ -96,16 +146,17 @@ export async function profileBatch(
   const failed = new Set<string>();
   const prepared: PreparedImage[] = [];
   let ignored = 0;
+  const budget = pixelBudgetOf(deps);
   await runInFlight(events.length, deps.inFlight ?? 4, async (index) => {
     const event = events[index] as ImageEvent;
     try {
-      const item = await prepareImage(event, deps);
-      if (item) prepared.push(item);
-      else ignored++;
+      const item = await prepareImage(event, deps, budget);
+      if ('skipped' in item) ignored++;
+      else prepared.push(item);
     } catch (error) {
       failed.add(event.messageId);
       deps.log?.('warn', 'will retry: could not read the object', {
-        key: event.key,
+        key: keyForLog(event.key),
         error: (error as Error).message,
       });
     }
@@ -126,22 +177,38 @@ export interface PreparedImage {
   readonly outcome: Outcome;
 }
 
+/** The semaphore of one batch's pixels in flight, when the deps bound them. */
+export function pixelBudgetOf(
+  deps: Pick<ProfileBatchDeps, 'maxPixelsInFlight'>,
+): WeightedSemaphore | undefined {
+  return deps.maxPixelsInFlight ? new WeightedSemaphore(deps.maxPixelsInFlight) : undefined;
+}
+
 /**
- * Steps 1–3 for one event: undefined for a key outside images/ and reference/ (logged and skipped);
- * throws when the object cannot be read for a reason worth retrying.
+ * Steps 1–3 for one event: skipped for a key outside images/ and reference/ or with a refused
+ * dataset name (logged); throws when the object cannot be read for a reason worth retrying.
+ * Images of one batch share `pixelBudget`, so their decodes never hold more pixels than it allows.
  */
 export async function prepareImage(
   event: ImageEvent,
   deps: ProfileBatchDeps,
-): Promise<PreparedImage | undefined> {
-  const route = routeKey(event.key);
+  pixelBudget?: WeightedSemaphore,
+): Promise<PreparedImage | SkippedEvent> {
+  const route = routeKey(event.key, deps.keyPrefix);
   if (!route) {
     deps.log?.('warn', 'ignoring a key outside images/<dataset>/ and reference/<dataset>/', {
-      key: event.key,
+      key: keyForLog(event.key),
     });
-    return undefined;
+    return { skipped: 'outside-prefixes' };
   }
-  return processOne(event, route.kind, route.dataset, deps);
+  if (route.kind === 'refused') {
+    deps.log?.('warn', 'refusing an upload: invalid dataset name', {
+      key: keyForLog(event.key),
+      problem: route.problem,
+    });
+    return { skipped: 'invalid-dataset-name' };
+  }
+  return processOne(event, route.kind, route.dataset, deps, pixelBudget);
 }
 
 /** Steps 4–5: group by dataset-day and commit; returns the messages to retry. */
@@ -241,29 +308,60 @@ function commitOf(
 
 const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The object, or why it was refused: too large to read (its metadata kept). */
+async function readObject(
+  event: ImageEvent,
+  isProfile: boolean,
+  deps: ProfileBatchDeps,
+): Promise<
+  | { object: StoredObject | undefined; tooLarge?: undefined }
+  | { object?: undefined; tooLarge: ObjectTooLargeError }
+> {
+  const limits = deps.objectLimits ?? DEFAULT_OBJECT_LIMITS;
+  const maxBytes = isProfile ? limits.profileBytes : limits.imageBytes;
+  try {
+    return { object: await deps.objects.getObject(event.bucket, event.key, { maxBytes }) };
+  } catch (error) {
+    if (error instanceof ObjectTooLargeError) return { tooLarge: error };
+    throw error;
+  }
+}
+
 async function processOne(
   event: ImageEvent,
   kind: 'image' | 'reference',
   dataset: string,
   deps: ProfileBatchDeps,
+  pixelBudget: WeightedSemaphore | undefined,
 ): Promise<PreparedImage> {
-  const object = await deps.objects.getObject(event.bucket, event.key);
-  const metadata = object?.metadata ?? {};
+  const isProfile = kind === 'reference' && event.key.endsWith('.profile');
+  const { object, tooLarge } = await readObject(event, isProfile, deps);
+  const metadata = object?.metadata ?? tooLarge?.metadata ?? {};
   const capturedAt =
     parseInstant(metadata['captured-at']) ?? parseInstant(event.eventTime) ?? new Date(0);
   const day = kind === 'reference' ? REFERENCE_DAY : dayInZone(capturedAt, deps.timeZone);
-  const confidence = metadata.confidence === undefined ? undefined : Number(metadata.confidence);
+  const confidence = normalizeConfidence(
+    metadata.confidence === undefined ? undefined : Number(metadata.confidence),
+  );
   const base = {
     dataset,
     key: event.key,
     day,
     capturedAt: capturedAt.toISOString(),
     prediction: metadata.prediction,
-    confidence: confidence !== undefined && Number.isFinite(confidence) ? confidence : undefined,
+    confidence,
     modelVersion: metadata['model-version'],
-    segment: segmentOf(event.key, metadata, deps.segments?.fromKey ?? false),
+    segment: segmentOf(
+      event.key.slice(deps.keyPrefix?.length ?? 0),
+      metadata,
+      deps.segments?.fromKey ?? false,
+    ),
     expiresAt: Math.floor(capturedAt.getTime() / 1000) + deps.recordTtlDays * 86_400,
   };
+  if (tooLarge) {
+    const outcome: Outcome = { kind: 'unreadable', reason: 'too-large', detail: tooLarge.message };
+    return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
+  }
   if (!object) {
     const outcome: Outcome = {
       kind: 'unreadable',
@@ -272,7 +370,7 @@ async function processOne(
     };
     return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
   }
-  if (kind === 'reference' && event.key.endsWith('.profile')) {
+  if (isProfile) {
     try {
       const profile = decodeProfile(object.bytes);
       if (profile.featureSetVersion !== FEATURE_SET_VERSION) {
@@ -295,21 +393,32 @@ async function processOne(
       return { event, dataset, record: { ...base, unreadable: outcome.reason }, outcome };
     }
   }
-  const decoded = await deps.decoder.decode(object.bytes);
-  if (!decoded.ok) {
-    return {
-      event,
-      dataset,
-      record: { ...base, unreadable: decoded.reason },
-      outcome: { kind: 'unreadable', reason: decoded.reason, detail: decoded.detail },
-    };
-  }
+  const outcome = await profileImage(object.bytes, deps.decoder, pixelBudget);
   return {
     event,
     dataset,
-    record: base,
-    outcome: { kind: 'features', features: extractFeatures(decoded.image, decoded.container) },
+    record: outcome.kind === 'unreadable' ? { ...base, unreadable: outcome.reason } : base,
+    outcome,
   };
+}
+
+/**
+ * Decodes and extracts features holding the image's pixels (from its header) in the budget: the
+ * decoded pixels and the planes computed from them are garbage once this returns.
+ */
+async function profileImage(
+  bytes: Uint8Array,
+  decoder: ImageDecoder,
+  pixelBudget: WeightedSemaphore | undefined,
+): Promise<Outcome> {
+  const profile = async (): Promise<Outcome> => {
+    const decoded = await decoder.decode(bytes);
+    if (!decoded.ok) return { kind: 'unreadable', reason: decoded.reason, detail: decoded.detail };
+    return { kind: 'features', features: extractFeatures(decoded.image, decoded.container) };
+  };
+  if (!pixelBudget) return profile();
+  // A header that does not parse holds nothing: its decode fails at once.
+  return pixelBudget.use((await decoder.pixelsOf(bytes)) ?? 0, profile);
 }
 
 /** The profile of `images` under a scope id (the dataset, or one of its segments). */
@@ -317,7 +426,8 @@ function profileOf(scope: string, day: string, images: readonly PreparedImage[])
   const profile = emptyProfile({ dataset: scope, window: { start: day, end: day } });
   const uploaded: DatasetProfile[] = [];
   for (const p of images) {
-    if (p.outcome.kind === 'features') addImage(profile, p.record.key, p.outcome.features);
+    if (p.outcome.kind === 'features')
+      addImage(profile, p.record.key, p.outcome.features, p.record);
     else if (p.outcome.kind === 'unreadable') addUnreadable(profile, p.outcome.reason);
     else uploaded.push({ ...p.outcome.profile, dataset: scope, window: profile.window });
   }

@@ -8,6 +8,7 @@ import {
   emptyProfile,
   type ProfileOptions,
 } from '../core/profile/dataset-profile.ts';
+import type { ModelOutput } from '../core/profile/model-outputs.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ImageInput } from '../ports/image-source.ts';
@@ -28,6 +29,8 @@ export interface ProfileImagesOptions extends ProfileOptions {
   /** Images decoded at once; libvips runs one thread per image (default 4, the libuv pool size). */
   readonly inFlight?: number;
   readonly onImage?: (key: string, features: ImageFeatures) => void;
+  /** What the model said about an image (the day's predictions.csv); undefined: no prediction. */
+  readonly outputOf?: (key: string) => ModelOutput | undefined;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -55,7 +58,7 @@ export async function profileImages(
         addUnreadable(profile, outcome.reason);
         unreadable.push(outcome);
       } else {
-        addImage(profile, key, outcome);
+        addImage(profile, key, outcome, options.outputOf?.(key));
         onImage?.(key, outcome);
       }
       outcomes[nextToAdd] = undefined;

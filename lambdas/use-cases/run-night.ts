@@ -9,6 +9,7 @@ import { evaluateNight } from '../core/drift/evaluate-night.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
 import type { SegmentDay } from '../core/drift/peer-drift.ts';
+import { NEW_MODEL_VERSION } from '../core/drift/prediction-drift.ts';
 import {
   type DatasetProfile,
   emptyProfile,
@@ -66,6 +67,7 @@ export async function runNight(
     return (await earlierNights(other))?.driftAlerted ?? false;
   });
   const baselines = baselinesOf(day, history, await profiles.loadReference(dataset), config);
+  const warnings = baselineWarnings(day, baselines, config);
   const segments = await segmentDays(dataset, day, history, earlierNights, deps);
   const results = evaluateNight(config, { profile, baselines }, segments);
 
@@ -76,6 +78,7 @@ export async function runNight(
     results,
     reportUrl: deps.reportUrl?.(dataset, day),
     notes,
+    warnings,
   });
   let digestStatus: NightRecord['digest'] = 'none';
   if (digest) {
@@ -86,7 +89,15 @@ export async function runNight(
       if (claim === 'update')
         digest = {
           ...digest,
-          ...buildDigest({ dataset, day, results, update: true, reportUrl: digest.reportUrl }),
+          ...buildDigest({
+            dataset,
+            day,
+            results,
+            update: true,
+            reportUrl: digest.reportUrl,
+            notes,
+            warnings,
+          }),
         };
       try {
         await notifier.publish(digest);
@@ -106,7 +117,7 @@ export async function runNight(
     unreadable: unreadableTotal(profile),
     unreadableByReason: { ...profile.unreadable } as Record<string, number>,
     results: storedResults(results),
-    driftAlerted: results.some((r) => r.fired && r.kind === 'drift' && !r.segment),
+    driftAlerted: results.some((r) => r.fired && !r.segment && isDrift(r)),
     ...(segments.length > 0
       ? {
           segments: segments.map((s) => ({
@@ -119,12 +130,20 @@ export async function runNight(
           })),
         }
       : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     digest: digestStatus,
     evaluatedAt: deps.now().toISOString(),
   };
   await nights.saveNight(record);
   return { record, profile, digest };
 }
+
+/**
+ * Drift of the images or of the model's outputs: such a day is left out of trailing baselines. A
+ * new model version's announcement is not drift (its days are the new version's baseline).
+ */
+const isDrift = (r: MonitorResult) =>
+  r.kind === 'drift' || (r.kind === 'prediction-drift' && r.statistic !== NEW_MODEL_VERSION);
 
 /** Fired results kept per segment in the night record; the digest still lists every one. */
 export const MAX_STORED_SEGMENT_RESULTS = 20;
@@ -146,7 +165,7 @@ function storedResults(results: readonly MonitorResult[]): MonitorResult[] {
   ];
 }
 
-/** Days older than this are never read for trailing baselines. */
+/** Days older than this are never read for trailing baselines (the fixed range is read anyway). */
 const MAX_LOOKBACK_DAYS = 90;
 
 function baselinesOf(
@@ -163,6 +182,19 @@ function baselinesOf(
     excludeAlertedDays: config.baselines.excludeAlertedDays,
     fixedRange: config.baselines.fixedRange,
   });
+}
+
+/**
+ * What the night could not do as configured, in words for the night record and the digest: a fixed
+ * range with no profiled day before this one leaves every monitor against "fixed" unevaluated.
+ */
+function baselineWarnings(day: string, baselines: Baselines, config: MonitorConfig): string[] {
+  const range = config.baselines.fixedRange;
+  if (!range || (baselines.fixed?.images ?? 0) > 0) return [];
+  const judged = config.monitors.some((m) => m.kind === 'drift' && m.baselines.includes('fixed'));
+  return [
+    `The fixed-range baseline ${range.from}…${range.to} has no profiled day before ${day}${judged ? ': drift against "fixed" was not evaluated' : ''}.`,
+  ];
 }
 
 /** The dataset's earlier night records, each read at most once (segments ask for the same days). */
@@ -191,14 +223,13 @@ async function loadHistory(
   alertedOn: (day: string) => Promise<boolean>,
 ): Promise<DayHistory[]> {
   const { profiles, config } = deps;
-  const earlier = (await profiles.listDays(scope))
+  const before = (await profiles.listDays(scope))
     .filter((d) => compareDays(d, day) < 0)
     .sort(compareDays)
-    .reverse()
-    .slice(0, MAX_LOOKBACK_DAYS);
+    .reverse();
   const history: DayHistory[] = [];
   let usable = 0;
-  for (const other of earlier) {
+  for (const other of before.slice(0, MAX_LOOKBACK_DAYS)) {
     if (usable >= config.baselines.trailingDays) break;
     const driftAlerted = await alertedOn(other);
     if (driftAlerted && config.baselines.excludeAlertedDays) continue;
@@ -208,8 +239,9 @@ async function loadHistory(
     usable++;
   }
   const range = config.baselines.fixedRange;
+  // The fixed range is read wherever it lies: a January baseline still holds in May.
   if (range) {
-    for (const other of earlier) {
+    for (const other of before) {
       if (compareDays(other, range.from) < 0 || compareDays(other, range.to) > 0) continue;
       if (history.some((h) => h.day === other)) continue;
       const profile = await profiles.loadDayProfile(scope, other);

@@ -36,6 +36,7 @@ describe('what the handlers log', () => {
     const secretLabel = 'label-nobody-should-see';
     await withTempDir(async (dir) => {
       const profile = makeProfileHandler({
+        bucket: 'driftwatch-data',
         objects: {
           getObject: async () => ({ bytes: jpeg, metadata: { prediction: secretLabel } }),
         },

@@ -8,18 +8,21 @@ import {
 import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
 import { decodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import { defaultDeps, makeHandler } from '../../lambdas/handlers/profile-images.ts';
+import type { ImageDecoder } from '../../lambdas/ports/image-decoder.ts';
+import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
 
 const s3 = mockClient(S3Client);
 const db = mockClient(DynamoDBDocumentClient);
-const handler = makeHandler({
+const baseDeps = {
+  bucket: 'driftwatch-data',
   objects: new S3ObjectStore(new S3Client({})),
   committer: new DynamoPartialCommitter(
     DynamoDBDocumentClient.from(new DynamoDBClient({})),
@@ -30,7 +33,8 @@ const handler = makeHandler({
   recordTtlDays: 90,
   logger: new Logger({ logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'Test' }),
-});
+};
+const handler = makeHandler(baseDeps);
 
 let jpeg: Uint8Array;
 beforeAll(async () => {
@@ -39,6 +43,7 @@ beforeAll(async () => {
 afterEach(() => {
   s3.reset();
   db.reset();
+  vi.restoreAllMocks();
 });
 
 const objectWith = (bytes: Uint8Array, metadata: Record<string, string> = {}) => ({
@@ -310,10 +315,155 @@ describe('profile-images handler', () => {
   });
 
   it('reads segments.fromKey from MONITOR_CONFIG and fails a bad config at cold start', () => {
-    const env = { TABLE_NAME: 't', AWS_REGION: 'us-east-1' };
+    const env = { TABLE_NAME: 't', BUCKET_NAME: 'b', AWS_REGION: 'us-east-1' };
     expect(defaultDeps(env).segments).toEqual({ fromKey: false });
     const fromKey = { ...env, MONITOR_CONFIG: JSON.stringify({ segments: { fromKey: true } }) };
     expect(defaultDeps(fromKey).segments).toEqual({ fromKey: true });
     expect(() => defaultDeps({ ...env, MONITOR_CONFIG: '{"segments": {"fromKey": 1}}' })).toThrow();
+  });
+
+  it('needs BUCKET_NAME and bounds the pixels in flight by the memory unless MAX_PIXELS_IN_FLIGHT says otherwise', () => {
+    const env = { TABLE_NAME: 't', BUCKET_NAME: 'b', AWS_REGION: 'us-east-1' };
+    expect(() => defaultDeps({ ...env, BUCKET_NAME: '' })).toThrow(/BUCKET_NAME is required/);
+    expect(defaultDeps(env).bucket).toBe('b');
+    const big = defaultDeps({ ...env, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538' }).maxPixelsInFlight;
+    const small = defaultDeps({
+      ...env,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769',
+    }).maxPixelsInFlight;
+    expect(big).toBe(pixelBudgetFor(3538));
+    expect(small).toBe(pixelBudgetFor(1769));
+    expect(defaultDeps({ ...env, MAX_PIXELS_IN_FLIGHT: '200000000' }).maxPixelsInFlight).toBe(2e8);
+    expect(() => defaultDeps({ ...env, MAX_PIXELS_IN_FLIGHT: 'lots' })).toThrow(
+      /MAX_PIXELS_IN_FLIGHT must be a positive number/,
+    );
+  });
+});
+
+describe('profile-images handler against hostile events', () => {
+  const metricsOf = (m: Metrics) => {
+    const added: Record<string, number> = {};
+    vi.spyOn(m, 'addMetric').mockImplementation((name: string, _unit, value: number) => {
+      added[name] = (added[name] ?? 0) + value;
+      return m;
+    });
+    return added;
+  };
+
+  it('never reads an object of another bucket: the event is ignored and counted', async () => {
+    const metrics = new Metrics({ namespace: 'Test' });
+    const added = metricsOf(metrics);
+    const guarded = makeHandler({ ...baseDeps, metrics });
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).resolves({});
+
+    const response = await guarded(
+      sqsEvent([
+        { messageId: 'm1', body: s3EventBody('images/pets/a.jpg', undefined, 'someone-else') },
+        { messageId: 'm2', body: s3EventBody('images/pets/b.jpg') },
+      ]),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'driftwatch-data', Key: 'images/pets/b.jpg' },
+    ]);
+    expect(added.EventsFromOtherBuckets).toBe(1);
+    expect(added.ImagesProfiled).toBe(1);
+  });
+
+  it('refuses a dataset name that is too long or not plain, without reading the object', async () => {
+    const metrics = new Metrics({ namespace: 'Test' });
+    const added = metricsOf(metrics);
+    const guarded = makeHandler({ ...baseDeps, metrics });
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).resolves({});
+
+    const response = await guarded(
+      sqsEvent([
+        { messageId: 'm1', body: s3EventBody(`images/${'d'.repeat(1000)}/a.jpg`) },
+        { messageId: 'm2', body: s3EventBody('images/pe\u202Ets/a.jpg') },
+        { messageId: 'm3', body: s3EventBody('images/pets/a.jpg') },
+      ]),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(added.DatasetNamesRefused).toBe(2);
+    expect(transactCalls().flatMap((c) => c.TransactItems.map((t) => t.Put.Item.pk))).toContain(
+      'PARTIAL#pets#2026-11-27',
+    );
+  });
+
+  it('counts an image above the size limit as unreadable (too-large) from its Content-Length, never reading its body', async () => {
+    const metrics = new Metrics({ namespace: 'Test' });
+    const added = metricsOf(metrics);
+    const guarded = makeHandler({
+      ...baseDeps,
+      metrics,
+      objectLimits: { imageBytes: 1000, profileBytes: 1000 },
+    });
+    const read = vi.fn(async () => jpeg);
+    const destroy = vi.fn();
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToByteArray: read, destroy } as never,
+      ContentLength: 5_000_000_000,
+      Metadata: { 'captured-at': '2026-11-20T10:00:00Z', prediction: 'cat' },
+    });
+    db.on(TransactWriteCommand).resolves({});
+
+    const response = await guarded(
+      sqsEvent([{ messageId: 'm1', body: s3EventBody('images/pets/huge.png') }]),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(read).not.toHaveBeenCalled();
+    expect(destroy).toHaveBeenCalled();
+    expect(added.ObjectsTooLarge).toBe(1);
+    expect(added.ImagesUnreadable).toBe(1);
+    const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
+    // Its metadata still puts it on its own day, with its prediction.
+    expect(items.find((i) => String(i.pk).startsWith('IMAGE#'))).toMatchObject({
+      day: '2026-11-20',
+      prediction: 'cat',
+      unreadable: 'too-large',
+    });
+  });
+
+  it('decodes no more pixels at once than the budget, whatever the batch processor runs in parallel', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const decoder = new SharpDecoder();
+    const counting: ImageDecoder = {
+      // Each file claims 7000 × 7000 pixels; the budget fits one such image and a half.
+      pixelsOf: async () => 49_000_000,
+      decode: async (bytes) => {
+        inFlight += 49_000_000;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 49_000_000;
+        return decoder.decode(bytes);
+      },
+    };
+    const guarded = makeHandler({ ...baseDeps, decoder: counting, maxPixelsInFlight: 75_000_000 });
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    db.on(TransactWriteCommand).resolves({});
+
+    const response = await guarded(
+      sqsEvent(
+        Array.from({ length: 10 }, (_, i) => ({
+          messageId: `m${i}`,
+          body: s3EventBody(`images/pets/${i}.png`),
+        })),
+      ),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(peak).toBe(49_000_000);
+    expect(transactCalls().flatMap((c) => c.TransactItems)).toHaveLength(12);
   });
 });

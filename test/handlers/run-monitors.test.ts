@@ -9,7 +9,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
@@ -17,7 +17,11 @@ import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.
 import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
 import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
-import { makeHandler } from '../../lambdas/handlers/run-monitors.ts';
+import {
+  makeHandler,
+  NightsFailedError,
+  type RunMonitorsDeps,
+} from '../../lambdas/handlers/run-monitors.ts';
 import { featureStream } from '../helpers/features.ts';
 import { fakeContext } from '../helpers/lambda.ts';
 
@@ -25,7 +29,7 @@ const db = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const profiles = new DynamoProfileStore(doc, 'table');
-const handler = makeHandler({
+const deps: RunMonitorsDeps = {
   profiles,
   nights: new DynamoNightStore(doc, 'table'),
   notifier: new SnsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:alerts'),
@@ -35,7 +39,8 @@ const handler = makeHandler({
   datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
   logger: new Logger({ logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'Test' }),
-});
+};
+const handler = makeHandler(deps);
 
 const encoded = (features: readonly ImageFeatures[], day: string) => {
   const p = emptyProfile({ dataset: 'pets', window: { start: day, end: day } });
@@ -72,6 +77,7 @@ beforeEach(() => {
 afterEach(() => {
   db.reset();
   sns.reset();
+  vi.restoreAllMocks();
 });
 
 describe('run-monitors handler', () => {
@@ -106,6 +112,50 @@ describe('run-monitors handler', () => {
     );
     await expect(handler({ from: 'last tuesday' }, fakeContext)).rejects.toThrow(
       /not a YYYY-MM-DD date/,
+    );
+  });
+
+  it('runs every other dataset when one fails, logs and counts the failure, and fails the invocation naming it', async () => {
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const errors = vi.spyOn(logger, 'error');
+    const metrics = new Metrics({ namespace: 'Test' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const isolating = makeHandler({ ...deps, logger, metrics });
+    const longName = 'x'.repeat(1100);
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ACTIVE#2026-11-26' } }).resolves({
+      Items: [{ sk: 'broken' }, { sk: longName }, { sk: 'pets' }],
+    });
+    db.on(QueryCommand, {
+      ExpressionAttributeValues: { ':pk': 'PARTIAL#broken#2026-11-26', ':lower': 'p#' },
+    }).rejects(new Error('the table is unreachable'));
+
+    const failed = await isolating({}, fakeContext).catch((error: Error) => error);
+
+    expect(failed).toBeInstanceOf(NightsFailedError);
+    expect((failed as Error).message).toMatch(/^2 of 3 nights failed \(datasets: broken, x{59}…\)/);
+    // The good dataset still got its night and its digest.
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'DAY#pets', sk: '2026-11-26' }),
+    });
+    // The long name was refused before any key was built from it.
+    expect(
+      db
+        .commandCalls(QueryCommand)
+        .filter((c) => JSON.stringify(c.args[0].input).includes(longName)),
+    ).toEqual([]);
+    expect(errors).toHaveBeenCalledTimes(2);
+    expect(errors.mock.calls[0]?.[1]).toMatchObject({
+      dataset: 'broken',
+      error: 'the table is unreachable',
+    });
+    expect(JSON.stringify(errors.mock.calls[1]?.[1]).length).toBeLessThan(600);
+    expect(added).toHaveBeenCalledWith('NightsFailed', 'Count', 2);
+  });
+
+  it('refuses a backfill for a dataset name that routing would refuse', async () => {
+    await expect(handler({ dataset: 'pe ts', from: '2026-11-01' }, fakeContext)).rejects.toThrow(
+      /only letters/,
     );
   });
 });

@@ -1,12 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DriftwatchStack } from '../../infra/driftwatch-stack.ts';
-import { environmentConfig } from '../../infra/environments.ts';
+import type { DriftwatchStack } from '../../infra/driftwatch-stack.ts';
+import { defineEnvironmentStacks } from '../../infra/environment-stacks.ts';
 
-/** Synthesizes an environment's stack; bundling is skipped (esbuild and npm for arm64 run in `cdk synth`, covered by .ci/run). */
-export function synth(env: string) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new DriftwatchStack(app, `Driftwatch-${env}`, environmentConfig(env));
+/**
+ * Synthesizes an environment's stack as `cdk synth -c env=<env>` would, with further `-c` values
+ * in `context`; bundling is skipped (esbuild and npm for arm64 run in `cdk synth`, covered by .ci/run).
+ */
+export function synth(env: string, context: Record<string, unknown> = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], env, ...context } });
+  const stack = defineEnvironmentStacks(app)[0] as DriftwatchStack;
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -73,7 +73,7 @@ describe('concurrent profile invocations on moto_server', () => {
       .map((m) => ({ messageId: m.MessageId as string, body: m.Body as string }));
     expect(events).toHaveLength(GOOD + BAD);
     const batches = Array.from({ length: 8 }, (_, b) => events.filter((_, i) => i % 8 === b));
-    const handler = profileHandlerOn(c, r.table);
+    const handler = profileHandlerOn(c, r);
 
     // Act: 8 invocations at once, plus 3 of the batches delivered a second time concurrently
     const invocations = [...batches, batches[0], batches[3], batches[5]].map((batch) =>

@@ -60,7 +60,7 @@ function clientsFailingOnce(command: string, nth: number, error: () => Error): A
   return clients;
 }
 
-const profileHandler = (clients: AwsClients) => profileHandlerOn(clients, r.table);
+const profileHandler = (clients: AwsClients) => profileHandlerOn(clients, r);
 
 const nightDeps = (clients: AwsClients) => ({
   profiles: new DynamoProfileStore(clients.db, r.table),

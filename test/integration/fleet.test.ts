@@ -44,10 +44,7 @@ beforeAll(() => {
 /** The pipeline's resources and handlers; the nightly handler's clock is `clock.now`. */
 async function pipeline(name: string) {
   const r = await createPipelineResources(c, `${name}${Date.now()}`);
-  const profileHandler = profileHandlerOn(
-    recordingClients(endpoint, called.ProfileImages),
-    r.table,
-  );
+  const profileHandler = profileHandlerOn(recordingClients(endpoint, called.ProfileImages), r);
   const clock = { now: new Date(0) };
   const monitorsHandler = monitorsHandlerOn(
     recordingClients(endpoint, called.RunMonitors),

@@ -84,7 +84,7 @@ beforeAll(async () => {
   const endpoint = inject('awsEndpoint');
   c = clientsFor(endpoint);
   r = await createPipelineResources(c, `it${Date.now()}`);
-  profileHandler = profileHandlerOn(recordingClients(endpoint, called.ProfileImages), r.table);
+  profileHandler = profileHandlerOn(recordingClients(endpoint, called.ProfileImages), r);
   monitorsHandler = monitorsHandlerOn(
     recordingClients(endpoint, called.RunMonitors),
     r,

@@ -20,6 +20,7 @@ import {
   LABELS_QUEUE_VISIBILITY_SECONDS,
   MAX_RECEIVE_COUNT,
   PARTIAL_SETTLE_SECONDS,
+  PROFILE_FUNCTION,
   ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from '../../infra/definitions.ts';
@@ -31,7 +32,7 @@ import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-st
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store.ts';
 import { reportConsoleUrl, S3ReportStore } from '../../lambdas/adapters/aws/s3-report-store.ts';
 import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
-import { SharpDecoder, thumbnailDataUri } from '../../lambdas/adapters/sharp-codec.ts';
+import { SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import {
   type IngestLabelsHandlerDeps,
@@ -39,7 +40,11 @@ import {
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
 import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
+import {
+  makeHandler as makeMonitorsHandler,
+  thumbnailOf,
+} from '../../lambdas/handlers/run-monitors.ts';
+import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
 
 export interface AwsClients {
   readonly s3: S3Client;
@@ -186,11 +191,19 @@ export async function createPipelineResources(
   return { bucket, table, imagesQueueUrl, dlqUrl, labelsQueueUrl, topicArn, inboxUrl };
 }
 
-/** The profile-images handler on these clients and table, as deployed (UTC days, 90-day records, rollups). */
-export function profileHandlerOn(clients: AwsClients, table: string) {
+/**
+ * The profile-images handler on these clients and resources, as deployed (UTC days, 90-day records,
+ * rollups, the pixel budget of its memory).
+ */
+export function profileHandlerOn(
+  clients: AwsClients,
+  r: Pick<PipelineResources, 'bucket' | 'table'>,
+) {
   return makeProfileHandler({
+    bucket: r.bucket,
+    maxPixelsInFlight: pixelBudgetFor(PROFILE_FUNCTION.memoryMb),
     objects: new S3ObjectStore(clients.s3),
-    committer: new DynamoPartialCommitter(clients.db, table, {
+    committer: new DynamoPartialCommitter(clients.db, r.table, {
       compaction: { every: ROLLUP_EVERY_COMMITS, settleSeconds: PARTIAL_SETTLE_SECONDS },
     }),
     decoder: new SharpDecoder(),
@@ -259,10 +272,7 @@ export function monitorsHandlerOn(
     reports: {
       store: new S3ReportStore(clients.s3, r.bucket),
       build: {
-        thumbnail: async (key) => {
-          const object = await new S3ObjectStore(clients.s3).getObject(r.bucket, key);
-          return object ? thumbnailDataUri(object.bytes) : undefined;
-        },
+        thumbnail: (key) => thumbnailOf(new S3ObjectStore(clients.s3), r.bucket, key),
       },
     },
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeJpeg, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
-import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
+import {
+  addImage,
+  type DatasetProfile,
+  emptyProfile,
+} from '../../lambdas/core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
+import { summarize } from '../../lambdas/core/profile/summary.ts';
 import type { ObjectStore } from '../../lambdas/ports/object-store.ts';
 import type { PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
 import {
@@ -95,6 +100,18 @@ describe('profileBatch', () => {
     expect(routeKey('images/pets/')).toBeUndefined();
   });
 
+  it('refuses a dataset name too long for the keys derived from it, or with other characters', () => {
+    expect(routeKey(`images/${'a'.repeat(100)}/x.jpg`)).toMatchObject({ kind: 'image' });
+    expect(routeKey(`images/${'a'.repeat(101)}/x.jpg`)).toMatchObject({
+      kind: 'refused',
+      problem: expect.stringMatching(/101 characters, above the 100 limit/),
+    });
+    for (const name of ['pe ts', 'pe\u202Ets', '.hidden', '-x', 'chats-été', 'a%2Fb'])
+      expect(routeKey(`reference/${name}/x.profile`)).toMatchObject({ kind: 'refused' });
+    for (const name of ['pets', 'Cats_Dogs-2.v1', '7'])
+      expect(routeKey(`images/${name}/x.jpg`)).toEqual({ kind: 'image', dataset: name });
+  });
+
   it('merges a profile file uploaded under reference/ into the reference as it is', async () => {
     const uploaded = emptyProfile({ dataset: 'made-elsewhere', window: { start: 'x', end: 'x' } });
     for (const [i, f] of featureStream(250, 3).entries()) addImage(uploaded, `train/${i}.jpg`, f);
@@ -128,6 +145,36 @@ describe('profileBatch', () => {
     expect(partials[0]).toMatchObject({ dataset: 'pets', day: 'reference' });
     expect(partials[0]?.profile.images).toBe(251);
     expect(partials[0]?.profile.dataset).toBe('pets');
+  });
+
+  it('profiles the prediction, confidence and model version carried in object metadata', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 4));
+    const { committer, partials } = memoryCommitter();
+    const meta = (prediction: string, confidence: string) => ({
+      bytes: jpeg,
+      metadata: { prediction, confidence, 'model-version': 'resnet-7' },
+    });
+    await profileBatch(
+      imageEvents(['a', 'b', 'c', 'd']),
+      depsFor(
+        {
+          'images/pets/a.jpg': meta('cat', '0.9'),
+          'images/pets/b.jpg': meta('dog', '62'),
+          'images/pets/c.jpg': meta('cat', 'high'),
+          'images/pets/d.jpg': jpeg,
+        },
+        committer,
+      ),
+    );
+    const outputs = summarize(partials[0]?.profile as DatasetProfile).modelOutputs;
+    expect(outputs).toMatchObject({
+      predictions: 3,
+      withoutPrediction: 1,
+      versions: { 'resnet-7': 3 },
+      classes: { cat: 2, dog: 1 },
+    });
+    expect(outputs?.confidence?.mean).toBeCloseTo((0.9 + 0.62) / 2, 6);
+    expect(partials[0]?.records.find((r) => r.key.endsWith('b.jpg'))?.confidence).toBeCloseTo(0.62);
   });
 
   it('counts each image once when the same events arrive again', async () => {

@@ -183,6 +183,64 @@ describe('runNight', () => {
   });
 });
 
+describe('runNight with a fixed-range baseline', () => {
+  const fixedConfig = parseMonitorConfig({
+    baselines: { fixedRange: { from: '2026-01-01', to: '2026-01-10' } },
+    monitors: [{ kind: 'drift', id: 'vs-january', features: ['sharpness'], baselines: ['fixed'] }],
+  });
+  const addDays = (day: string, n: number) =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+  it('compares with the range even when more than 90 newer days lie between', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      // January: the range. Then 109 days up to 04-29 (fewer images each, the same camera).
+      for (let i = 0; i < 10; i++) {
+        const day = addDays('2026-01-01', i);
+        await profiles.saveDayProfile(DATASET, day, profileOf(featureStream(60, 100 + i), day));
+      }
+      const filler = featureStream(10, 300);
+      for (let i = 0; i < 109; i++) {
+        const day = addDays('2026-01-11', i);
+        await profiles.saveDayProfile(DATASET, day, profileOf(filler, day));
+      }
+      const day = '2026-04-30';
+      await profiles.savePartial(DATASET, day, 'a', profileOf(blurred(featureStream(100, 8)), day));
+
+      const outcome = await runNight(DATASET, day, { ...deps, config: fixedConfig });
+
+      expect(outcome.record.results).toEqual([
+        expect.objectContaining({ feature: 'sharpness', baseline: 'fixed', fired: true }),
+      ]);
+      expect(outcome.record.warnings).toBeUndefined();
+      expect(outcome.digest?.text).not.toContain('WARNING');
+    });
+  });
+
+  it('says so in the night record and the digest when the range holds no profiled day', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await setUp(dir);
+      const config = parseMonitorConfig({
+        baselines: { fixedRange: { from: '2026-01-01', to: '2026-01-10' } },
+        monitors: [
+          { kind: 'drift', id: 'vs-january', features: ['sharpness'], baselines: ['fixed'] },
+          { kind: 'drift', id: 'vs-reference', features: ['sharpness'], baselines: ['reference'] },
+        ],
+      });
+      const day = '2026-04-30';
+      await profiles.savePartial(DATASET, day, 'a', profileOf(blurred(featureStream(100, 9)), day));
+
+      const outcome = await runNight(DATASET, day, { ...deps, config });
+
+      const warning =
+        'The fixed-range baseline 2026-01-01…2026-01-10 has no profiled day before 2026-04-30: drift against "fixed" was not evaluated.';
+      expect(outcome.record.warnings).toEqual([warning]);
+      expect(outcome.record.results.map((r) => r.baseline)).toEqual(['reference']);
+      expect(outcome.digest?.text).toContain(`WARNING: ${warning}`);
+    });
+  });
+});
+
 describe('runNight with segments', () => {
   it('evaluates at most segments.max segments and folds the smallest, and one named "other", into "other"', async () => {
     await withTempDir(async (dir) => {

@@ -33,6 +33,8 @@ export class DynamoLabelStore implements LabelStore {
     private readonly tableName: string,
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** The prefix manifests/ lives under (core/util/key-prefix.ts). */
+    private readonly prefix = '',
   ) {}
 
   async saveLabels(dataset: string, labelled: readonly LabelledImage[]): Promise<void> {
@@ -120,7 +122,7 @@ export class DynamoLabelStore implements LabelStore {
       client: this.s3,
       params: {
         Bucket: this.bucket,
-        Key: `manifests/${dataset}/${day}.jsonl`,
+        Key: `${this.prefix}manifests/${dataset}/${day}.jsonl`,
         Body: Readable.from(manifestChunks(labelled)),
         ContentType: 'application/x-ndjson',
       },

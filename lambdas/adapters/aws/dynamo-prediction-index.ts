@@ -130,6 +130,7 @@ function lookupOf(item: Record<string, unknown>, nowSeconds: number): Prediction
       key: item.key as string,
       day: item.day as string,
       prediction: item.prediction as string | undefined,
+      ...(typeof item.confidence === 'number' ? { confidence: item.confidence } : {}),
     },
   };
 }

@@ -1,7 +1,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ReportStore } from '../../ports/report-store.ts';
 
-export const reportKey = (dataset: string, day: string) => `reports/${dataset}/${day}/index.html`;
+export const reportKey = (dataset: string, day: string, prefix = '') =>
+  `${prefix}reports/${dataset}/${day}/index.html`;
 
 /**
  * Reports as private S3 objects. The digest links them through the S3 console
@@ -13,10 +14,15 @@ export class S3ReportStore implements ReportStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** The prefix reports/ lives under (core/util/key-prefix.ts). */
+    private readonly prefix = '',
   ) {}
 
   async saveReport(dataset: string, day: string, html: string): Promise<void> {
-    for (const key of [reportKey(dataset, day), reportKey(dataset, 'latest')]) {
+    for (const key of [
+      reportKey(dataset, day, this.prefix),
+      reportKey(dataset, 'latest', this.prefix),
+    ]) {
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -36,6 +42,7 @@ export function reportConsoleUrl(
   region: string,
   dataset: string,
   day: string,
+  prefix = '',
 ): string {
-  return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(reportKey(dataset, day))}`;
+  return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(reportKey(dataset, day, prefix))}`;
 }

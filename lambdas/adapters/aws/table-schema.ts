@@ -31,7 +31,7 @@ export const TABLE_SCHEMA = {
   nameIndex: {
     indexName: 'byName',
     partitionKey: 'nameKey',
-    projected: ['key', 'day', 'prediction', 'expiresAt'],
+    projected: ['key', 'day', 'prediction', 'confidence', 'expiresAt'],
   },
 } as const;
 

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
+import { type ModelOutput, normalizeConfidence } from '../../core/profile/model-outputs.ts';
 import type {
   PredictionIndex,
   PredictionLookup,
@@ -27,6 +29,35 @@ export async function readSegmentColumn(dayFolder: string): Promise<Map<string, 
     if (image && row.segment) out.set(path.basename(image), row.segment);
   }
   return out;
+}
+
+/**
+ * The model outputs of a day (or reference) folder's predictions.csv, by image path inside the
+ * folder (cam07/frame.jpg or frame.jpg); columns image, prediction, confidence and model_version
+ * (or model-version). Empty when the file is absent. `hash` identifies the file's content, so a
+ * cached profile is recomputed when the predictions change.
+ */
+export async function readModelOutputs(
+  folder: string,
+): Promise<{ outputs: Map<string, ModelOutput>; hash: string }> {
+  const outputs = new Map<string, ModelOutput>();
+  let text: string;
+  try {
+    text = await readFile(path.join(folder, PREDICTIONS_FILE), 'utf8');
+  } catch {
+    return { outputs, hash: '' };
+  }
+  for (const row of parsePredictionRows(text)) {
+    const image = row.image ?? row.file ?? row.filename;
+    if (!image) continue;
+    const confidence = row.confidence ? Number(row.confidence) : undefined;
+    outputs.set(relativeImagePath(image), {
+      prediction: row.prediction || undefined,
+      confidence: normalizeConfidence(confidence),
+      modelVersion: row.model_version || row['model-version'] || undefined,
+    });
+  }
+  return { outputs, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
 }
 
 /** The image column as a path inside the day folder (cam07/frame.jpg), or its file name when it points elsewhere. */
@@ -71,7 +102,13 @@ export class LocalPredictionIndex implements PredictionIndex {
       for (const row of parsePredictionRows(text)) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
-        index.add({ key: `${day}/${relativeImagePath(image)}`, day, prediction: row.prediction });
+        const confidence = normalizeConfidence(row.confidence ? Number(row.confidence) : undefined);
+        index.add({
+          key: `${day}/${relativeImagePath(image)}`,
+          day,
+          prediction: row.prediction,
+          ...(confidence === undefined ? {} : { confidence }),
+        });
       }
     }
     return index;

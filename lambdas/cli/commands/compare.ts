@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { compareProfiles } from '../../core/drift/compare-profiles.ts';
-import { decodeProfile } from '../../core/profile/profile-codec.ts';
 import { formatNumber, table } from '../format.ts';
 
 export function registerCompare(program: Command): void {
@@ -19,6 +17,8 @@ export function registerCompare(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 0.5))
           throw new Error(`--alpha must be in (0, 0.5), got ${opts.alpha}`);
+        const { compareProfiles } = await import('../../core/drift/compare-profiles.ts');
+        const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
         const baseline = decodeProfile(await readFile(baselineFile));
         const target = decodeProfile(await readFile(targetFile));
         const rows = compareProfiles(baseline, target, { alpha }).sort(

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildScenario } from '../../scenario/build-scenario.ts';
 import { progressBar } from '../progress.ts';
 import { printRun, runLocal, toJson } from './run.ts';
 
@@ -31,6 +30,7 @@ export function registerDemo(program: Command): void {
     .action(async (opts: DemoOptions) => {
       const perDay = positiveInt(opts.perDay, '--per-day');
       const referenceSize = positiveInt(opts.reference, '--reference');
+      const { buildScenario } = await import('../../scenario/build-scenario.ts');
       const bar = progressBar('building scenario');
       const started = performance.now();
       const scenario = await buildScenario({

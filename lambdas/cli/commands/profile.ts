@@ -1,9 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { expandPaths } from '../../adapters/local/image-folder.ts';
-import { SharpDecoder } from '../../adapters/sharp-codec.ts';
-import { encodeProfile } from '../../core/profile/profile-codec.ts';
-import { profileImages } from '../../use-cases/profile-images.ts';
 import { progressBar } from '../progress.ts';
 
 export function registerProfile(program: Command): void {
@@ -19,6 +15,10 @@ export function registerProfile(program: Command): void {
       'unspecified',
     )
     .action(async (paths: string[], opts: { output: string; dataset: string; window: string }) => {
+      const { expandPaths } = await import('../../adapters/local/image-folder.ts');
+      const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');
+      const { encodeProfile } = await import('../../core/profile/profile-codec.ts');
+      const { profileImages } = await import('../../use-cases/profile-images.ts');
       const inputs = await expandPaths(paths);
       if (inputs.length === 0) throw new Error(`no files found in ${paths.join(', ')}`);
       const bar = progressBar('profiling');

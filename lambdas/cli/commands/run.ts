@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { SharpDecoder } from '../../adapters/sharp-codec.ts';
-import { type DayReport, type FolderRun, runFolder } from '../../local/run-folder.ts';
-import { loadMonitorConfig } from '../config-file.ts';
+import type { DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 
@@ -44,6 +42,9 @@ export function registerRun(program: Command): void {
 }
 
 export async function runLocal(root: string, opts: RunOptions): Promise<FolderRun> {
+  const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');
+  const { runFolder } = await import('../../local/run-folder.ts');
+  const { loadMonitorConfig } = await import('../config-file.ts');
   const config = await loadMonitorConfig(opts.config);
   let bar: ReturnType<typeof progressBar> | undefined;
   let barLabel = '';

@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { decodeProfile } from '../../core/profile/profile-codec.ts';
-import { SUMMARY_QUANTILES, summarize } from '../../core/profile/summary.ts';
 import { formatNumber, table } from '../format.ts';
 
 export function registerShow(program: Command): void {
@@ -11,6 +9,8 @@ export function registerShow(program: Command): void {
     .argument('<profile>', 'a profile file written by `driftwatch profile` or `driftwatch run`')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
+      const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
+      const { SUMMARY_QUANTILES, summarize } = await import('../../core/profile/summary.ts');
       const summary = summarize(decodeProfile(await readFile(file)));
       if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));

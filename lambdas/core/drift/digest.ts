@@ -30,11 +30,20 @@ export interface Digest {
   readonly reportUrl?: string | undefined;
 }
 
-/** Removes control characters and caps length, so file or dataset names cannot forge lines in an email. */
+/**
+ * A user-supplied name or text made safe for a subject line, an e-mail body or a message attribute:
+ * control characters and line/paragraph separators become spaces (no forged header or line); format
+ * characters (Unicode category Cf: bidi embeddings and overrides U+202A–U+202E and isolates
+ * U+2066–U+2069, zero-width characters, the BOM, tag characters) and lone surrogates are removed,
+ * so what a reader sees is what the name is ("gpj.exe" cannot show as "exe.jpg"). Capped at
+ * `maxLength` code points, never splitting a surrogate pair.
+ */
 export function plainText(value: string, maxLength = 200): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
-  return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
+  const cleaned = value.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ').replace(/[\p{Cf}\p{Cs}]/gu, '');
+  const codePoints = Array.from(cleaned);
+  return codePoints.length > maxLength
+    ? `${codePoints.slice(0, maxLength - 1).join('')}…`
+    : cleaned;
 }
 
 export function fingerprintOf(fired: readonly MonitorResult[]): string {
@@ -67,6 +76,8 @@ export function buildDigest(options: {
   readonly reportUrl?: string | undefined;
   /** Extra lines for the end of the body, e.g. the latest model performance. */
   readonly notes?: readonly string[];
+  /** What the night could not evaluate as configured: shown first, but never a reason to send. */
+  readonly warnings?: readonly string[];
 }): Digest | undefined {
   const fired = options.results.filter((r) => r.fired).sort(bySeverity);
   if (fired.length === 0) return undefined;
@@ -125,6 +136,7 @@ export function buildDigest(options: {
     options.update
       ? 'This updates an earlier digest for the same day: the set of alerts changed.'
       : '',
+    ...(options.warnings ?? []).map((w) => `WARNING: ${plainText(w, 300)}`),
     '',
   ];
   const describe = (group: readonly (DigestAlert & { comparator: string })[]) => {

@@ -31,6 +31,8 @@ import {
   psi,
   quantileBinMasses,
 } from './numeric-distances.ts';
+import { stddevBandDecision } from './prediction-band.ts';
+import { evaluatePredictionDrift } from './prediction-drift.ts';
 
 /** What is being evaluated: the whole dataset or one of its segments. */
 export interface EvaluationScope {
@@ -63,6 +65,10 @@ export function evaluateMonitors(
     switch (monitor.kind) {
       case 'drift':
         results.push(...evaluateDrift(monitor, target, baselines, scope));
+        break;
+      case 'prediction-drift':
+        // Whole dataset only: a segment's few predictions a day rarely support a test of their own.
+        if (!scope.segment) results.push(...evaluatePredictionDrift(monitor, target, baselines));
         break;
       case 'fixed-range':
         if (!scope.segment) results.push(...evaluateFixedRange(monitor, target));
@@ -340,11 +346,7 @@ function evaluateStddevBand(
     .filter((x): x is number => x !== undefined);
   const value = summaryMetric(target, monitor.feature, monitor.metric);
   if (value === undefined || history.length < monitor.minDays) return [];
-  const mean = history.reduce((s, x) => s + x, 0) / history.length;
-  const sd = Math.sqrt(history.reduce((s, x) => s + (x - mean) ** 2, 0) / (history.length - 1));
-  const distance =
-    sd > 0 ? Math.abs(value - mean) / sd : value === mean ? 0 : Number.POSITIVE_INFINITY;
-  const fired = distance > monitor.sigmas;
+  const { mean, distance, limit, fired } = stddevBandDecision(history, value, monitor.sigmas);
   return [
     {
       monitor: monitor.id,
@@ -352,12 +354,12 @@ function evaluateStddevBand(
       feature: monitor.feature,
       statistic: `${monitor.metric}-sigmas`,
       score: distance,
-      threshold: monitor.sigmas,
+      threshold: limit,
       baseline: 'trailing',
       fired,
       severity: monitor.severity ?? 'medium',
       direction: value >= mean ? 'up' : 'down',
-      summary: `${monitor.feature} ${monitor.metric} is ${fmt(value)}, ${Number.isFinite(distance) ? distance.toFixed(1) : '∞'}σ from the trailing mean ${fmt(mean)}`,
+      summary: `${monitor.feature} ${monitor.metric} is ${fmt(value)}, ${Number.isFinite(distance) ? distance.toFixed(1) : '∞'}σ from the trailing mean ${fmt(mean)} (the ${monitor.sigmas}σ band is ±${limit.toFixed(1)}σ with ${history.length} trailing days)`,
     },
   ];
 }

@@ -67,6 +67,21 @@ const driftMonitor = z.strictObject({
   severity,
 });
 
+/** The model's outputs: predicted-class mix and confidence, against the same model version (docs/monitors.md). */
+const predictionDriftMonitor = z.strictObject({
+  kind: z.literal('prediction-drift'),
+  id,
+  /** Per-test false-alarm probability, as the image drift tests (per-class tests share it). */
+  alpha: z.number().gt(0).lt(0.5).default(1e-6),
+  /** Smallest D (or class-share change) worth an alert. */
+  minEffect: z.number().min(0).max(1).default(0.1),
+  dayAlpha: z.number().gt(0).lt(0.5).default(1e-4),
+  /** Also test the confidence of each predicted class. */
+  perClass: z.boolean().default(true),
+  baselines: z.array(z.enum(BASELINE_KINDS)).min(1).default(['reference', 'trailing']),
+  severity,
+});
+
 const fixedRangeMonitor = z.strictObject({
   kind: z.literal('fixed-range'),
   id,
@@ -117,11 +132,16 @@ const performanceMonitor = z.strictObject({
   /** What maxDrop compares with: the trailing labelled days, or the days of baselines.fixedRange. */
   baseline: z.enum(['trailing', 'fixed']).default('trailing'),
   minLabelled: z.number().int().min(1).default(30),
+  /** One-sided level a drop must reach to fire (docs/monitors.md, "Performance alerts"). */
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  /** Also judge the nightly accuracy estimated from confidences (ATC) before labels arrive. */
+  estimated: z.boolean().default(true),
   severity,
 });
 
 export const monitorSchema = z.discriminatedUnion('kind', [
   driftMonitor,
+  predictionDriftMonitor,
   fixedRangeMonitor,
   stddevBandMonitor,
   volumeMonitor,
@@ -175,7 +195,11 @@ export const monitorConfigSchema = z
           message: `statistic "${m.statistic}" needs a threshold`,
         });
       }
-      if (m.kind === 'drift' && m.baselines.includes('fixed') && !c.baselines.fixedRange) {
+      if (
+        (m.kind === 'drift' || m.kind === 'prediction-drift') &&
+        m.baselines.includes('fixed') &&
+        !c.baselines.fixedRange
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['monitors', i, 'baselines'],
@@ -224,6 +248,15 @@ export const DEFAULT_MONITORS: Monitor[] = [
     fleetAlpha: 1e-3,
     baselines: ['reference', 'trailing'],
   },
+  {
+    kind: 'prediction-drift',
+    id: 'model-outputs',
+    alpha: 1e-6,
+    minEffect: 0.1,
+    dayAlpha: 1e-4,
+    perClass: true,
+    baselines: ['reference', 'trailing'],
+  },
   { kind: 'data-quality', id: 'unreadable-files', maxUnreadableFraction: 0.05 },
   { kind: 'volume', id: 'image-volume', minRatio: 0.2, maxRatio: 5, minDays: 3 },
   {
@@ -233,6 +266,8 @@ export const DEFAULT_MONITORS: Monitor[] = [
     maxDrop: 0.15,
     baseline: 'trailing',
     minLabelled: 30,
+    alpha: 0.01,
+    estimated: true,
   },
 ];
 

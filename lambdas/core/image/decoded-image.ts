@@ -36,6 +36,8 @@ export const UNREADABLE_REASONS = [
   'too-many-pixels',
   'unsupported',
   'read-failed',
+  /** Above the byte size the reader accepts; refused before its body was read. */
+  'too-large',
 ] as const;
 export type UnreadableReason = (typeof UNREADABLE_REASONS)[number];
 

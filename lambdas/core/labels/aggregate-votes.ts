@@ -186,9 +186,18 @@ function agreementWeights(table: VoteTable): Float64Array {
   });
 }
 
+/** Pseudo-votes of the pooled gold accuracy each annotator's own gold record is shrunk toward. */
+const GOLD_PRIOR_VOTES = 2;
+
 /**
- * Annotator weights from gold tasks: accuracy a (Laplace-smoothed) gives the log-odds weight
- * log(a·(K−1)/(1−a)), the optimal vote weight under a one-coin model (Nitzan & Paroush 1982).
+ * Annotator weights from gold tasks. Accuracy a_j = (correct_j + m·ā) / (gold votes_j + m), shrunk
+ * toward the pooled gold accuracy ā of all annotators (a beta prior of m = 2 pseudo-votes; ā itself
+ * Laplace-smoothed), so an annotator without gold counts as a typical annotator of this crowd, not
+ * as a coin (a = ½ would give weight 0, and two agreeing annotators would lose to one with a single
+ * gold task). The weight is the log-odds log((K−1)·a / (1−a)), optimal for weighted majority voting
+ * with independent annotators whose errors spread evenly over the K−1 wrong labels (Nitzan & Paroush
+ * 1982 for K = 2; Ben-Yashar & Paroush 2001, "Optimal decision rules for fixed-size committees in
+ * polychotomous choice situations", for K > 2). Weights below 0 (no better than chance) count 0.
  */
 function goldWeights(table: VoteTable): Float64Array {
   const correct = new Float64Array(table.annotators.length);
@@ -201,9 +210,10 @@ function goldWeights(table: VoteTable): Float64Array {
       if (table.labelOf(v) === gold) correct[table.annotatorOf(v)]! += 1;
     }
   }
+  const pooled = (correct.reduce((s, x) => s + x, 0) + 1) / (total.reduce((s, x) => s + x, 0) + 2);
   const k = Math.max(2, table.labels.length);
   return correct.map((c, a) => {
-    const accuracy = (c + 1) / ((total[a] as number) + 2);
+    const accuracy = (c + GOLD_PRIOR_VOTES * pooled) / ((total[a] as number) + GOLD_PRIOR_VOTES);
     return Math.max(0, Math.log((accuracy * (k - 1)) / (1 - accuracy)));
   });
 }

@@ -4,6 +4,7 @@ import type { MonitorResult } from '../drift/monitor-result.ts';
 import { type ConfusionMatrix, mergeMatrices } from './confusion-matrix.ts';
 import { performanceMetrics } from './metrics.ts';
 import type { PerformanceRecord } from './performance-record.ts';
+import { significantDrop } from './significant-drop.ts';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const metricName = { accuracy: 'accuracy', macroF1: 'macro F1' } as const;
@@ -11,7 +12,10 @@ const metricName = { accuracy: 'accuracy', macroF1: 'macro F1' } as const;
 /**
  * Performance monitors for one labelled day: a floor on the metric, and a drop against the pooled
  * confusion matrices of the earlier labelled days (days that alerted on performance left out, like
- * drift's trailing baseline). Days with fewer than `minLabelled` labels are not judged.
+ * drift's trailing baseline). Days with fewer than `minLabelled` labels are not judged. A drop
+ * fires when it exceeds `maxDrop` and is significant at `alpha` (accuracy: the one-sided
+ * two-proportion z-test of significant-drop.ts; macro F1: the day's 95% bootstrap interval lies
+ * wholly below the baseline), so a small day's sampling noise does not page anyone.
  */
 export function evaluatePerformanceMonitors(
   config: MonitorConfig,
@@ -61,9 +65,19 @@ export function evaluatePerformanceMonitors(
               .slice(-config.baselines.trailingDays);
       if (trailing.length === 0) continue;
       const pooled = trailing.reduce<ConfusionMatrix>((m, r) => mergeMatrices(m, r.confusion), {});
-      const before = performanceMetrics(pooled, { resamples: 0 })[monitor.metric];
+      const baseline = performanceMetrics(pooled, { resamples: 0 });
+      const before = baseline[monitor.metric];
       if (before === undefined) continue;
       const drop = before - value;
+      const supported =
+        monitor.metric === 'accuracy'
+          ? significantDrop(
+              { rate: before, n: baseline.labelled },
+              { rate: value, n: record.metrics.labelled },
+              monitor.alpha,
+            )
+          : // Macro F1 has no binomial model: the day's bootstrap interval must lie below the baseline.
+            interval === undefined || interval.high < before;
       results.push(
         result(
           monitor,
@@ -71,7 +85,7 @@ export function evaluatePerformanceMonitors(
           drop,
           monitor.maxDrop,
           monitor.baseline,
-          drop > monitor.maxDrop,
+          drop > monitor.maxDrop && supported,
           `${name} ${drop > 0 ? 'fell' : 'rose'} to ${pct(value)}${ci} from ${pct(before)} on the ${monitor.baseline === 'fixed' ? 'fixed baseline range' : `${trailing.length} earlier labelled day${trailing.length === 1 ? '' : 's'}`}`,
         ),
       );

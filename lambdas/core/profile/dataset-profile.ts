@@ -16,6 +16,14 @@ import { DEFAULT_KLL_K, KllSketch } from '../sketches/kll-sketch.ts';
 import { addValue, EMPTY_MOMENTS, type Moments, mergeMoments } from '../sketches/moments.ts';
 import { stableSeed } from '../sketches/random.ts';
 import { type Extreme, highestFirst, keepExtremes, lowestFirst, qualifies } from './extremes.ts';
+import {
+  addModelOutput,
+  cloneModelOutputs,
+  emptyModelOutputs,
+  type ModelOutput,
+  type ModelOutputs,
+  mergeModelOutputsInto,
+} from './model-outputs.ts';
 
 /** Per numeric feature: moments, a KLL sketch of the per-image values, and the extreme images. */
 export interface NumericColumn {
@@ -54,6 +62,8 @@ export interface DatasetProfile {
   unreadable: Partial<Record<UnreadableReason, number>>;
   readonly numeric: Map<string, NumericColumn>;
   readonly categorical: Map<string, CategoricalColumn>;
+  /** The model's predictions and confidences for the profiled images (model-outputs.ts). */
+  readonly outputs: ModelOutputs;
   readonly k: number;
 }
 
@@ -95,13 +105,23 @@ export function emptyProfile({
     unreadable: {},
     numeric,
     categorical,
+    outputs: emptyModelOutputs(),
     k,
   };
 }
 
-/** Adds one profiled image (in place). `key` identifies it for the extreme-image lists. */
-export function addImage(profile: DatasetProfile, key: string, features: ImageFeatures): void {
+/**
+ * Adds one profiled image (in place). `key` identifies it for the extreme-image lists; `output` is
+ * what the model said about it (absent: counted as an image without a prediction).
+ */
+export function addImage(
+  profile: DatasetProfile,
+  key: string,
+  features: ImageFeatures,
+  output?: ModelOutput,
+): void {
   profile.images++;
+  addModelOutput(profile.outputs, output);
   for (const [name, column] of profile.numeric) {
     const value = features.numeric[name as keyof ImageFeatures['numeric']];
     if (value === undefined || !Number.isFinite(value)) {
@@ -188,7 +208,14 @@ export function cloneProfile(p: DatasetProfile): DatasetProfile {
   }
   const categorical = new Map<string, CategoricalColumn>();
   for (const [name, c] of p.categorical) categorical.set(name, { ...c });
-  return { ...p, window: { ...p.window }, unreadable: { ...p.unreadable }, numeric, categorical };
+  return {
+    ...p,
+    window: { ...p.window },
+    unreadable: { ...p.unreadable },
+    numeric,
+    categorical,
+    outputs: cloneModelOutputs(p.outputs),
+  };
 }
 
 /** Merges source into target in place (the nightly fold); mergeProfiles is the pure form. */
@@ -232,4 +259,5 @@ export function mergeInto(target: DatasetProfile, source: DatasetProfile): void 
     ours.items = mergeFrequentItems(ours.items, theirs.items);
     ours.missing += theirs.missing;
   }
+  mergeModelOutputsInto(target.outputs, source.outputs);
 }

@@ -5,20 +5,39 @@ import { KllSketch } from '../sketches/kll-sketch.ts';
 import { ByteReader, ByteWriter } from '../util/bytes.ts';
 import type { CategoricalColumn, DatasetProfile, NumericColumn } from './dataset-profile.ts';
 import type { Extreme } from './extremes.ts';
+import {
+  type ConfidenceColumn,
+  emptyModelOutputs,
+  type ModelOutputs,
+  type VersionOutputs,
+} from './model-outputs.ts';
 
 /**
- * Binary profile format, version 1:
+ * Binary profile format, version 2 (version 1 is version 2 without the model outputs):
  *
  *   "DWPF" | u8 format version | deflate-raw(body)
- *   body  = header, key table, numeric columns, categorical columns, float pool
+ *   body  = header, key table, numeric columns, categorical columns, float pool, model outputs
+ *   model outputs = images without a prediction, then per model version: predicted-class counts,
+ *                   the confidence column, and the per-class confidence columns
  *
  * KLL items (float32) go to one pool stored as four byte planes (all first bytes, then all second
  * bytes, …): neighbouring sorted floats share their high bytes, which deflate then squeezes.
  * Extreme-image keys are interned in a key table, since one image is often extreme in many features.
  * Older versions must keep decoding: test/fixtures/profiles holds a golden file per version.
  */
-export const PROFILE_FORMAT_VERSION = 1;
+export const PROFILE_FORMAT_VERSION = 2;
 const MAGIC = [0x44, 0x57, 0x50, 0x46]; // "DWPF"
+const HEADER_BYTES = 5;
+
+/**
+ * Largest inflated body a profile may have. A day of 10^7 images inflates to well under 1 MiB
+ * (its file stays under 64 KB), so 32 MiB is far above any real profile and keeps a deflate bomb
+ * (a 2 MB file can inflate to 2 GiB) to 32 MiB of memory. Deflate never shrinks incompressible
+ * data, so no valid profile file is larger than this either.
+ */
+export const MAX_PROFILE_BODY_BYTES = 32 * 1024 * 1024;
+/** Largest frequent-items capacity a profile may declare (we write 32); bounds a crafted column. */
+export const MAX_FREQUENT_ITEMS_CAPACITY = 4096;
 
 export class ProfileFormatError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -58,31 +77,70 @@ export function encodeProfile(profile: DatasetProfile): Uint8Array {
   for (const key of keys.keys()) body.string(key);
   body.bytes(columns.finish());
   body.varint(pool.length).bytes(toBytePlanes(pool));
+  writeModelOutputs(body, profile.outputs);
 
   const compressed = deflateRawSync(body.finish(), { level: 9 });
-  const out = new Uint8Array(5 + compressed.length);
+  const out = new Uint8Array(HEADER_BYTES + compressed.length);
   out.set(MAGIC, 0);
   out[4] = PROFILE_FORMAT_VERSION;
-  out.set(compressed, 5);
+  out.set(compressed, HEADER_BYTES);
   return out;
 }
 
+/**
+ * Decodes a profile file. Refuses, with a ProfileFormatError, anything but exactly one deflate
+ * stream whose body inflates to at most MAX_PROFILE_BODY_BYTES and is consumed to its last byte:
+ * a bomb, a truncated file and a valid header followed by padding are all corrupt, not empty.
+ */
 export function decodeProfile(bytes: Uint8Array): DatasetProfile {
-  if (bytes.length < 5 || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (bytes.length < HEADER_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new ProfileFormatError('not a Driftwatch profile (missing "DWPF" header)');
   }
   const version = bytes[4];
-  if (version !== 1) {
+  if (version !== 1 && version !== 2) {
     throw new ProfileFormatError(
-      `profile format v${version} is newer than this Driftwatch (reads v1)`,
+      `profile format v${version} is newer than this Driftwatch (reads v1–v${PROFILE_FORMAT_VERSION})`,
     );
   }
   try {
-    return decodeV1(new ByteReader(inflateRawSync(bytes.subarray(5))));
+    const reader = new ByteReader(inflateBody(bytes.subarray(HEADER_BYTES)));
+    const decoded = decodeV1(reader);
+    // Version 1 profiles predate model outputs: they decode with none recorded.
+    const profile = version === 1 ? decoded : { ...decoded, outputs: readModelOutputs(reader) };
+    if (!reader.done)
+      throw new ProfileFormatError(
+        `corrupt profile: ${reader.remaining} bytes left over after the profile body`,
+      );
+    return profile;
   } catch (error) {
     if (error instanceof ProfileFormatError) throw error;
     throw new ProfileFormatError(`corrupt profile: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function inflateBody(compressed: Uint8Array): Uint8Array {
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    // `info` gives the engine, whose bytesWritten is the compressed bytes the stream used.
+    inflated = inflateRawSync(compressed, {
+      maxOutputLength: MAX_PROFILE_BODY_BYTES,
+      info: true,
+    }) as unknown as typeof inflated;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ProfileFormatError(
+        `corrupt profile: the body inflates to more than ${MAX_PROFILE_BODY_BYTES / 1024 / 1024} MiB (the limit); refused`,
+      );
+    if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR')
+      throw new ProfileFormatError('corrupt profile: the file ends before the body does');
+    throw error;
+  }
+  const trailing = compressed.length - inflated.engine.bytesWritten;
+  if (trailing > 0)
+    throw new ProfileFormatError(
+      `corrupt profile: ${trailing} bytes after the end of the compressed body`,
+    );
+  return inflated.buffer;
 }
 
 function writeNumeric(
@@ -110,13 +168,12 @@ function writeNumeric(
 }
 
 function writeCategorical(w: ByteWriter, name: string, c: CategoricalColumn): void {
-  const f = c.items;
-  w.string(name)
-    .varint(c.missing)
-    .varint(f.capacity)
-    .varint(f.total)
-    .varint(f.maxError)
-    .varint(f.counts.size);
+  w.string(name).varint(c.missing);
+  writeFrequentItems(w, c.items);
+}
+
+function writeFrequentItems(w: ByteWriter, f: FrequentItems): void {
+  w.varint(f.capacity).varint(f.total).varint(f.maxError).varint(f.counts.size);
   for (const [item, n] of f.counts) w.string(item).varint(n);
 }
 
@@ -164,7 +221,17 @@ function decodeV1(r: ByteReader): DatasetProfile {
     const kll = KllSketch.fromState({ ...sketch, levels });
     numeric.set(name, { ...column, sketch: kll });
   }
-  return { featureSetVersion, dataset, window, images, unreadable, numeric, categorical, k };
+  return {
+    featureSetVersion,
+    dataset,
+    window,
+    images,
+    unreadable,
+    numeric,
+    categorical,
+    outputs: emptyModelOutputs(),
+    k,
+  };
 }
 
 interface SketchHeader {
@@ -215,14 +282,85 @@ function readNumeric(r: ByteReader, keys: readonly string[]) {
 function readCategorical(r: ByteReader): [string, CategoricalColumn] {
   const name = r.string();
   const missing = r.varint();
+  return [name, { items: readFrequentItems(r, `column "${name}"`), missing }];
+}
+
+/** `what` names the column (or model-output table) in the error. */
+function readFrequentItems(r: ByteReader, what: string): FrequentItems {
   const capacity = r.varint();
   const total = r.varint();
   const maxError = r.varint();
   const counts = new Map<string, number>();
   const size = r.varint();
+  // Misra–Gries never holds more items than its capacity: more is a crafted or corrupt column.
+  if (capacity > MAX_FREQUENT_ITEMS_CAPACITY || size > capacity)
+    throw new ProfileFormatError(
+      `${what} holds ${size} items for a capacity of ${capacity} (at most ${MAX_FREQUENT_ITEMS_CAPACITY})`,
+    );
   for (let i = 0; i < size; i++) counts.set(r.string(), r.varint());
-  const items: FrequentItems = { capacity, total, maxError, counts };
-  return [name, { items, missing }];
+  return { capacity, total, maxError, counts };
+}
+
+function writeModelOutputs(w: ByteWriter, outputs: ModelOutputs): void {
+  w.varint(outputs.withoutPrediction).varint(outputs.byVersion.size);
+  for (const [version, v] of outputs.byVersion) {
+    w.string(version);
+    writeFrequentItems(w, v.classes);
+    writeConfidence(w, v.confidence);
+    w.varint(v.byClass.size);
+    for (const [name, column] of v.byClass) writeConfidence(w.string(name), column);
+  }
+}
+
+function readModelOutputs(r: ByteReader): ModelOutputs {
+  const withoutPrediction = r.varint();
+  const byVersion = new Map<string, VersionOutputs>();
+  const versions = r.varint();
+  for (let i = 0; i < versions; i++) {
+    const version = r.string();
+    const classes = readFrequentItems(r, `predicted classes of model version "${version}"`);
+    const confidence = readConfidence(r);
+    const byClass = new Map<string, ConfidenceColumn>();
+    const classCount = r.varint();
+    for (let j = 0; j < classCount; j++) byClass.set(r.string(), readConfidence(r));
+    byVersion.set(version, { classes, confidence, byClass });
+  }
+  return { withoutPrediction, byVersion };
+}
+
+function writeConfidence(w: ByteWriter, c: ConfidenceColumn): void {
+  const m = c.moments;
+  w.varint(m.count);
+  if (m.count > 0) w.f64(m.mean).f64(m.m2).f64(m.min).f64(m.max);
+  const s = c.sketch.toState();
+  w.u16(s.k).varint(s.n).u32(s.randomState);
+  if (s.n > 0) w.f32(s.min).f32(s.max);
+  w.u8(s.levels.length);
+  for (const level of s.levels) {
+    w.varint(level.length);
+    for (const x of level) w.f32(x);
+  }
+}
+
+function readConfidence(r: ByteReader): ConfidenceColumn {
+  const count = r.varint();
+  const moments =
+    count > 0
+      ? { count, mean: r.f64(), m2: r.f64(), min: r.f64(), max: r.f64() }
+      : { count: 0, mean: 0, m2: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+  const k = r.u16();
+  const n = r.varint();
+  const randomState = r.u32();
+  const [min, max] = n > 0 ? [r.f32(), r.f32()] : [Number.NaN, Number.NaN];
+  const levels: number[][] = [];
+  const levelCount = r.u8();
+  for (let i = 0; i < levelCount; i++) {
+    const size = r.varint();
+    const level: number[] = [];
+    for (let j = 0; j < size; j++) level.push(r.f32());
+    levels.push(level);
+  }
+  return { moments, sketch: KllSketch.fromState({ k, n, randomState, min, max, levels }) };
 }
 
 function toBytePlanes(values: readonly number[]): Uint8Array {

@@ -1,5 +1,10 @@
 import { stddev } from '../sketches/moments.ts';
 import { type DatasetProfile, unreadableTotal } from './dataset-profile.ts';
+import {
+  type ModelOutputsSummary,
+  predictionCount,
+  summarizeModelOutputs,
+} from './model-outputs.ts';
 
 export const SUMMARY_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 
@@ -28,6 +33,8 @@ export interface ProfileSummary {
     missing: number;
     items: Record<string, number>;
   }[];
+  /** Present when the profile recorded model outputs (format v2 and later). */
+  readonly modelOutputs?: ModelOutputsSummary | undefined;
 }
 
 /** A plain-data view of a profile for printing and JSON. */
@@ -59,5 +66,8 @@ export function summarize(profile: DatasetProfile): ProfileSummary {
       missing: c.missing,
       items: Object.fromEntries(c.items.counts),
     })),
+    ...(predictionCount(profile.outputs) + profile.outputs.withoutPrediction > 0
+      ? { modelOutputs: summarizeModelOutputs(profile.outputs) }
+      : {}),
   };
 }

@@ -98,6 +98,11 @@ export class ByteReader {
     return this.offset >= this.buffer.length;
   }
 
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.buffer.length - this.offset;
+  }
+
   u8(): number {
     this.need(1);
     return this.buffer[this.offset++] as number;

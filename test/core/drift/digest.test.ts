@@ -90,6 +90,51 @@ describe('buildDigest', () => {
   });
 });
 
+describe('plainText on hostile names', () => {
+  it('removes bidi overrides and isolates, so a name reads in its real order', () => {
+    const rlo = 'invoice\u202Egpj.exe';
+    expect(plainText(rlo)).toBe('invoicegpj.exe');
+    for (const c of [
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+    ])
+      expect(plainText(`a${c}b`)).toBe('ab');
+  });
+
+  it('removes zero-width and other format characters (ZWSP, ZWJ, word joiner, BOM, soft hyphen, tags)', () => {
+    expect(plainText('p\u200Be\u200Ct\u200Ds\u2060\uFEFF\u00AD\u{E0041}')).toBe('pets');
+  });
+
+  it('turns line and paragraph separators into spaces and drops lone surrogates', () => {
+    expect(plainText('a\u2028b\u2029c\u0085d')).toBe('a b c d');
+    expect(plainText('x\uD800y')).toBe('xy');
+  });
+
+  it('cuts at a code point, never half a surrogate pair', () => {
+    const cut = plainText('🐱'.repeat(10), 5);
+    expect(cut).toBe('🐱🐱🐱🐱…');
+    expect(cut).not.toMatch(/\p{Cs}/u);
+  });
+
+  it('keeps hostile format characters out of the subject and the body', () => {
+    const digest = buildDigest({
+      dataset: 'pe\u202Ets\u200B',
+      day: '2026-11-28',
+      results: [result({ segment: 'cam\u2067-1\uFEFF', summary: 'drift\u202D on\u2060 cam' })],
+    });
+    const format = /[\p{Cf}]/u;
+    expect(digest?.subject).not.toMatch(format);
+    expect(digest?.text).not.toMatch(format);
+    expect(digest?.subject).toContain('pets 2026-11-28');
+  });
+});
+
 describe('buildDigest with segments', () => {
   it('groups what fired in each segment under its name and names the segments in the subject', () => {
     const digest = buildDigest({

@@ -148,3 +148,31 @@ describe('evaluateMonitors with configured monitors', () => {
     expect(results.filter((r) => r.fired)).toEqual([]);
   });
 });
+
+describe('evaluateMonitors: stddev-band', () => {
+  const band = parseMonitorConfig({
+    monitors: [{ kind: 'stddev-band', id: 'band', feature: 'hue.mean', metric: 'mean' }],
+  });
+  const dayAt = (value: number, name: string) =>
+    profileOf(
+      withFeature(featureStream(1, 3), 'hue.mean', () => value),
+      name,
+    );
+  const trailing = [0, 1, 2].map((v) => dayAt(v, `t${v}`));
+
+  it('reads 3σ as the 0.27% prediction band of 3 trailing days, not 3 sample deviations', () => {
+    const [inside] = evaluateMonitors(
+      band,
+      dayAt(5, 'today'),
+      baselinesOf(trailing[0] as DatasetProfile, trailing),
+    );
+    expect(inside).toMatchObject({ fired: false, score: 4 });
+    expect(inside?.threshold).toBeCloseTo(22.18, 2);
+    const [outside] = evaluateMonitors(
+      band,
+      dayAt(30, 'today'),
+      baselinesOf(trailing[0] as DatasetProfile, trailing),
+    );
+    expect(outside).toMatchObject({ fired: true, direction: 'up' });
+  });
+});

@@ -20,6 +20,7 @@ describe('parseMonitorConfig', () => {
     expect(parseMonitorConfig({})).toEqual(DEFAULT_MONITOR_CONFIG);
     expect(DEFAULT_MONITOR_CONFIG.monitors.map((m) => m.kind)).toEqual([
       'drift',
+      'prediction-drift',
       'data-quality',
       'volume',
       'performance',

@@ -96,6 +96,40 @@ describe('aggregateVotes', () => {
   });
 });
 
+describe('gold-weighted majority vote', () => {
+  // One gold task answered right by "expert"; "a" and "b" never saw gold. On item x, a and b say dog, expert says cat.
+  const rows = [
+    vote('g1', 'expert', 'cat', 'cat'),
+    vote('x', 'a', 'dog'),
+    vote('x', 'b', 'dog'),
+    vote('x', 'expert', 'cat'),
+  ];
+  const gold = { method: 'gold-majority-vote' } as const;
+
+  it('lets two agreeing annotators without gold outvote one with a single correct gold task', () => {
+    expect(aggregate(rows, gold)).toEqual([
+      expect.objectContaining({ item: 'x', label: 'dog', tie: false }),
+    ]);
+  });
+
+  it('gives the same answer when an unrelated class appears elsewhere in the file', () => {
+    const withBird = [...rows, vote('y', 'c', 'bird'), vote('y', 'd', 'bird')];
+    expect(aggregate(withBird, gold).find((c) => c.item === 'x')).toMatchObject({ label: 'dog' });
+  });
+
+  it('still follows an annotator whose gold record is long and right against a poor one', () => {
+    const record = Array.from({ length: 20 }, (_, i) => [
+      vote(`g${i}`, 'expert', 'cat', 'cat'),
+      vote(`g${i}`, 'a', i % 2 ? 'cat' : 'dog', 'cat'),
+    ]).flat();
+    const contested = [vote('x', 'a', 'dog'), vote('x', 'b', 'dog'), vote('x', 'expert', 'cat')];
+    // a is at chance on gold (weight 0); b, without gold, gets the pooled accuracy (31/42 ≈ 0.74).
+    expect(aggregate([...record, ...contested], gold)).toEqual([
+      expect.objectContaining({ item: 'x', label: 'cat' }),
+    ]);
+  });
+});
+
 describe('krippendorffAlpha', () => {
   it('is 1 for perfect agreement, about 0 for chance, and matches a hand-computed case', () => {
     expect(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   addImage,
@@ -10,11 +11,13 @@ import {
 import {
   decodeProfile,
   encodeProfile,
+  MAX_PROFILE_BODY_BYTES,
   ProfileFormatError,
 } from '../../../lambdas/core/profile/profile-codec.ts';
 import { summarize } from '../../../lambdas/core/profile/summary.ts';
 import { KllSketch } from '../../../lambdas/core/sketches/kll-sketch.ts';
 import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
+import { ByteWriter } from '../../../lambdas/core/util/bytes.ts';
 import { featureStream } from '../../helpers/features.ts';
 
 const FIXTURES = new URL('../../fixtures/profiles/', import.meta.url);
@@ -104,4 +107,50 @@ describe('profile codec', () => {
     expect(() => decodeProfile(newer)).toThrow(/newer than this Driftwatch/);
     expect(() => decodeProfile(good.subarray(0, good.length - 20))).toThrow(ProfileFormatError);
   });
+
+  it('refuses a deflate bomb whose body inflates past the limit, without inflating it all', () => {
+    // A 64 MiB body of zeros deflates to ~64 KB; the decoder must stop at MAX_PROFILE_BODY_BYTES.
+    const bomb = withHeader(
+      deflateRawSync(new Uint8Array(2 * MAX_PROFILE_BODY_BYTES), { level: 9 }),
+    );
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(() => decodeProfile(bomb)).toThrow(/inflates to more than 32 MiB/);
+  });
+
+  it('refuses a valid header followed by padding instead of decoding an empty profile', () => {
+    const zeros = withHeader(deflateRawSync(new Uint8Array(1024 * 1024)));
+    expect(() => decodeProfile(zeros)).toThrow(/bytes left over after the profile body/);
+  });
+
+  it('refuses bytes after the compressed body and a body that stops short', () => {
+    const good = encodeProfile(batchProfile(10, 7));
+    const trailing = new Uint8Array(good.length + 3);
+    trailing.set(good);
+    expect(() => decodeProfile(trailing)).toThrow(/3 bytes after the end of the compressed body/);
+    const short = withHeader(deflateRawSync(inflateRawSync(good.subarray(5)).subarray(0, 100)));
+    expect(() => decodeProfile(short)).toThrow(/unexpected end of data/);
+    expect(() => decodeProfile(good.subarray(0, good.length - 20))).toThrow(
+      /file ends before the body does/,
+    );
+  });
+
+  it('refuses a categorical column holding more items than its capacity', () => {
+    const body = new ByteWriter().u16(1).string('d').string('w').string('w').varint(0).u16(200);
+    body.varint(0).varint(0); // no unreadable reasons, no extreme keys
+    body.varint(0).varint(1); // no numeric columns, one categorical column
+    body.string('format').varint(0).varint(2).varint(3).varint(0).varint(3);
+    for (const item of ['a', 'b', 'c']) body.string(item).varint(1);
+    body.varint(0); // empty float pool
+    expect(() => decodeProfile(withHeader(deflateRawSync(body.finish())))).toThrow(
+      /holds 3 items for a capacity of 2/,
+    );
+  });
 });
+
+/** A v1 profile file around a hand-made compressed body. */
+function withHeader(compressed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + compressed.length);
+  out.set([0x44, 0x57, 0x50, 0x46, 1]);
+  out.set(compressed, 5);
+  return out;
+}

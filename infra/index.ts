@@ -1,0 +1,2 @@
+export { DriftPipeline } from './drift-pipeline.ts';
+export type { EnvironmentConfig } from './environments.ts';
