@@ -379,15 +379,17 @@ function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>):
   const heatmaps = labelled.map((d) => {
     const p = d.performance as PerformanceRecord;
     const folded = foldMatrix(p.confusion, HEATMAP_CLASSES);
+    // A stored record may already be folded (STORED_CLASSES); `classes` counts the day's own.
+    const classes = Math.max(p.classes ?? 0, folded.classes);
     const caption = folded.other
-      ? `<figcaption class="legend">The ${HEATMAP_CLASSES} most frequent of ${folded.classes} classes (labels + predictions); the other ${folded.folded} are folded into “${escapeHtml(folded.other)}”.</figcaption>`
+      ? `<figcaption class="legend">The ${HEATMAP_CLASSES} most frequent of ${classes} classes (labels + predictions); the other ${classes - HEATMAP_CLASSES} are folded into “${escapeHtml(folded.other)}”.</figcaption>`
       : '';
     return figure(
       'confusion',
       confusionHeatmap(`${d.day} · accuracy ${pct(p.metrics.accuracy)}`, folded.labels, (t, q) =>
         cell(folded.matrix, t, q),
       ),
-      { day: d.day, caption, classes: folded.classes },
+      { day: d.day, caption, classes },
     );
   });
   const rows = labelled.map((d) => {
