@@ -16,7 +16,7 @@ import {
   readSegmentColumn,
 } from '../adapters/local/local-predictions.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
-import type { Digest } from '../core/drift/digest.ts';
+import { type Digest, plainText } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
@@ -81,6 +81,11 @@ export interface DayReport {
   readonly segments?: readonly SegmentNight[] | undefined;
   /** Model performance on this prediction day, once labels for it were ingested. */
   readonly performance?: PerformanceRecord | undefined;
+  /**
+   * Rows of the day's predictions.csv naming an image that is not in the day folder: left out of
+   * accuracy and the manifest. Counted when labels are ingested.
+   */
+  readonly unknownPredictions?: number | undefined;
 }
 
 export interface FolderRun {
@@ -170,7 +175,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     }
     const profile =
       mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });
-    return { profile, segments, unreadable, fromCache, files: images.length };
+    const keys = new Set(images.map(({ image }) => image.key));
+    return { profile, segments, unreadable, fromCache, files: images.length, keys };
   };
 
   let reference: FolderRun['reference'];
@@ -194,8 +200,11 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   }
 
   const reports: DayReport[] = [];
+  /** Each day's files, root-relative: predictions naming anything else are not used. */
+  const dayKeys = new Map<string, ReadonlySet<string>>();
   for (const day of days) {
     const result = await profileFolder(day, path.join(root, day));
+    dayKeys.set(day, result.keys);
     if (result.files === 0) log(`${day}: the folder is empty; it counts as a day with no images.`);
     else if (result.profile.images === 0)
       log(`${day}: none of the ${result.files} files could be read.`);
@@ -226,12 +235,12 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     reports.push(report);
     options.onDayDone?.(report);
   }
-  const labelFiles = await ingestLocalLabels(root, dataset, reports, {
-    ...options,
-    nights,
-    notifier,
-    labels,
-  });
+  const { summaries: labelFiles, predictions } = await ingestLocalLabels(
+    root,
+    dataset,
+    reports.map((r) => ({ day: r.day, images: r.images, keys: dayKeys.get(r.day) })),
+    { ...options, nights, notifier, labels },
+  );
   const withPerformance = await Promise.all(
     reports.map(async (report) => {
       const performance = await labels.loadPerformance(dataset, report.day);
@@ -239,7 +248,13 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
         .flatMap((f) => f.alerts)
         .filter((a) => a.day === report.day)
         .map(alertSummary);
-      return { ...report, performance, alerts: [...report.alerts, ...alerts] };
+      const unknown = predictions?.unknownImages(report.day);
+      return {
+        ...report,
+        performance,
+        alerts: [...report.alerts, ...alerts],
+        ...(unknown?.count ? { unknownPredictions: unknown.count } : {}),
+      };
     }),
   );
   const reportPath = path.join(out, 'report', 'index.html');
@@ -275,20 +290,25 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 async function ingestLocalLabels(
   root: string,
   dataset: string,
-  reports: readonly DayReport[],
+  days: Parameters<typeof LocalPredictionIndex.load>[1],
   options: RunFolderOptions & {
     nights: FileNightStore;
     notifier: FileNotifier;
     labels: FileLabelStore;
   },
-): Promise<IngestSummary[]> {
+): Promise<{ summaries: IngestSummary[]; predictions?: LocalPredictionIndex }> {
   const folder = path.join(root, 'labels');
-  if (!(await folderExists(folder))) return [];
+  if (!(await folderExists(folder))) return { summaries: [] };
   const files = await listImageFiles(folder, root);
-  const predictions = await LocalPredictionIndex.load(
-    root,
-    reports.map((r) => ({ day: r.day, images: r.images })),
-  );
+  const predictions = await LocalPredictionIndex.load(root, days);
+  for (const { day } of days) {
+    const unknown = predictions.unknownImages(day);
+    if (unknown.count === 0) continue;
+    const names = unknown.examples.map((e) => JSON.stringify(plainText(e, 80))).join(', ');
+    options.log?.(
+      `${day}/predictions.csv: ${unknown.count} prediction${unknown.count === 1 ? ' names an image' : 's name images'} not in the day folder (${names}${unknown.count > unknown.examples.length ? ', …' : ''}); not used for accuracy or the manifest.`,
+    );
+  }
   const summaries: IngestSummary[] = [];
   for (const file of files) {
     const summary = await ingestLabels(
@@ -311,7 +331,7 @@ async function ingestLocalLabels(
       options.log?.(`  ${file.key}:${issue.line}: ${issue.message}`);
     summaries.push(summary);
   }
-  return summaries;
+  return { summaries, predictions };
 }
 
 /** Removes what an earlier run stored for the dataset and its segments (`<dataset>/<segment>` scopes). */
