@@ -68,6 +68,19 @@ describe('local predictions', () => {
     });
   });
 
+  it('refuses a predictions.csv whose header line is longer than 1 MiB before reading it whole', async () => {
+    await withTempDir(async (root) => {
+      await mkdir(path.join(root, 'day_1'), { recursive: true });
+      await writeFile(
+        path.join(root, 'day_1', 'predictions.csv'),
+        `image,${'p'.repeat(3 * 1024 * 1024)}`,
+      );
+      await expect(LocalPredictionIndex.load(root, [{ day: 'day_1', images: 1 }])).rejects.toThrow(
+        /predictions\.csv is not a readable CSV: its header line is longer than 1048576 bytes$/,
+      );
+    });
+  });
+
   it('names a malformed predictions.csv and quotes only the start of it', async () => {
     await withTempDir(async (root) => {
       await dayWithPredictions(root, [`img_1.png,"${'x'.repeat(2 * 1024 * 1024)}`]);

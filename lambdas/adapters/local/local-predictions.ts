@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
@@ -26,12 +26,8 @@ const MAX_UNKNOWN_EXAMPLES = 3;
  */
 export async function readSegmentColumn(dayFolder: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let text: string;
-  try {
-    text = await readFile(path.join(dayFolder, PREDICTIONS_FILE), 'utf8');
-  } catch {
-    return out;
-  }
+  const text = await readPredictionsFile(path.join(dayFolder, PREDICTIONS_FILE));
+  if (text === undefined) return out;
   for (const row of parsePredictionRows(text, path.join(dayFolder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
     if (image && row.segment) out.set(path.basename(image), row.segment);
@@ -49,12 +45,8 @@ export async function readModelOutputs(
   folder: string,
 ): Promise<{ outputs: Map<string, ModelOutput>; hash: string }> {
   const outputs = new Map<string, ModelOutput>();
-  let text: string;
-  try {
-    text = await readFile(path.join(folder, PREDICTIONS_FILE), 'utf8');
-  } catch {
-    return { outputs, hash: '' };
-  }
+  const text = await readPredictionsFile(path.join(folder, PREDICTIONS_FILE));
+  if (text === undefined) return { outputs, hash: '' };
   for (const row of parsePredictionRows(text, path.join(folder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
     if (!image) continue;
@@ -76,6 +68,31 @@ function relativeImagePath(image: string): string {
 
 /** Bytes of one predictions.csv record (the label files' limit, docs/labels.md#limits). */
 const MAX_PREDICTION_RECORD = 1024 * 1024;
+
+/**
+ * A predictions.csv's text; undefined when there is none. Its header line is checked against
+ * MAX_PREDICTION_RECORD before the file is read whole, so a 100 MB line without a newline is
+ * refused after reading 1 MiB, not after holding it twice.
+ */
+async function readPredictionsFile(file: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(MAX_PREDICTION_RECORD + 1);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead === head.length && !head.includes(10))
+      throw new Error(
+        `${file} is not a readable CSV: its header line is longer than ${MAX_PREDICTION_RECORD} bytes`,
+      );
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 /** The rows of a predictions.csv; a malformed file is an error naming it, quoting at most a little of it. */
 function parsePredictionRows(text: string, file: string): Record<string, string>[] {
@@ -116,12 +133,8 @@ export class LocalPredictionIndex implements PredictionIndex {
     const index = new LocalPredictionIndex();
     for (const { day, images, keys } of days) {
       index.images.set(day, images);
-      let text: string;
-      try {
-        text = await readFile(path.join(root, day, PREDICTIONS_FILE), 'utf8');
-      } catch {
-        continue;
-      }
+      const text = await readPredictionsFile(path.join(root, day, PREDICTIONS_FILE));
+      if (text === undefined) continue;
       for (const row of parsePredictionRows(text, path.join(root, day, PREDICTIONS_FILE))) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
