@@ -96,11 +96,7 @@ export function aggregateVotes(
   const tooLarge =
     chosen === 'dawid-skene' &&
     dawidSkeneCells(table) > (options.maxDawidSkeneCells ?? DAWID_SKENE_MAX_CELLS);
-  const method = tooLarge
-    ? table.goldItems > 0
-      ? 'gold-majority-vote'
-      : 'majority-vote'
-    : chosen;
+  const method = tooLarge ? (table.goldItems > 0 ? 'gold-majority-vote' : 'majority-vote') : chosen;
   let iterations: number | undefined;
   let scores: (item: number, out: Float64Array) => number;
   if (method === 'dawid-skene') {
