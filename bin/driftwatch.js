@@ -16,8 +16,8 @@ function distIsStale() {
   if (!existsSync(sources)) return false;
   for (const file of readdirSync(sources, { recursive: true })) {
     if (!file.endsWith('.ts')) continue;
-    const twin = `${built}${file.slice(0, -'.ts'.length)}.js`;
-    if (!existsSync(twin) || statSync(sources + file).mtimeMs > statSync(twin).mtimeMs) return true;
+    const twin = statSync(`${built}${file.slice(0, -'.ts'.length)}.js`, { throwIfNoEntry: false });
+    if (!twin || statSync(sources + file).mtimeMs > twin.mtimeMs) return true;
   }
   return false;
 }

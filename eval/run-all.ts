@@ -9,6 +9,7 @@ const scripts = [
   'eval/load-run.ts',
   'eval/label-memory.ts',
   'eval/night-memory.ts',
+  'eval/model-outputs.ts',
 ];
 let failed = false;
 for (const script of scripts) {

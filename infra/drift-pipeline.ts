@@ -237,8 +237,15 @@ export class DriftPipeline extends Construct {
         resources: [imageObjects, referenceObjects],
       }),
     );
-    // PutItem commits partials and image records; GetItem and Query roll the day's partials up.
-    this.allowTable(profileFn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    // PutItem commits partials and image records; GetItem and Query roll the day's partials up;
+    // UpdateItem puts a re-upload's corrected prediction on the image's record.
+    this.allowTable(
+      profileFn,
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    );
     acknowledgeWildcardResources(this.profileFunction.role, [
       { arn: imageObjects, reason: REASONS.imagesRead },
       { arn: referenceObjects, reason: REASONS.referenceRead },
@@ -259,13 +266,17 @@ export class DriftPipeline extends Construct {
       },
     });
     const monitorsFn = this.monitorsFunction.fn;
-    // Reports go to reports/; thumbnails of extreme images are read from images/.
+    // Reports go to reports/ (the day held by latest/ is read back so it only moves forward);
+    // thumbnails of extreme images are read from images/.
     const reportObjects = this.bucket.arnForObjects(`${this.reportPrefix}*`);
     monitorsFn.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }),
     );
     monitorsFn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [imageObjects] }),
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [imageObjects, reportObjects],
+      }),
     );
     this.allowTable(
       monitorsFn,

@@ -52,7 +52,7 @@ export const REASONS = {
   thumbnailsRead:
     "run-monitors reads the night's most extreme images under images/ to draw the report's thumbnails (s3:GetObject only); their names are not known in advance.",
   reportsWrite:
-    'run-monitors writes one HTML report per dataset-day, and a latest copy, under reports/ (s3:PutObject only).',
+    'run-monitors writes one HTML report per dataset-day, and a latest copy, under reports/, and reads the latest copy back so a backfill never moves it to an older day (s3:PutObject and s3:GetObject).',
   labelsRead:
     'ingest-labels reads the label files users drop under labels/ (s3:GetObject only); their names are not known in advance.',
   manifestsWrite:

@@ -1,4 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import {
+  LOCAL_FILE_LIMITS,
+  RefusedFileError,
+  readBoundedText,
+} from '../adapters/local/bounded-file.ts';
 import {
   DEFAULT_MONITOR_CONFIG,
   type MonitorConfig,
@@ -12,8 +17,11 @@ export async function loadMonitorConfig(file: string | undefined): Promise<Monit
   if (!file) return DEFAULT_MONITOR_CONFIG;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    // Named on the command line: a link is followed, the size is still capped.
+    text = await readBoundedText(await realpath(file), LOCAL_FILE_LIMITS.json);
+  } catch (error) {
+    if (error instanceof RefusedFileError)
+      throw new UserInputError(`monitor config ${error.message}`);
     throw new UserInputError(`cannot read monitor config ${file}`);
   }
   const json = parseBoundedJson(text);

@@ -1,3 +1,5 @@
+import { escapeForTerminal } from '../core/util/terminal-text.ts';
+
 /** Small helpers for aligned terminal tables. */
 export function formatNumber(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return '–';
@@ -9,8 +11,12 @@ export function formatNumber(value: number | undefined): string {
 
 const NUMERIC_CELL = /^([-+]?\d|–$)/;
 
-/** An aligned table: numeric columns right-aligned, text columns left-aligned. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * An aligned table: numeric columns right-aligned, text columns left-aligned. Cells hold user text
+ * (feature names, day folders), escaped so that none can break a row or drive the terminal.
+ */
+export function table(header: readonly string[], cells: readonly (readonly string[])[]): string {
+  const rows = cells.map((row) => row.map(escapeForTerminal));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = header.map(
     (_, i) => rows.length > 0 && rows.every((r) => NUMERIC_CELL.test(r[i] ?? '')),

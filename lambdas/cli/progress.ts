@@ -1,10 +1,12 @@
 import cliProgress from 'cli-progress';
+import { escapeForTerminal } from '../core/util/terminal-text.ts';
 
 /** A progress bar on stderr (silent when stderr is not a terminal, so pipes and CI stay clean). */
 export function progressBar(label: string) {
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} {percentage}% · {eta_formatted} left`,
+      // The label names a day or segment folder: user text, escaped like every other line.
+      format: `${escapeForTerminal(label)} [{bar}] {value}/{total} {percentage}% · {eta_formatted} left`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

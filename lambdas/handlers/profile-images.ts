@@ -65,7 +65,7 @@ export function makeHandler(deps: ProfileImagesDeps) {
       } catch (error) {
         logger.warn('record failed; SQS will redeliver it', {
           messageId: record.messageId,
-          error: (error as Error).message,
+          error: plainText((error as Error).message, 300),
         });
         throw error;
       }
@@ -81,6 +81,7 @@ export function makeHandler(deps: ProfileImagesDeps) {
     metrics.addMetric('ImagesProfiled', MetricUnit.Count, committed.profiled);
     metrics.addMetric('ImagesUnreadable', MetricUnit.Count, committed.unreadable);
     metrics.addMetric('ImagesAlreadyCounted', MetricUnit.Count, committed.alreadyCounted);
+    metrics.addMetric('PredictionsUpdated', MetricUnit.Count, committed.predictionsUpdated);
     metrics.addMetric('EventsFromOtherBuckets', MetricUnit.Count, skipped.otherBucket);
     metrics.addMetric('DatasetNamesRefused', MetricUnit.Count, skipped.invalidDatasetName);
     metrics.addMetric(

@@ -14,19 +14,58 @@ import { reportConsoleUrl, S3ReportStore } from '../adapters/aws/s3-report-store
 import { SnsNotifier } from '../adapters/aws/sns-notifier.ts';
 import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { plainText } from '../core/drift/digest.ts';
+import { MAX_DATASET_NAME_LENGTH } from '../core/profile/dataset-name.ts';
+import { isIsoDay } from '../core/util/time.ts';
 import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
 import { DEFAULT_OBJECT_LIMITS } from '../use-cases/profile-batch.ts';
-import { type NightFailure, type RunNightsDeps, runNights } from '../use-cases/run-nights.ts';
+import {
+  InvalidRequestError,
+  type NightFailure,
+  type RunNightsDeps,
+  type RunNightsRequest,
+  runNights,
+} from '../use-cases/run-nights.ts';
 import { keyPrefixEnv, monitorConfigEnv, requireEnv, timeZoneEnv } from './environment.ts';
 
-/** The scheduler sends `{}`; a backfill is `{"from": "2026-11-01", "to": "2026-11-07", "dataset": "pets"}`. */
+/** Unknown field names quoted in an error, each cut to a readable length. */
+const MAX_NAMED_FIELDS = 5;
+
+const isoDay = z.string().refine(isIsoDay, 'is not a YYYY-MM-DD date');
+
+/**
+ * The scheduler sends `{}` (yesterday, every active dataset); a re-run names one `day`, a backfill
+ * a `from`/`to` range; either may name a `dataset`. Strict: a misspelt field is an error that names
+ * it, never a silent run of another day.
+ */
 const requestSchema = z
-  .object({
-    dataset: z.string().min(1).optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
+  .strictObject({
+    // Capped so no error (or log line) quotes a huge value back; the name's other rules are the
+    // use case's (core/profile/dataset-name.ts). Days are checked whole, never quoted.
+    dataset: z.string().min(1).max(MAX_DATASET_NAME_LENGTH).optional(),
+    day: isoDay.optional(),
+    from: isoDay.optional(),
+    to: isoDay.optional(),
   })
-  .loose();
+  .refine((r) => r.day === undefined || (r.from === undefined && r.to === undefined), {
+    message: 'give either day or from/to, not both',
+  });
+
+/** Reads a run-monitors invocation; a wrong one throws an InvalidRequestError saying what is wrong. */
+export function parseRunMonitorsRequest(event: unknown): RunNightsRequest {
+  const parsed = requestSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code !== 'unrecognized_keys')
+        return issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message;
+      const named = issue.keys.slice(0, MAX_NAMED_FIELDS).map((k) => `"${plainText(k, 40)}"`);
+      const more = issue.keys.length - named.length;
+      return `unknown field${issue.keys.length === 1 ? '' : 's'} ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''} (allowed: dataset, day, from, to)`;
+    });
+    throw new InvalidRequestError(`run-monitors input: ${problems.join('; ')}`);
+  }
+  const { dataset, day, from, to } = parsed.data;
+  return day === undefined ? { dataset, from, to } : { dataset, from: day, to: day };
+}
 
 export interface RunMonitorsDeps extends RunNightsDeps {
   readonly logger: Logger;
@@ -65,7 +104,7 @@ export function makeHandler(deps: RunMonitorsDeps) {
   const { logger, metrics } = deps;
   return async (event: unknown, context?: Context): Promise<RunMonitorsResponse> => {
     if (context) logger.addContext(context);
-    const request = requestSchema.parse(event ?? {});
+    const request = parseRunMonitorsRequest(event);
     const { outcomes, failures } = await runNights(request, deps);
     const nights = outcomes.map(({ record }) => ({
       dataset: record.dataset,

@@ -18,8 +18,18 @@ interface S3EventBody {
   Records?: {
     eventName?: string;
     eventTime?: string;
-    s3?: { bucket?: { name?: string }; object?: { key?: string } };
+    s3?: { bucket?: { name?: string }; object?: { key?: string; sequencer?: string } };
   }[];
+}
+
+/**
+ * S3's `sequencer` orders the events of one key: per the S3 event message structure docs, compare
+ * two as hexadecimal numbers, left-padding the shorter with zeros. Padded to 32 upper-case digits,
+ * plain string order (as DynamoDB compares) is that order. Undefined when absent or not hex.
+ */
+export function comparableSequencer(sequencer: string | undefined): string | undefined {
+  if (sequencer === undefined || !/^[0-9A-Fa-f]{1,32}$/.test(sequencer)) return undefined;
+  return sequencer.toUpperCase().padStart(32, '0');
 }
 
 /**
@@ -49,6 +59,7 @@ export function imageEventsOf(record: SQSRecord): ImageEvent[] {
       bucket,
       key: decodeS3Key(key),
       eventTime: r.eventTime ?? new Date(0).toISOString(),
+      sequencer: comparableSequencer(r.s3?.object?.sequencer),
     };
   });
 }

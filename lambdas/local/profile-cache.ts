@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LOCAL_FILE_LIMITS, readBounded, readBoundedText } from '../adapters/local/bounded-file.ts';
 import type { LocalImage } from '../adapters/local/image-folder.ts';
 import { FEATURE_SET_VERSION } from '../core/features/catalogue.ts';
 import type { DatasetProfile } from '../core/profile/dataset-profile.ts';
@@ -39,13 +40,17 @@ export class ProfileCache {
   async get(name: string, key: string): Promise<CachedFolder | undefined> {
     try {
       const base = path.join(this.dir, `${encodeURIComponent(name)}.${key}`);
-      const profile = decodeProfile(await readFile(`${base}.profile`));
+      const profile = decodeProfile(
+        await readBounded(`${base}.profile`, LOCAL_FILE_LIMITS.profile),
+      );
       // Bounded: the cache lives in the user's folder, a hand-edited entry must not crash the run.
-      const unreadable = parseBoundedJson(await readFile(`${base}.unreadable.json`, 'utf8'));
+      const unreadable = parseBoundedJson(
+        await readBoundedText(`${base}.unreadable.json`, LOCAL_FILE_LIMITS.cacheList),
+      );
       if (!unreadable.ok || !Array.isArray(unreadable.value)) return undefined;
       return { profile, unreadable: unreadable.value as UnreadableImage[] };
     } catch {
-      return undefined; // missing or unreadable cache entries are simply recomputed
+      return undefined; // missing, oversized or unreadable cache entries are simply recomputed
     }
   }
 

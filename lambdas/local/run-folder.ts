@@ -1,6 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  checkBounded,
+  LOCAL_FILE_LIMITS,
+  RefusedFileError,
+  streamBounded,
+} from '../adapters/local/bounded-file.ts';
 import { FileLabelStore } from '../adapters/local/file-label-store.ts';
 import { FileNightStore } from '../adapters/local/file-night-store.ts';
 import { FileNotifier } from '../adapters/local/file-notifier.ts';
@@ -9,19 +14,26 @@ import {
   type LocalImage,
   listImageFiles,
   listSegmentedImages,
+  type SkippedEntry,
 } from '../adapters/local/image-folder.ts';
 import {
   LocalPredictionIndex,
+  type OnUnreadSidecar,
   readModelOutputs,
   readSegmentColumn,
 } from '../adapters/local/local-predictions.ts';
-import { thumbnailDataUri } from '../adapters/sharp-codec.ts';
 import { type Digest, plainText } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import { aggregationMethodText } from '../core/labels/aggregation-text.ts';
+import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import { type DatasetProfile, emptyProfile, mergeAll } from '../core/profile/dataset-profile.ts';
-import type { ModelOutput } from '../core/profile/model-outputs.ts';
+import {
+  type ModelOutput,
+  type ModelOutputsSummary,
+  summarizeModelOutputs,
+} from '../core/profile/model-outputs.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
@@ -36,11 +48,15 @@ import { runNight } from '../use-cases/run-night.ts';
 import {
   cacheDir,
   defaultOutDir,
+  driftwatchDir,
   findDayFolders,
   folderExists,
+  folderKind,
+  refuseLinksUnder,
   UserInputError,
 } from './day-folders.ts';
 import { ProfileCache } from './profile-cache.ts';
+import { thumbnailsInside } from './thumbnails.ts';
 
 export interface RunFolderOptions {
   readonly root: string;
@@ -81,6 +97,10 @@ export interface DayReport {
   readonly segments?: readonly SegmentNight[] | undefined;
   /** Model performance on this prediction day, once labels for it were ingested. */
   readonly performance?: PerformanceRecord | undefined;
+  /** Accuracy estimated from the day's confidences before its labels (ATC). */
+  readonly estimatedPerformance?: EstimatedPerformance | undefined;
+  /** What the model predicted that day. */
+  readonly modelOutputs?: ModelOutputsSummary | undefined;
   /**
    * Rows of the day's predictions.csv naming an image that is not in the day folder: left out of
    * accuracy and the manifest. Counted when labels are ingested.
@@ -96,6 +116,8 @@ export interface FolderRun {
   readonly labelFiles: readonly IngestSummary[];
   /** The HTML report of the last day (all days in its charts). */
   readonly report?: string | undefined;
+  /** Entries not read: symbolic links (never followed), non-files, sidecars above their size limit. */
+  readonly skipped: readonly SkippedEntry[];
 }
 
 /**
@@ -105,8 +127,20 @@ export interface FolderRun {
 export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   const root = path.resolve(options.root);
   const dataset = options.dataset ?? path.basename(root);
-  const days = await findDayFolders(root);
+  const skipped = new Map<string, string>();
+  const onSkipped = (entry: SkippedEntry) => skipped.set(entry.key, entry.reason);
+  const onUnreadSidecar: OnUnreadSidecar = (file, error) =>
+    onSkipped({
+      key: keyUnder(root, file),
+      reason: error instanceof RefusedFileError ? error.reason : error.message,
+    });
+  const days = await findDayFolders(root, onSkipped);
+  // The cache (and the default out folder) live here: a link in it would take writes outside the root.
+  await refuseLinksUnder(driftwatchDir(root));
   const out = path.resolve(options.out ?? defaultOutDir(root));
+  // An --out folder is the user's to choose, but a link in the folders Driftwatch writes, clears
+  // and reads back there would take those writes and deletes elsewhere.
+  for (const folder of OUT_FOLDERS) await refuseLinksUnder(path.join(out, folder));
   const log = options.log ?? (() => {});
   const cache = new ProfileCache(cacheDir(root));
   const profiles = new FileProfileStore(out);
@@ -147,12 +181,17 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
    * `segment` column of predictions.csv) separately; the whole is the merge of the groups.
    */
   const profileFolder = async (name: string, folder: string) => {
-    const segmentColumn = await readSegmentColumn(folder);
+    const segmentColumn = await readSegmentColumn(folder, onUnreadSidecar);
     const predictions = {
-      ...(await readModelOutputs(folder)),
+      ...(await readModelOutputs(folder, onUnreadSidecar)),
       folderKey: path.relative(root, folder).split(path.sep).join('/'),
     };
-    const images = await listSegmentedImages(folder, root, (file) => segmentColumn.get(file));
+    const images = await listSegmentedImages(
+      folder,
+      root,
+      (file) => segmentColumn.get(file),
+      onSkipped,
+    );
     const groups = new Map<string, LocalImage[]>();
     for (const { image, segment } of images) {
       const id = segmentName(segment) ?? '';
@@ -181,7 +220,15 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
 
   let reference: FolderRun['reference'];
   const referenceFolder = options.reference ?? path.join(root, 'reference');
-  if (await folderExists(referenceFolder)) {
+  // A reference named with --reference is the user's choice; a linked <root>/reference/ is not followed.
+  const referenceKind = options.reference
+    ? (await folderExists(referenceFolder))
+      ? 'folder'
+      : 'absent'
+    : await folderKind(referenceFolder);
+  if (referenceKind === 'link') {
+    log(`${referenceFolder} is a symbolic link; not followed: no reference this run.`);
+  } else if (referenceKind === 'folder') {
     const ref = await profileFolder('reference', referenceFolder);
     if (ref.profile.images === 0)
       throw new UserInputError(`the reference folder ${referenceFolder} has no readable images`);
@@ -199,24 +246,40 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     log('No reference/ folder: days are compared with the trailing days only.');
   }
 
-  const reports: DayReport[] = [];
-  /** Each day's files, root-relative: predictions naming anything else are not used. */
-  const dayKeys = new Map<string, ReadonlySet<string>>();
+  // Profile every day first, then ingest the labels, then run the nights in order: a night can
+  // then calibrate its accuracy estimate on the labelled days before it, as in AWS where labels
+  // for earlier days arrive before a later night runs.
+  const profiled: { day: string; result: Awaited<ReturnType<typeof profileFolder>> }[] = [];
   for (const day of days) {
     const result = await profileFolder(day, path.join(root, day));
-    dayKeys.set(day, result.keys);
     if (result.files === 0) log(`${day}: the folder is empty; it counts as a day with no images.`);
     else if (result.profile.images === 0)
       log(`${day}: none of the ${result.files} files could be read.`);
     await profiles.savePartial(dataset, day, 'local', result.profile);
     for (const [segment, profile] of result.segments)
       await profiles.savePartial(segmentScope(dataset, segment), day, 'local', profile);
+    profiled.push({ day, result });
+  }
+  // Each day's files, root-relative: predictions naming anything else are not used.
+  const { summaries: labelFiles, predictions } = await ingestLocalLabels(
+    root,
+    dataset,
+    profiled.map(({ day, result }) => ({
+      day,
+      images: result.profile.images,
+      keys: result.keys,
+    })),
+    { ...options, nights, notifier, labels, onSkipped, onUnreadSidecar },
+  );
+  const reports: DayReport[] = [];
+  for (const { day, result } of profiled) {
     const night = await runNight(dataset, day, {
       profiles,
       nights,
       notifier,
       config: options.config,
       now: options.now ?? (() => new Date()),
+      labels,
     });
     for (const warning of night.record.warnings ?? []) log(`${day}: ${warning}`);
     const fired = night.record.results.filter((r) => r.fired);
@@ -231,16 +294,12 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       digestStatus: night.record.digest,
       fromCache: result.fromCache,
       segments: night.record.segments,
+      estimatedPerformance: night.record.estimatedPerformance,
+      modelOutputs: summarizeModelOutputs(night.profile.outputs),
     };
     reports.push(report);
     options.onDayDone?.(report);
   }
-  const { summaries: labelFiles, predictions } = await ingestLocalLabels(
-    root,
-    dataset,
-    reports.map((r) => ({ day: r.day, images: r.images, keys: dayKeys.get(r.day) })),
-    { ...options, nights, notifier, labels },
-  );
   const withPerformance = await Promise.all(
     reports.map(async (report) => {
       const performance = await labels.loadPerformance(dataset, report.day);
@@ -265,13 +324,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       nights,
       labels,
       now: options.now ?? (() => new Date()),
-      thumbnail: async (key) => {
-        try {
-          return await thumbnailDataUri(await readFile(path.join(root, ...key.split('/'))));
-        } catch {
-          return undefined;
-        }
-      },
+      thumbnail: thumbnailsInside([root, ...(options.reference ? [options.reference] : [])]),
     });
     await mkdir(path.dirname(reportPath), { recursive: true });
     await writeFile(reportPath, html);
@@ -283,8 +336,27 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     days: withPerformance,
     labelFiles,
     report: last ? reportPath : undefined,
+    skipped: [...skipped].map(([key, reason]) => ({ key, reason })),
   };
 }
+
+/** The folders the file adapters write under the out folder. */
+const OUT_FOLDERS = [
+  'partials',
+  'days',
+  'reference',
+  'nights',
+  'digests',
+  'alerts',
+  'labels',
+  'performance',
+  'manifests',
+  'report',
+];
+
+/** A path relative to the root with forward slashes, as image keys are. */
+const keyUnder = (root: string, file: string) =>
+  path.relative(root, file).split(path.sep).join('/');
 
 /** Ingests every file under <root>/labels/ (in name order), as the ingest-labels Lambda would. */
 async function ingestLocalLabels(
@@ -295,12 +367,15 @@ async function ingestLocalLabels(
     nights: FileNightStore;
     notifier: FileNotifier;
     labels: FileLabelStore;
+    onSkipped: (entry: SkippedEntry) => void;
+    onUnreadSidecar: OnUnreadSidecar;
   },
 ): Promise<{ summaries: IngestSummary[]; predictions?: LocalPredictionIndex }> {
   const folder = path.join(root, 'labels');
-  if (!(await folderExists(folder))) return { summaries: [] };
-  const files = await listImageFiles(folder, root);
-  const predictions = await LocalPredictionIndex.load(root, days);
+  // A linked labels/ is not followed (findDayFolders reported it).
+  if ((await folderKind(folder)) !== 'folder') return { summaries: [] };
+  const files = await listImageFiles(folder, root, options.onSkipped);
+  const predictions = await LocalPredictionIndex.load(root, days, options.onUnreadSidecar);
   for (const { day } of days) {
     const unknown = predictions.unknownImages(day);
     if (unknown.count === 0) continue;
@@ -311,8 +386,19 @@ async function ingestLocalLabels(
   }
   const summaries: IngestSummary[] = [];
   for (const file of files) {
+    // Refused before ingestion (a link swapped in, above the size limit): reported, the run goes on.
+    try {
+      await checkBounded(file.path, LOCAL_FILE_LIMITS.labels);
+    } catch (error) {
+      options.onUnreadSidecar(file.path, error as Error);
+      continue;
+    }
     const summary = await ingestLabels(
-      { dataset, name: file.key, open: () => createReadStream(file.path) },
+      {
+        dataset,
+        name: file.key,
+        open: () => streamBounded(file.path, LOCAL_FILE_LIMITS.labels),
+      },
       {
         predictions,
         labels: options.labels,
@@ -323,7 +409,7 @@ async function ingestLocalLabels(
       },
     );
     options.log?.(
-      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${summary.method})` +
+      `${file.key}: ${summary.format}, ${summary.rows} rows, ${summary.labelled} images labelled (${aggregationMethodText(summary)})` +
         `${summary.issues ? `, ${summary.issues} bad rows` : ''}${summary.unmatched ? `, ${summary.unmatched} unmatched` : ''}` +
         `${summary.ambiguous ? `, ${summary.ambiguous} ambiguous` : ''}`,
     );

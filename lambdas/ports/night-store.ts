@@ -1,4 +1,5 @@
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
+import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
 
 /** What a night run stored for a dataset-day. Versioned: it outlives deploys. */
 export interface NightRecord {
@@ -13,6 +14,8 @@ export interface NightRecord {
   readonly driftAlerted: boolean;
   /** Per segment (camera, site, device) of the night; absent when the dataset has none. */
   readonly segments?: readonly SegmentNight[] | undefined;
+  /** Accuracy estimated from the day's confidences (ATC), when labelled days could calibrate it. */
+  readonly estimatedPerformance?: EstimatedPerformance | undefined;
   /** What could not be evaluated as configured (e.g. an empty fixed range); absent when none. */
   readonly warnings?: readonly string[] | undefined;
   readonly digest: 'none' | 'sent' | 'update-sent' | 'already-sent';

@@ -14,6 +14,11 @@ export interface ImageRecord {
   readonly segment?: string | undefined;
   /** Set when the image could not be profiled. */
   readonly unreadable?: string | undefined;
+  /**
+   * S3's event sequencer for the upload it was read for, as 32 hex digits (string order is upload
+   * order for one key): a later upload's prediction is never replaced by an earlier one's.
+   */
+  readonly sequencer?: string | undefined;
   /** Epoch seconds after which the record may be deleted (DynamoDB TTL). */
   readonly expiresAt: number;
 }
@@ -42,4 +47,11 @@ export interface PartialCommitter {
     readonly segments?: ReadonlyMap<string, DatasetProfile> | undefined;
     readonly records: readonly ImageRecord[];
   }): Promise<CommitResult>;
+  /**
+   * A re-upload of images already counted: their stored prediction, confidence and model version
+   * become these records' (when a record carries a prediction), unless a later upload's are already
+   * stored. Nothing else changes: each image stays counted once, on its first day. Returns how many
+   * records changed.
+   */
+  updateModelOutputs(records: readonly ImageRecord[]): Promise<number>;
 }

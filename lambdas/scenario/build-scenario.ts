@@ -134,7 +134,11 @@ async function userPhotos(folder: string, needed: number, seed: number) {
   return labelled.slice(0, needed).map(({ f, animal }) => ({
     animal,
     load: async (): Promise<DecodedImage> => {
-      const decoded = await decoder.decode(await f.read());
+      // A photo above the image size limit (or a link swapped in) is refused unread, named like a bad one.
+      const bytes = await f.read().catch((error: Error) => {
+        throw new Error(`${f.key}: ${error.message}`, { cause: error });
+      });
+      const decoded = await decoder.decode(bytes);
       if (!decoded.ok) throw new Error(`${f.key}: ${decoded.detail}`);
       let image = decoded.image;
       if (image.channels !== 3) image = toRgb(image);

@@ -38,6 +38,7 @@ export async function buildReport(
       results: night?.results ?? [],
       segments: night?.segments,
       performance: await deps.labels?.loadPerformance(dataset, day),
+      estimated: night?.estimatedPerformance,
     });
   }
   const input = {

@@ -20,8 +20,10 @@ import {
   foldMatrix,
   labelsOf,
 } from '../core/performance/confusion-matrix.ts';
+import { calibrationHistogram } from '../core/performance/estimated-performance.ts';
 import { evaluatePerformanceMonitors } from '../core/performance/evaluate-performance.ts';
 import { performanceMetrics } from '../core/performance/metrics.ts';
+import { PERFORMANCE_ADVICE, performanceHeadline } from '../core/performance/performance-alert.ts';
 import type { PerformanceRecord } from '../core/performance/performance-record.ts';
 import type { LabelStore } from '../ports/label-store.ts';
 import type { NightStore } from '../ports/night-store.ts';
@@ -38,6 +40,8 @@ export interface IngestLabelsDeps {
   readonly config: MonitorConfig;
   readonly now: () => Date;
   readonly aggregation?: AggregationOptions;
+  /** The link to a day's report (as in the nightly digest); the alert links each alerting day's. */
+  readonly reportUrl?: (dataset: string, day: string) => string | undefined;
 }
 
 export interface LabelFile {
@@ -63,6 +67,9 @@ export interface IngestSummary {
   readonly file: string;
   readonly format: LabelFormat;
   readonly method: string;
+  /** Dawid–Skene's EM iterations, and whether it converged before its cap (aggregate-votes.ts). */
+  readonly iterations?: number | undefined;
+  readonly converged?: boolean | undefined;
   readonly rows: number;
   readonly issues: number;
   readonly issueExamples: readonly LabelIssue[];
@@ -74,7 +81,9 @@ export interface IngestSummary {
   readonly ambiguous: number;
   readonly expired: number;
   readonly withoutPrediction: number;
+  /** Krippendorff's α over the file's votes; when undefined, `agreementUndefinedBecause` says why. */
   readonly agreement?: number | undefined;
+  readonly agreementUndefinedBecause?: string | undefined;
   readonly annotators: ReturnType<typeof aggregateVotes>['annotators'];
   readonly days: readonly PerformanceRecord[];
   /** Performance alerts, each with the prediction day it concerns. */
@@ -132,15 +141,18 @@ export async function ingestLabels(
     (day) => {
       if (!votes) return undefined;
       const dayNumber = join.days.indexOf(day) + 1;
-      return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber);
+      return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber).alpha;
     },
   );
-  const digest = await notifyOnce(dataset, days, alerts, deps);
+  const digest = await notifyOnce(dataset, file.name, days, alerts, deps);
   return {
     dataset,
     file: file.name,
     format,
     method: aggregation?.method ?? 'final-labels',
+    ...(aggregation?.iterations === undefined
+      ? {}
+      : { iterations: aggregation.iterations, converged: aggregation.converged }),
     ...tally,
     items: aggregation?.items ?? tally.rows,
     ties: aggregation?.ties ?? 0,
@@ -148,12 +160,19 @@ export async function ingestLabels(
     // Counted in the store, not while joining: an image named twice (two rows far apart, a key and
     // a URL) has one label, and the summary says so.
     labelled: fromFile,
-    agreement: votes && krippendorffAlpha(votes.table),
+    ...(votes ? agreementOf(votes.table) : {}),
     annotators: aggregation?.annotators ?? [],
     days: records,
     alerts,
     digest,
   };
+}
+
+function agreementOf(table: VoteTable) {
+  const { alpha, undefinedBecause } = krippendorffAlpha(table);
+  return alpha === undefined
+    ? { agreementUndefinedBecause: undefinedBecause }
+    : { agreement: alpha };
 }
 
 interface ParseTally {
@@ -244,9 +263,12 @@ async function recomputeDays(
   let fromFile = 0;
   for (const day of days) {
     const confusion: ConfusionMatrix = {};
+    const confident: { confidence: number; correct: boolean }[] = [];
     let labelled = 0;
     for await (const l of deps.labels.labelsForDay(dataset, day)) {
       addPair(confusion, l.label, l.prediction);
+      if (l.modelConfidence !== undefined)
+        confident.push({ confidence: l.modelConfidence, correct: l.correct });
       labelled++;
       if (l.source === source) fromFile++;
     }
@@ -261,6 +283,7 @@ async function recomputeDays(
       images,
       coverage: images > 0 ? Math.min(1, labelled / images) : undefined,
       agreement: agreementOn(day),
+      ...(confident.length > 0 ? { calibration: calibrationHistogram(confident) } : {}),
       updatedAt: deps.now().toISOString(),
     };
     const results = evaluatePerformanceMonitors(
@@ -308,22 +331,32 @@ function bounded(record: PerformanceRecord): PerformanceRecord {
   };
 }
 
+/** Alerting days whose reports are linked (the newest); the others are named in the text. */
+const MAX_LINKED_REPORTS = 3;
+
 /** One message per ingestion listing the alerting days; claimed so a re-ingested file sends nothing. */
 async function notifyOnce(
   dataset: string,
+  source: string,
   days: readonly string[],
   alerts: readonly DayAlert[],
   deps: IngestLabelsDeps,
 ) {
   if (alerts.length === 0) return undefined;
-  const label = `performance ${days.join(', ')}`;
+  const alerting = [...new Set(alerts.map((a) => a.day))].sort(compareDays);
+  const reports = alerting
+    .slice(-MAX_LINKED_REPORTS)
+    .map((day) => ({ day, url: deps.reportUrl?.(dataset, day) }))
+    .filter((r): r is { day: string; url: string } => r.url !== undefined);
   const digest = buildDigest({
     dataset,
-    day: label,
+    day: `performance ${days.join(', ')}`,
     results: alerts.map((a) => ({ ...a, feature: undefined })),
+    headline: performanceHeadline(dataset, source, alerts),
+    advice: PERFORMANCE_ADVICE,
+    reports,
   });
   if (!digest) return undefined;
-  const alerting = [...new Set(alerts.map((a) => a.day))];
   const subject = plainText(
     `[Driftwatch] ${dataset}: model performance fell on ${alerting.length === 1 ? alerting[0] : `${alerting.length} days (${alerting.join(', ')})`}`,
     MAX_SUBJECT_LENGTH,
@@ -331,6 +364,7 @@ async function notifyOnce(
   const message: Digest = {
     ...digest,
     subject,
+    reportUrl: reports.at(-1)?.url,
     fingerprint: alerts
       .map((a) => `${a.day}|${a.monitor}|${a.statistic}`)
       .sort()

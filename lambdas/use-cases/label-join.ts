@@ -80,6 +80,7 @@ export class LabelJoin {
         label: c.label,
         confidence: c.confidence,
         prediction: record.prediction,
+        ...(record.confidence === undefined ? {} : { modelConfidence: record.confidence }),
         correct: c.label === record.prediction,
         source: this.source,
       });

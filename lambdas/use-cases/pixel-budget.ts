@@ -9,9 +9,10 @@
 export const RESERVED_MEMORY_MB = 512;
 
 /**
- * Peak bytes held per pixel while one image is profiled: sharp's 8-bit RGB(A) output (3–4 B), the
- * Float32 luma plane (4 B), the native texture pass's Float32 plane (4 B), and libvips' decode
- * buffers. Measured by `bench/pixel-budget.ts` (docs/performance.md); rounded up.
+ * Bytes per pixel in flight: sharp's 8-bit RGB(A) output (3–4 B), the Float32 luma plane (4 B), the
+ * native texture pass's Float32 plane (4 B) and libvips' buffers, plus the previous image's buffers
+ * still waiting for the garbage collector. `bench/pixel-budget.ts` measured 13.3–14.8 B per pixel in
+ * flight (6.7–7.4 B for one image alone; docs/performance.md); rounded up.
  */
 export const BYTES_PER_PIXEL_IN_FLIGHT = 16;
 

@@ -28,6 +28,8 @@ export interface ImageEvent {
   readonly bucket: string;
   readonly key: string;
   readonly eventTime: string;
+  /** S3's sequencer, comparable as a string (handlers/s3-events.ts), when the event carries one. */
+  readonly sequencer?: string | undefined;
 }
 
 export interface ProfileBatchDeps {
@@ -67,6 +69,8 @@ export interface ProfileBatchResult {
   readonly unreadable: number;
   /** Images skipped because an earlier delivery already counted them. */
   readonly alreadyCounted: number;
+  /** Of those, the images whose stored prediction a re-upload's metadata replaced. */
+  readonly predictionsUpdated: number;
   /** Keys outside images/<dataset>/ and reference/<dataset>/, or with a refused dataset name. */
   readonly ignored: number;
 }
@@ -157,7 +161,7 @@ export async function profileBatch(
       failed.add(event.messageId);
       deps.log?.('warn', 'will retry: could not read the object', {
         key: keyForLog(event.key),
-        error: (error as Error).message,
+        error: plainText((error as Error).message, 300),
       });
     }
   });
@@ -225,30 +229,49 @@ export async function commitPrepared(
   let profiled = 0;
   let unreadable = 0;
   let alreadyCounted = 0;
-  for (const group of groups.values()) {
-    for (let chunk of chunksOf(group, deps.committer)) {
+  let predictionsUpdated = 0;
+  // In (dataset, day) order, not in the order records finished decoding: which group a failed
+  // commit leaves for the retry is then the same on every run.
+  const ordered = [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+  for (const [, group] of ordered) {
+    for (const whole of chunksOf(group, deps.committer)) {
+      let chunk = whole;
+      const counted: PreparedImage[] = [];
       try {
         while (chunk.length > 0) {
           const result = await deps.committer.commitPartial(commitOf(chunk));
           if (result.committed) break;
           const seen = new Set(result.alreadyCounted);
-          alreadyCounted += chunk.filter((p) => seen.has(p.record.key)).length;
+          counted.push(...chunk.filter((p) => seen.has(p.record.key)));
           chunk = chunk.filter((p) => !seen.has(p.record.key));
         }
         for (const p of chunk) {
           if (p.outcome.kind === 'unreadable') unreadable++;
           else profiled += p.outcome.kind === 'profile' ? p.outcome.profile.images : 1;
         }
+        alreadyCounted += counted.length;
+        // Counted before: a redelivery, or a re-upload whose metadata may correct the prediction.
+        // Should this fail, the whole chunk is redelivered: its images are then counted already.
+        if (counted.length > 0)
+          predictionsUpdated += await deps.committer.updateModelOutputs(
+            counted.map((p) => p.record),
+          );
       } catch (error) {
-        for (const p of chunk) failed.add(p.event.messageId);
+        for (const p of whole) failed.add(p.event.messageId);
         deps.log?.('warn', 'will retry: could not store the partial profile', {
-          error: (error as Error).message,
-          images: chunk.length,
+          error: plainText((error as Error).message, 300),
+          images: whole.length,
         });
       }
     }
   }
-  return { failedMessageIds: [...failed], profiled, unreadable, alreadyCounted };
+  return {
+    failedMessageIds: [...failed],
+    profiled,
+    unreadable,
+    alreadyCounted,
+    predictionsUpdated,
+  };
 }
 
 /**
@@ -351,6 +374,7 @@ async function processOne(
     prediction: metadata.prediction,
     confidence,
     modelVersion: metadata['model-version'],
+    sequencer: event.sequencer,
     segment: segmentOf(
       event.key.slice(deps.keyPrefix?.length ?? 0),
       metadata,

@@ -10,8 +10,11 @@ import {
 } from '../core/profile/dataset-profile.ts';
 import type { ModelOutput } from '../core/profile/model-outputs.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
+import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ImageInput } from '../ports/image-source.ts';
+import { ObjectTooLargeError } from '../ports/object-store.ts';
+import { pixelBudgetFor } from './pixel-budget.ts';
 
 export interface UnreadableImage {
   readonly key: string;
@@ -28,6 +31,11 @@ export interface ProfileImagesOptions extends ProfileOptions {
   readonly decoder: ImageDecoder;
   /** Images decoded at once; libvips runs one thread per image (default 4, the libuv pool size). */
   readonly inFlight?: number;
+  /**
+   * Pixels decoded at once (width × height from each header): four 49 MP images would otherwise
+   * decode together. Default: the profile function's budget, so a laptop needs what Lambda does.
+   */
+  readonly maxPixelsInFlight?: number;
   readonly onImage?: (key: string, features: ImageFeatures) => void;
   /** What the model said about an image (the day's predictions.csv); undefined: no prediction. */
   readonly outputOf?: (key: string) => ModelOutput | undefined;
@@ -44,6 +52,7 @@ export async function profileImages(
   options: ProfileImagesOptions,
 ): Promise<ProfileImagesResult> {
   const { decoder, inFlight = 4, onImage, onProgress } = options;
+  const budget = new WeightedSemaphore(options.maxPixelsInFlight ?? DEFAULT_PIXELS_IN_FLIGHT);
   const profile = emptyProfile(options);
   const unreadable: UnreadableImage[] = [];
   const outcomes = new Array<ImageFeatures | UnreadableImage | undefined>(inputs.length);
@@ -67,7 +76,7 @@ export async function profileImages(
   };
 
   await runInFlight(inputs.length, inFlight, async (index) => {
-    outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder);
+    outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder, budget);
     done++;
     onProgress?.(done, inputs.length);
     flush();
@@ -75,9 +84,12 @@ export async function profileImages(
   return { profile, unreadable };
 }
 
+const DEFAULT_PIXELS_IN_FLIGHT = pixelBudgetFor(1769);
+
 async function profileOne(
   input: ImageInput,
   decoder: ImageDecoder,
+  budget: WeightedSemaphore,
 ): Promise<ImageFeatures | UnreadableImage> {
   let bytes: Uint8Array;
   try {
@@ -85,11 +97,13 @@ async function profileOne(
   } catch (error) {
     return {
       key: input.key,
-      reason: 'read-failed',
+      reason: error instanceof ObjectTooLargeError ? 'too-large' : 'read-failed',
       detail: error instanceof Error ? error.message : String(error),
     };
   }
-  const decoded = await decoder.decode(bytes);
-  if (!decoded.ok) return { key: input.key, reason: decoded.reason, detail: decoded.detail };
-  return extractFeatures(decoded.image, decoded.container);
+  return budget.use((await decoder.pixelsOf(bytes)) ?? 0, async () => {
+    const decoded = await decoder.decode(bytes);
+    if (!decoded.ok) return { key: input.key, reason: decoded.reason, detail: decoded.detail };
+    return extractFeatures(decoded.image, decoded.container);
+  });
 }

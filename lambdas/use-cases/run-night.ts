@@ -10,6 +10,8 @@ import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
 import type { SegmentDay } from '../core/drift/peer-drift.ts';
 import { NEW_MODEL_VERSION } from '../core/drift/prediction-drift.ts';
+import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
+import { evaluateEstimatedPerformance } from '../core/performance/evaluate-performance.ts';
 import {
   type DatasetProfile,
   emptyProfile,
@@ -22,6 +24,7 @@ import type { LabelStore } from '../ports/label-store.ts';
 import type { NightRecord, NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { ProfileStore } from '../ports/profile-store.ts';
+import { estimateDayPerformance } from './estimate-performance.ts';
 import { REFERENCE_DAY } from './profile-batch.ts';
 
 export interface RunNightDeps {
@@ -70,8 +73,12 @@ export async function runNight(
   const warnings = baselineWarnings(day, baselines, config);
   const segments = await segmentDays(dataset, day, history, earlierNights, deps);
   const results = evaluateNight(config, { profile, baselines }, segments);
+  const estimate = await estimateNight(dataset, day, profile, deps, results);
 
-  const notes = await performanceNotes(dataset, day, deps.labels);
+  const notes = [
+    ...(await performanceNotes(dataset, day, deps.labels)),
+    ...(estimate ? [estimateNote(estimate)] : []),
+  ];
   let digest = buildDigest({
     dataset,
     day,
@@ -130,6 +137,7 @@ export async function runNight(
           })),
         }
       : {}),
+    ...(estimate ? { estimatedPerformance: estimate } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
     digest: digestStatus,
     evaluatedAt: deps.now().toISOString(),
@@ -317,6 +325,34 @@ function foldBeyondCap(
   ];
 }
 
+/**
+ * The day's estimated accuracy (ATC) and the estimated-drop check added to the night's results.
+ * The check runs whether or not the day's own labels have arrived since, so re-running a night
+ * gives the same set of alerts (and sends nothing new); the labelled check runs at ingestion.
+ */
+async function estimateNight(
+  dataset: string,
+  day: string,
+  profile: DatasetProfile,
+  deps: RunNightDeps,
+  results: MonitorResult[],
+): Promise<EstimatedPerformance | undefined> {
+  const { labels, nights, profiles, config } = deps;
+  if (!labels) return undefined;
+  const estimate = await estimateDayPerformance(dataset, day, profile, {
+    labels,
+    nights,
+    profiles,
+    config,
+  });
+  if (estimate) results.push(...evaluateEstimatedPerformance(config, estimate));
+  return estimate;
+}
+
+function estimateNote(e: EstimatedPerformance): string {
+  return `Estimated accuracy today (${e.method}, no labels needed): ${pct(e.accuracy)} (95% interval ${pct(e.low)}–${pct(e.high)}), calibrated on ${e.calibratedOn.join(', ')} (labelled accuracy ${pct(e.calibrationAccuracy)}).`;
+}
+
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
 
 /** "Latest model performance (2026-11-05): accuracy 78.0% (95% CI …), macro F1 0.77, 64 labelled." */
@@ -337,6 +373,6 @@ async function performanceNotes(
     ? ` (95% CI ${pct(m.accuracyInterval.low)}–${pct(m.accuracyInterval.high)})`
     : '';
   return [
-    `Latest model performance (${record.day}): accuracy ${pct(m.accuracy)}${ci}, macro F1 ${m.macroF1?.toFixed(2) ?? '–'}, ${m.labelled} labelled${record.coverage === undefined ? '' : `, coverage ${pct(record.coverage)}`}.`,
+    `Latest model performance (${record.day}): accuracy ${pct(m.accuracy)}${ci}, macro F1 ${m.macroF1?.toFixed(2) ?? '–'} (over classes present as truth), ${m.labelled} labelled${record.coverage === undefined ? '' : `, coverage ${pct(record.coverage)}`}.`,
   ];
 }

@@ -102,3 +102,31 @@ describe('driftwatch compare', () => {
     });
   });
 });
+
+const holdsRawControls = (text: string) => ['\x1b', '\x07', '\u202e'].some((c) => text.includes(c));
+
+describe('driftwatch run with hostile names', () => {
+  it('prints file names and label items holding ESC sequences escaped, never raw', async () => {
+    await withTempDir(async (root) => {
+      await writeDay(root, 'day_1', 3, 5);
+      const evil = 'evil\x1b]0;pwned\x07\x1b[2J\u202egpj.jpg';
+      await writeFile(path.join(root, 'day_1', evil), 'not an image');
+      // A label row naming an image with ESC sequences and no label: an issue that quotes the name.
+      await mkdir(path.join(root, 'labels'));
+      await writeFile(
+        path.join(root, 'labels', 'labels.csv'),
+        'image,label\nday_1/img_0.jpg,cat\nevil\x1b[2J.jpg,\n',
+      );
+
+      const result = await runCli(['run', root]);
+
+      expect(result.code).toBe(0);
+      expect(holdsRawControls(result.stdout + result.stderr)).toBe(false);
+      expect(result.stdout).toContain('day_1/evil\\x1b]0;pwned\\x07\\x1b[2J\\u202egpj.jpg');
+      expect(result.stderr).toContain('no label for evil\\x1b[2J.jpg');
+      const json = await runCli(['run', root, '--json']);
+      expect(holdsRawControls(json.stdout)).toBe(false);
+      expect(JSON.parse(json.stdout).days[0].unreadable).toBe(1);
+    });
+  });
+});

@@ -44,6 +44,7 @@ describe('what the handlers log', () => {
           maxItemsPerCommit: 100,
           itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
           commitPartial: async () => ({ committed: true }),
+          updateModelOutputs: async () => 0,
         },
         decoder: new SharpDecoder(),
         timeZone: 'UTC',
@@ -59,6 +60,7 @@ describe('what the handlers log', () => {
       const predictions = new LocalPredictionIndex();
       predictions.add({ key: 'day_1/a.jpg', day: 'day_1', prediction: 'cat' });
       const labels = makeLabelsHandler({
+        bucket: 'driftwatch-data',
         predictions,
         labels: new FileLabelStore(dir),
         nights: new FileNightStore(dir),
@@ -82,5 +84,38 @@ describe('what the handlers log', () => {
     expect(text).not.toContain(secretLabel);
     expect(text).not.toContain(Buffer.from(jpeg).toString('base64').slice(0, 40));
     expect(text).not.toMatch(/[A-Za-z0-9+/]{200,}/); // no blob of encoded bytes
+  });
+
+  it('logs a label file with unreadable rows or unknown images at WARN, a clean one at INFO', async () => {
+    await withTempDir(async (dir) => {
+      const predictions = new LocalPredictionIndex();
+      predictions.add({ key: 'day_1/a.jpg', day: 'day_1', prediction: 'cat' });
+      const logger = new Logger({ logLevel: 'SILENT' });
+      const info = vi.spyOn(logger, 'info');
+      const warn = vi.spyOn(logger, 'warn');
+      const ingest = (file: string, body: string) =>
+        makeLabelsHandler({
+          bucket: 'driftwatch-data',
+          predictions,
+          labels: new FileLabelStore(dir),
+          nights: new FileNightStore(dir),
+          notifier: { publish: async () => undefined },
+          config: DEFAULT_MONITOR_CONFIG,
+          now: () => new Date(),
+          openObject: async () => ({ chunks: [body] }),
+          logger,
+          metrics: new Metrics({ namespace: 'Test' }),
+        })(sqsEvent([{ messageId: file, body: s3EventBody(`labels/pets/${file}`) }]), fakeContext);
+
+      await ingest('clean.csv', 'image,label\nday_1/a.jpg,cat\n');
+      expect(info).toHaveBeenCalledWith('labels ingested', expect.anything());
+      expect(warn).not.toHaveBeenCalled();
+
+      await ingest('messy.csv', 'image,label\nday_1/a.jpg,cat\n,cat\nnever-uploaded.jpg,dog\n');
+      expect(warn).toHaveBeenCalledWith(
+        'labels ingested with problems',
+        expect.objectContaining({ issues: 1, unmatched: 1, file: 'labels/pets/messy.csv' }),
+      );
+    });
   });
 });

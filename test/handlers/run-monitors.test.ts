@@ -20,6 +20,7 @@ import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import {
   makeHandler,
   NightsFailedError,
+  parseRunMonitorsRequest,
   type RunMonitorsDeps,
 } from '../../lambdas/handlers/run-monitors.ts';
 import { featureStream } from '../helpers/features.ts';
@@ -115,6 +116,31 @@ describe('run-monitors handler', () => {
     );
   });
 
+  it('takes a single day as a one-day backfill, and {} or null as the scheduled run', () => {
+    expect(parseRunMonitorsRequest({ dataset: 'pets', day: '2026-11-26' })).toEqual({
+      dataset: 'pets',
+      from: '2026-11-26',
+      to: '2026-11-26',
+    });
+    expect(parseRunMonitorsRequest({})).toEqual({});
+    expect(parseRunMonitorsRequest(null)).toEqual({});
+  });
+
+  it('names unknown fields, at most five and each cut short, and never runs on a misspelt input', async () => {
+    const many = Object.fromEntries(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [`${k.repeat(500)}\nX`, 1]),
+    );
+    expect(() => parseRunMonitorsRequest(many)).toThrow(
+      /unknown fields "a{39}…", "b{39}…", .* and 2 more \(allowed/,
+    );
+    expect(() => parseRunMonitorsRequest(many)).not.toThrow(/a{40}|\n/);
+    expect(() => parseRunMonitorsRequest('2026-11-26')).toThrow(/expected object/);
+    await expect(handler({ dataset: 'pets', days: '2026-11-20' }, fakeContext)).rejects.toThrow(
+      'unknown field "days"',
+    );
+    expect(db).toHaveReceivedCommandTimes(QueryCommand, 0);
+  });
+
   it('runs every other dataset when one fails, logs and counts the failure, and fails the invocation naming it', async () => {
     const logger = new Logger({ logLevel: 'SILENT' });
     const errors = vi.spyOn(logger, 'error');
@@ -151,6 +177,14 @@ describe('run-monitors handler', () => {
     });
     expect(JSON.stringify(errors.mock.calls[1]?.[1]).length).toBeLessThan(600);
     expect(added).toHaveBeenCalledWith('NightsFailed', 'Count', 2);
+  });
+
+  it('refuses an oversized request field without quoting it back', async () => {
+    const huge = `2026-11-01${'9'.repeat(100_000)}`;
+    const error = await handler({ from: huge }, fakeContext).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message.length).toBeLessThan(1000);
+    expect((error as Error).message).not.toContain('9999999999');
   });
 
   it('refuses a backfill for a dataset name that routing would refuse', async () => {

@@ -242,6 +242,17 @@ describe('DriftwatchStack', () => {
     });
   });
 
+  it('tells profile-images its bucket, so it ignores events naming any other', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
+          BUCKET_NAME: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
   it('runs current Node on arm64 for both functions', () => {
     const ours = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }),
@@ -264,6 +275,7 @@ describe('DriftwatchStack', () => {
         'dynamodb:PutItem',
         'dynamodb:GetItem',
         'dynamodb:Query',
+        'dynamodb:UpdateItem',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',

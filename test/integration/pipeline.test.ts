@@ -291,6 +291,14 @@ describe('the AWS pipeline on moto_server', () => {
     const alert = JSON.parse(inbox[0]?.Body as string) as { Subject: string; Message: string };
     expect(alert.Subject).toBe('[Driftwatch] pets: model performance fell on 2026-11-02');
     expect(alert.Message).toContain('accuracy fell to 0%');
+    // It says what fell and where, and links the day's report as the nightly digest does.
+    expect(alert.Message).toMatch(
+      /^Model accuracy of dataset "pets" fell on 2026-11-02 \(the day the predictions were made\), judged on the labels in labels\/pets\/batch 1\.csv\.\n/,
+    );
+    expect(alert.Message).toContain(
+      `Report of 2026-11-02: https://us-east-1.console.aws.amazon.com/s3/object/${r.bucket}?region=us-east-1&prefix=reports%2Fpets%2F2026-11-02%2Findex.html`,
+    );
+    expect(alert.Message).not.toMatch(/on performance|drifted images/);
     await deleteAll(c.sqs, r.inboxUrl, inbox);
     const manifest = await c.s3.send(
       new GetObjectCommand({ Bucket: r.bucket, Key: `manifests/${DATASET}/2026-11-02.jsonl` }),

@@ -4,6 +4,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 
 /**
  * Receives until `expected` messages arrived (or the attempts run out; with `expected` 0, until a
@@ -46,4 +48,42 @@ export async function deleteAll(
           .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle as string })),
       }),
     );
+}
+
+/**
+ * Hands the `objects` notifications on a queue (plus S3's first s3:TestEvent, when `withTestEvent`)
+ * to a handler in batches of 10, as the event source mapping does, deletes them, and returns the
+ * batches (to deliver some again). Throws when a notification is missing or a record failed.
+ */
+export async function deliverNotifications(
+  sqs: SQSClient,
+  queueUrl: string,
+  objects: number,
+  handler: (event: SQSEvent, context: typeof fakeContext) => Promise<SQSBatchResponse>,
+  withTestEvent = true,
+): Promise<SQSEvent[]> {
+  const expected = objects + (withTestEvent ? 1 : 0);
+  // moto delivers notifications as the objects are put, so no long polling is needed.
+  const messages = await receiveAll(sqs, queueUrl, expected, {
+    waitSeconds: 0,
+    visibilityTimeout: 60,
+  });
+  if (messages.length !== expected)
+    throw new Error(`expected ${expected} notifications, received ${messages.length}`);
+  const batches: SQSEvent[] = [];
+  for (let i = 0; i < messages.length; i += 10)
+    batches.push(
+      sqsEvent(
+        messages
+          .slice(i, i + 10)
+          .map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })),
+      ),
+    );
+  for (const batch of batches) {
+    const { batchItemFailures } = await handler(batch, fakeContext);
+    if (batchItemFailures.length > 0)
+      throw new Error(`${batchItemFailures.length} record(s) failed in a batch`);
+  }
+  await deleteAll(sqs, queueUrl, messages);
+  return batches;
 }

@@ -39,9 +39,13 @@ import {
   makeHandler as makeLabelsHandler,
   s3Opener,
 } from '../../lambdas/handlers/ingest-labels.ts';
-import { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
+import {
+  makeHandler as makeProfileHandler,
+  type ProfileImagesDeps,
+} from '../../lambdas/handlers/profile-images.ts';
 import {
   makeHandler as makeMonitorsHandler,
+  type RunMonitorsDeps,
   thumbnailOf,
 } from '../../lambdas/handlers/run-monitors.ts';
 import { pixelBudgetFor } from '../../lambdas/use-cases/pixel-budget.ts';
@@ -198,6 +202,7 @@ export async function createPipelineResources(
 export function profileHandlerOn(
   clients: AwsClients,
   r: Pick<PipelineResources, 'bucket' | 'table'>,
+  overrides: Partial<ProfileImagesDeps> = {},
 ) {
   return makeProfileHandler({
     bucket: r.bucket,
@@ -211,6 +216,7 @@ export function profileHandlerOn(
     recordTtlDays: 90,
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
+    ...overrides,
   });
 }
 
@@ -240,6 +246,7 @@ export function labelsHandlerOn(
 ) {
   const now = overrides.now ?? (() => new Date());
   return makeLabelsHandler({
+    bucket: r.bucket,
     predictions: new DynamoPredictionIndex(clients.db, r.table, now),
     labels: new DynamoLabelStore(clients.db, r.table, clients.s3, r.bucket),
     nights: new DynamoNightStore(clients.db, r.table),
@@ -247,6 +254,7 @@ export function labelsHandlerOn(
     config: DEFAULT_MONITOR_CONFIG,
     now,
     openObject: s3Opener(clients.s3),
+    reportUrl: (dataset, day) => reportConsoleUrl(r.bucket, 'us-east-1', dataset, day),
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
     ...overrides,
@@ -258,6 +266,7 @@ export function monitorsHandlerOn(
   clients: AwsClients,
   r: Pick<PipelineResources, 'bucket' | 'table' | 'topicArn'>,
   now: () => Date,
+  overrides: Partial<RunMonitorsDeps> = {},
 ) {
   const profiles = new DynamoProfileStore(clients.db, r.table);
   return makeMonitorsHandler({
@@ -277,6 +286,7 @@ export function monitorsHandlerOn(
     },
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'Test' }),
+    ...overrides,
   });
 }
 

@@ -236,6 +236,12 @@ describe('ingestLabels', () => {
       const second = await ingest(dir, 'batch.csv', body, predictions);
       expect(first.sent).toHaveLength(1);
       expect(first.sent[0]?.subject).toBe('[Driftwatch] pets: model performance fell on day_2');
+      expect(first.sent[0]?.text.split('\n')[0]).toBe(
+        'Model accuracy of dataset "pets" fell on day_2 (the day the predictions were made), judged on the labels in batch.csv.',
+      );
+      expect(first.sent[0]?.text).toMatch(
+        /\nWhat to do: open the day's report and its drift digest/,
+      );
       expect(first.summary.alerts.map((a) => a.summary)).toEqual([
         expect.stringMatching(
           /^day_2: accuracy fell to 0% \(95% CI 0%–9%, 40 labelled\) from 100% on the 1 earlier labelled day$/,

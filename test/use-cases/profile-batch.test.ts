@@ -9,7 +9,7 @@ import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import { summarize } from '../../lambdas/core/profile/summary.ts';
 import type { ObjectStore } from '../../lambdas/ports/object-store.ts';
-import type { PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
+import type { ImageRecord, PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
 import {
   commitPrepared,
   type PreparedImage,
@@ -24,6 +24,7 @@ import { scene } from '../helpers/images.ts';
 function memoryCommitter() {
   const counted = new Set<string>();
   const partials: Parameters<PartialCommitter['commitPartial']>[0][] = [];
+  const updates: ImageRecord[] = [];
   const committer: PartialCommitter = {
     maxItemsPerCommit: 100,
     itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
@@ -38,8 +39,12 @@ function memoryCommitter() {
       partials.push(p);
       return { committed: true };
     },
+    async updateModelOutputs(records) {
+      updates.push(...records);
+      return records.length;
+    },
   };
-  return { committer, partials };
+  return { committer, partials, updates };
 }
 
 /** Images per segment over all committed partials (each segment profile's own count). */
@@ -177,6 +182,31 @@ describe('profileBatch', () => {
     expect(partials[0]?.records.find((r) => r.key.endsWith('b.jpg'))?.confidence).toBeCloseTo(0.62);
   });
 
+  it('takes a re-upload’s corrected prediction for an image already counted, without counting it again', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 2));
+    const { committer, partials, updates } = memoryCommitter();
+    const upload: { bytes: Uint8Array; metadata: Record<string, string> } = {
+      bytes: jpeg,
+      metadata: { prediction: 'cat', confidence: '0.9' },
+    };
+    const deps = depsFor({ 'images/pets/a.jpg': upload }, committer);
+    const [event] = imageEvents(['a']) as [ReturnType<typeof imageEvents>[number]];
+    await profileBatch([{ ...event, sequencer: '0A' }], deps);
+    upload.metadata = { prediction: 'dog', 'model-version': 'v2' };
+    const again = await profileBatch([{ ...event, sequencer: '0B' }], deps);
+    expect(again).toMatchObject({ profiled: 0, alreadyCounted: 1, predictionsUpdated: 1 });
+    expect(partials).toHaveLength(1);
+    expect(updates).toEqual([
+      expect.objectContaining({
+        key: 'images/pets/a.jpg',
+        prediction: 'dog',
+        confidence: undefined,
+        modelVersion: 'v2',
+        sequencer: '0B',
+      }),
+    ]);
+  });
+
   it('counts each image once when the same events arrive again', async () => {
     const jpeg = await encodeJpeg(scene(64, 48, 2));
     const { committer, partials } = memoryCommitter();
@@ -198,6 +228,7 @@ describe('profileBatch', () => {
     const timingOut: PartialCommitter = {
       maxItemsPerCommit: committer.maxItemsPerCommit,
       itemsPerCommit: committer.itemsPerCommit,
+      updateModelOutputs: committer.updateModelOutputs,
       async commitPartial(p) {
         const result = await committer.commitPartial(p);
         if (dieAfterCommit) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listImageFiles } from '../../lambdas/adapters/local/image-folder.ts';
 import { encodeJpeg, encodePng, SharpDecoder } from '../../lambdas/adapters/sharp-codec.ts';
+import type { ImageDecoder } from '../../lambdas/ports/image-decoder.ts';
 import { profileImages } from '../../lambdas/use-cases/profile-images.ts';
 import { pngClaiming, withTempDir } from '../helpers/files.ts';
 import { scene } from '../helpers/images.ts';
@@ -76,5 +77,34 @@ describe('profileImages', () => {
     expect(parallel.profile.numeric.get('width')?.sketch.toState()).toEqual(
       serial.profile.numeric.get('width')?.sketch.toState(),
     );
+  });
+
+  it('decodes no more pixels at once than its budget, however many images are in flight', async () => {
+    const jpeg = await encodeJpeg(scene(64, 48, 1));
+    const sharpDecoder = new SharpDecoder();
+    let inFlight = 0;
+    let peak = 0;
+    const counting: ImageDecoder = {
+      pixelsOf: async () => 49_000_000,
+      decode: async (bytes) => {
+        inFlight += 49_000_000;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        inFlight -= 49_000_000;
+        return sharpDecoder.decode(bytes);
+      },
+    };
+    const inputs = Array.from({ length: 8 }, (_, i) => ({
+      key: `${i}.png`,
+      read: async () => jpeg,
+    }));
+    const result = await profileImages(inputs, {
+      ...options,
+      decoder: counting,
+      inFlight: 4,
+      maxPixelsInFlight: 100_000_000,
+    });
+    expect(result.profile.images).toBe(8);
+    expect(peak).toBe(98_000_000);
   });
 });

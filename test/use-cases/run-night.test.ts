@@ -9,6 +9,7 @@ import {
   parseMonitorConfig,
 } from '../../lambdas/core/drift/monitor-config.ts';
 import type { ImageFeatures } from '../../lambdas/core/features/catalogue.ts';
+import { calibrationHistogram } from '../../lambdas/core/performance/estimated-performance.ts';
 import { performanceMetrics } from '../../lambdas/core/performance/metrics.ts';
 import { addImage, emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
@@ -179,6 +180,85 @@ describe('runNight', () => {
         'Latest model performance (2026-11-01): accuracy 80.0% (95% CI 67.0%–88.8%), macro F1',
       );
       expect(outcome.digest?.text).toContain('50 labelled, coverage 50.0%.');
+    });
+  });
+});
+
+describe('runNight with model outputs', () => {
+  /** A day whose model calls half the images cat, half dog, at confidences spread over [0.5, 1]. */
+  const withOutputs = (
+    day: string,
+    seed: number,
+    output: (i: number) => { prediction: string; confidence: number },
+  ) => {
+    const p = emptyProfile({ dataset: DATASET, window: { start: day, end: day } });
+    for (const [i, f] of featureStream(100, seed).entries())
+      addImage(p, `images/${DATASET}/${day}/${i}.jpg`, f, { ...output(i), modelVersion: 'm1' });
+    return p;
+  };
+  const clean = (i: number) => ({
+    prediction: i % 2 ? 'cat' : 'dog',
+    confidence: 0.5 + ((i * 37) % 50) / 100,
+  });
+
+  async function labelledDay(dir: string, day: string) {
+    const { profiles, deps } = await setUp(dir);
+    const labels = new FileLabelStore(dir);
+    await profiles.savePartial(DATASET, day, 'a', withOutputs(day, 11, clean));
+    await runNight(DATASET, day, { ...deps, labels });
+    // 80 of 100 right: the most confident 80 (a well-ordered model).
+    const pairs = Array.from({ length: 100 }, (_, i) => clean(i).confidence)
+      .sort((a, b) => b - a)
+      .map((confidence, rank) => ({ confidence, correct: rank < 80 }));
+    const confusion = {
+      cat: { cat: 40, dog: 10 },
+      dog: { dog: 40, cat: 10 },
+    };
+    await labels.savePerformance({
+      version: 1,
+      dataset: DATASET,
+      day,
+      confusion,
+      metrics: performanceMetrics(confusion),
+      images: 100,
+      calibration: calibrationHistogram(pairs),
+      updatedAt: '',
+    });
+    return { profiles, deps: { ...deps, labels } };
+  }
+
+  it('estimates accuracy from confidences and alerts on an estimated drop before labels', async () => {
+    await withTempDir(async (dir) => {
+      const { profiles, deps } = await labelledDay(dir, '2026-11-01');
+      // Day 2: the same model, the same kind of day — estimated near the calibration's 80%, no alert.
+      await profiles.savePartial(DATASET, '2026-11-02', 'a', withOutputs('2026-11-02', 12, clean));
+      const calm = await runNight(DATASET, '2026-11-02', deps);
+      expect(calm.record.estimatedPerformance).toMatchObject({
+        method: 'ATC',
+        calibratedOn: ['2026-11-01'],
+      });
+      expect(calm.record.estimatedPerformance?.accuracy).toBeCloseTo(0.8, 1);
+      expect(calm.record.results.filter((r) => r.fired)).toEqual([]);
+
+      // Day 3: every image called "dog" at confidence 1.0, the demo's camera fault.
+      await profiles.savePartial(
+        DATASET,
+        '2026-11-03',
+        'a',
+        withOutputs('2026-11-03', 13, () => ({ prediction: 'dog', confidence: 1 })),
+      );
+      const faulty = await runNight(DATASET, '2026-11-03', deps);
+      expect(faulty.record.estimatedPerformance).toMatchObject({
+        method: 'ATC, capped by class mix',
+        accuracy: 0.5,
+      });
+      const fired = faulty.record.results.filter((r) => r.fired);
+      expect(fired.map((r) => r.statistic)).toContain('estimated-accuracy-drop');
+      expect(fired.map((r) => r.feature)).toContain('prediction');
+      expect(faulty.digest?.text).toMatch(
+        /estimated accuracy \(ATC, capped by class mix.*no labels yet\) fell to 50%/,
+      );
+      expect(faulty.digest?.text).toMatch(/Estimated accuracy today/);
     });
   });
 });

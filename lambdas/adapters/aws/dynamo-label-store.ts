@@ -75,6 +75,9 @@ export class DynamoLabelStore implements LabelStore {
         label: item.label,
         confidence: item.confidence,
         prediction: item.prediction,
+        ...(typeof item.modelConfidence === 'number'
+          ? { modelConfidence: item.modelConfidence }
+          : {}),
         correct: item.correct,
         source: item.source,
       } as LabelledImage;

@@ -1,5 +1,12 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DatasetProfile } from '../../core/profile/dataset-profile.ts';
 import { encodeProfile } from '../../core/profile/profile-codec.ts';
 import { segmentScope } from '../../core/profile/segments.ts';
@@ -109,6 +116,61 @@ export class DynamoPartialCommitter implements PartialCommitter {
     }
     return { committed: true };
   }
+
+  async updateModelOutputs(records: readonly ImageRecord[]): Promise<number> {
+    let updated = 0;
+    // A re-upload without a prediction is a copy, not a correction: the stored one stays.
+    for (const r of records.filter((x) => x.prediction !== undefined))
+      if (await updateModelOutput(this.db, this.tableName, r)) updated++;
+    return updated;
+  }
+}
+
+/**
+ * One conditional UpdateItem per re-uploaded image: prediction, confidence and model version are
+ * set (the last two removed when the upload has none: they belonged to the old prediction), and the
+ * upload's sequencer with them; the condition refuses an older upload's event arriving late.
+ */
+async function updateModelOutput(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  r: ImageRecord,
+): Promise<boolean> {
+  const values: Record<string, unknown> = { ':prediction': r.prediction };
+  const set = ['prediction = :prediction'];
+  const remove: string[] = [];
+  for (const [attribute, value] of [
+    ['confidence', r.confidence],
+    ['modelVersion', r.modelVersion],
+  ] as const) {
+    if (value === undefined) remove.push(attribute);
+    else {
+      set.push(`${attribute} = :${attribute}`);
+      values[`:${attribute}`] = value;
+    }
+  }
+  let condition = 'attribute_exists(pk)';
+  if (r.sequencer !== undefined) {
+    set.push('sequencer = :sequencer');
+    values[':sequencer'] = r.sequencer;
+    condition += ' AND (attribute_not_exists(sequencer) OR sequencer <= :sequencer)';
+  }
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.image(r.dataset, r.key),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    // A later upload's prediction is stored already (or the record expired): nothing to correct.
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 /** Whether a partial's (hex) content key falls in the 1-in-`every` share that triggers compaction. */
@@ -129,5 +191,6 @@ function recordAttributes(r: ImageRecord): Record<string, unknown> {
   if (r.modelVersion !== undefined) out.modelVersion = r.modelVersion;
   if (r.segment !== undefined) out.segment = r.segment;
   if (r.unreadable !== undefined) out.unreadable = r.unreadable;
+  if (r.sequencer !== undefined) out.sequencer = r.sequencer;
   return out;
 }

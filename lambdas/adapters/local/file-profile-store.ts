@@ -1,9 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetProfile } from '../../core/profile/dataset-profile.ts';
 import { decodeProfile, encodeProfile } from '../../core/profile/profile-codec.ts';
 import type { ProfileStore } from '../../ports/profile-store.ts';
 import { REFERENCE_DAY } from '../../use-cases/profile-batch.ts';
+import { LOCAL_FILE_LIMITS, readBounded } from './bounded-file.ts';
 
 const EXTENSION = '.profile';
 const safe = (segment: string) => encodeURIComponent(segment);
@@ -30,7 +31,8 @@ export class FileProfileStore implements ProfileStore {
   async *partials(dataset: string, day: string): AsyncGenerator<DatasetProfile> {
     const dir = path.join(this.root, 'partials', safe(dataset), safe(day));
     const names = (await readdirOrEmpty(dir)).filter((n) => n.endsWith(EXTENSION)).sort();
-    for (const name of names) yield decodeProfile(await readFile(path.join(dir, name)));
+    for (const name of names)
+      yield decodeProfile(await readBounded(path.join(dir, name), LOCAL_FILE_LIMITS.profile));
   }
 
   async saveDayProfile(dataset: string, day: string, profile: DatasetProfile): Promise<void> {
@@ -87,7 +89,7 @@ export class FileProfileStore implements ProfileStore {
 
   private async read(file: string): Promise<DatasetProfile | undefined> {
     try {
-      return decodeProfile(await readFile(file));
+      return decodeProfile(await readBounded(file, LOCAL_FILE_LIMITS.profile));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
@@ -10,6 +9,46 @@ import type {
   PredictionLookup,
   PredictionMatch,
 } from '../../ports/prediction-index.ts';
+import { isMissing, LOCAL_FILE_LIMITS, openBounded, readBoundedText } from './bounded-file.ts';
+
+/** Called with a sidecar file that exists but is not read (a link, too large): the run goes on. */
+export type OnUnreadSidecar = (file: string, error: Error) => void;
+
+/** The text of a day's predictions.csv; undefined when absent or refused (reported to `onUnread`). */
+async function readPredictions(
+  dayFolder: string,
+  onUnread: OnUnreadSidecar,
+): Promise<string | undefined> {
+  const file = path.join(dayFolder, PREDICTIONS_FILE);
+  try {
+    await checkHeaderLine(file);
+    return await readBoundedText(file, LOCAL_FILE_LIMITS.predictions);
+  } catch (error) {
+    if (!isMissing(error)) onUnread(file, error as Error);
+    return undefined;
+  }
+}
+
+/** Bytes of one predictions.csv record (the label files' limit, docs/labels.md#limits). */
+const MAX_PREDICTION_RECORD = 1024 * 1024;
+
+/**
+ * Refuses a predictions.csv whose header line is longer than MAX_PREDICTION_RECORD after reading
+ * that much of it, so a 100 MB line without a newline is not read whole (and held twice) first.
+ */
+async function checkHeaderLine(file: string): Promise<void> {
+  const handle = await openBounded(file, LOCAL_FILE_LIMITS.predictions);
+  try {
+    const head = Buffer.alloc(MAX_PREDICTION_RECORD + 1);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead === head.length && !head.includes(10))
+      throw new Error(
+        `${file}: its header line is longer than ${MAX_PREDICTION_RECORD} bytes; not read`,
+      );
+  } finally {
+    await handle.close();
+  }
+}
 
 export const PREDICTIONS_FILE = 'predictions.csv';
 
@@ -24,9 +63,12 @@ const MAX_UNKNOWN_EXAMPLES = 3;
  * The `segment` column of a day folder's predictions.csv, by file name; empty when the file or the
  * column is absent. A malformed file is an error naming it.
  */
-export async function readSegmentColumn(dayFolder: string): Promise<Map<string, string>> {
+export async function readSegmentColumn(
+  dayFolder: string,
+  onUnread: OnUnreadSidecar = () => {},
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const text = await readPredictionsFile(path.join(dayFolder, PREDICTIONS_FILE));
+  const text = await readPredictions(dayFolder, onUnread);
   if (text === undefined) return out;
   for (const row of parsePredictionRows(text, path.join(dayFolder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
@@ -43,9 +85,10 @@ export async function readSegmentColumn(dayFolder: string): Promise<Map<string, 
  */
 export async function readModelOutputs(
   folder: string,
+  onUnread: OnUnreadSidecar = () => {},
 ): Promise<{ outputs: Map<string, ModelOutput>; hash: string }> {
   const outputs = new Map<string, ModelOutput>();
-  const text = await readPredictionsFile(path.join(folder, PREDICTIONS_FILE));
+  const text = await readPredictions(folder, onUnread);
   if (text === undefined) return { outputs, hash: '' };
   for (const row of parsePredictionRows(text, path.join(folder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
@@ -64,34 +107,6 @@ export async function readModelOutputs(
 function relativeImagePath(image: string): string {
   const posix = image.replace(/\\/g, '/').replace(/^\.\//, '');
   return posix.startsWith('/') || posix.split('/').includes('..') ? path.basename(posix) : posix;
-}
-
-/** Bytes of one predictions.csv record (the label files' limit, docs/labels.md#limits). */
-const MAX_PREDICTION_RECORD = 1024 * 1024;
-
-/**
- * A predictions.csv's text; undefined when there is none. Its header line is checked against
- * MAX_PREDICTION_RECORD before the file is read whole, so a 100 MB line without a newline is
- * refused after reading 1 MiB, not after holding it twice.
- */
-async function readPredictionsFile(file: string): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const head = Buffer.alloc(MAX_PREDICTION_RECORD + 1);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (bytesRead === head.length && !head.includes(10))
-      throw new Error(
-        `${file} is not a readable CSV: its header line is longer than ${MAX_PREDICTION_RECORD} bytes`,
-      );
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The rows of a predictions.csv; a malformed file is an error naming it, quoting at most a little of it. */
@@ -129,11 +144,12 @@ export class LocalPredictionIndex implements PredictionIndex {
   static async load(
     root: string,
     days: readonly { day: string; images: number; keys?: ReadonlySet<string> }[],
+    onUnread: OnUnreadSidecar = () => {},
   ): Promise<LocalPredictionIndex> {
     const index = new LocalPredictionIndex();
     for (const { day, images, keys } of days) {
       index.images.set(day, images);
-      const text = await readPredictionsFile(path.join(root, day, PREDICTIONS_FILE));
+      const text = await readPredictions(path.join(root, day), onUnread);
       if (text === undefined) continue;
       for (const row of parsePredictionRows(text, path.join(root, day, PREDICTIONS_FILE))) {
         const image = row.image ?? row.file ?? row.filename;

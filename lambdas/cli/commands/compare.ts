@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatNumber, table } from '../format.ts';
+import { print, printJson } from '../terminal.ts';
 
 export function registerCompare(program: Command): void {
   program
@@ -17,19 +17,19 @@ export function registerCompare(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 0.5))
           throw new Error(`--alpha must be in (0, 0.5), got ${opts.alpha}`);
+        const { readProfileFile } = await import('../../adapters/local/profile-file.ts');
         const { compareProfiles } = await import('../../core/drift/compare-profiles.ts');
-        const { decodeProfile } = await import('../../core/profile/profile-codec.ts');
-        const baseline = decodeProfile(await readFile(baselineFile));
-        const target = decodeProfile(await readFile(targetFile));
+        const baseline = await readProfileFile(baselineFile);
+        const target = await readProfileFile(targetFile);
         const rows = compareProfiles(baseline, target, { alpha }).sort(
           (a, b) => b.score / b.threshold - a.score / a.threshold,
         );
         if (opts.json) {
-          console.log(JSON.stringify(rows, null, 2));
+          printJson(rows, 2);
           return;
         }
-        console.log(`${baseline.images} baseline images vs ${target.images} target images\n`);
-        console.log(
+        print(`${baseline.images} baseline images vs ${target.images} target images\n`);
+        print(
           table(
             [
               'feature',
@@ -58,7 +58,7 @@ export function registerCompare(program: Command): void {
           ),
         );
         const drifted = rows.filter((r) => r.drifted).length;
-        console.log(`\n${drifted} of ${rows.length} features drifted.`);
+        print(`\n${drifted} of ${rows.length} features drifted.`);
       },
     );
 }

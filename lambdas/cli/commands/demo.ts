@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { progressBar } from '../progress.ts';
+import { print, printJson, warn } from '../terminal.ts';
 import { printRun, runLocal, toJson } from './run.ts';
 
 interface DemoOptions {
@@ -42,18 +43,18 @@ export function registerDemo(program: Command): void {
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.stop();
-      console.error(
+      warn(
         `Scenario in ${path.relative(process.cwd(), scenario.root) || '.'}: reference/ + ${scenario.days.length} days, camera fault (pixelation + dead pixels) from day_4.`,
       );
       const run = await runLocal(scenario.root, { dataset: 'cats-vs-dogs' });
       if (opts.json) {
-        console.log(JSON.stringify(toJson(run)));
+        printJson(toJson(run));
         return;
       }
       printRun(run);
       const alerted = run.days.filter((d) => d.alerts.length > 0).map((d) => d.day);
       const silent = run.days.filter((d) => d.alerts.length === 0).map((d) => d.day);
-      console.log(
+      print(
         `\nAlerted: ${alerted.join(', ') || 'none'} · silent: ${silent.join(', ') || 'none'} · ${((performance.now() - started) / 1000).toFixed(0)} s`,
       );
     });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { aggregationMethodText } from '../../core/labels/aggregation-text.ts';
 import type { DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
+import { print, printJson, shown, warn } from '../terminal.ts';
 
 interface RunOptions {
   reference?: string;
@@ -36,7 +38,7 @@ export function registerRun(program: Command): void {
     )
     .action(async (root: string, opts: RunOptions) => {
       const run = await runLocal(root, opts);
-      if (opts.json) console.log(JSON.stringify(toJson(run)));
+      if (opts.json) printJson(toJson(run));
       else printRun(run);
     });
 }
@@ -55,7 +57,7 @@ export async function runLocal(root: string, opts: RunOptions): Promise<FolderRu
     out: opts.out,
     dataset: opts.dataset,
     decoder: new SharpDecoder(),
-    log: (message) => console.error(message),
+    log: (message) => warn(message),
     onProgress: (label, done, total) => {
       if (label !== barLabel) {
         bar?.stop();
@@ -80,6 +82,7 @@ export function toJson(run: FolderRun) {
     dataset: run.dataset,
     out: run.out,
     report: run.report,
+    skipped: run.skipped,
     days: run.days.map((d) => ({
       day: d.day,
       images: d.images,
@@ -104,6 +107,18 @@ export function toJson(run: FolderRun) {
             },
           }
         : {}),
+      ...(d.estimatedPerformance
+        ? {
+            estimatedPerformance: {
+              accuracy: d.estimatedPerformance.accuracy,
+              low: d.estimatedPerformance.low,
+              high: d.estimatedPerformance.high,
+              method: d.estimatedPerformance.method,
+              calibratedOn: d.estimatedPerformance.calibratedOn,
+            },
+          }
+        : {}),
+      ...(d.modelOutputs && d.modelOutputs.predictions > 0 ? { modelOutputs: d.modelOutputs } : {}),
     })),
   };
 }
@@ -120,9 +135,23 @@ function alertedFeatures(day: DayReport): string {
     : features.join(', ');
 }
 
+/** Entries shown by name; the rest are counted (the --json output lists them all). */
+const SKIPPED_SHOWN = 20;
+
+function printSkipped(run: FolderRun): void {
+  if (run.skipped.length === 0) return;
+  print(
+    `\nNot read (${run.skipped.length}): links are never followed, files above their size limit are refused`,
+  );
+  for (const s of run.skipped.slice(0, SKIPPED_SHOWN))
+    print(`  ${shown(s.key)}: ${shown(s.reason)}`);
+  if (run.skipped.length > SKIPPED_SHOWN)
+    print(`  … and ${run.skipped.length - SKIPPED_SHOWN} more (see --json)`);
+}
+
 export function printRun(run: FolderRun): void {
   if (run.reference)
-    console.log(`Reference: ${run.reference.images} images from ${run.reference.folder}`);
+    print(`Reference: ${run.reference.images} images from ${shown(run.reference.folder)}`);
   const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
   const rows = run.days.map((d) => [
     d.day,
@@ -130,45 +159,50 @@ export function printRun(run: FolderRun): void {
     String(d.unreadable),
     d.performance ? String(d.performance.metrics.labelled) : '–',
     pct(d.performance?.metrics.accuracy),
+    pct(d.estimatedPerformance?.accuracy),
     d.alerts.length
       ? `ALERT (${new Set(d.alerts.map((a) => `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`)).size})`
       : 'ok',
     alertedFeatures(d) || '–',
   ]);
-  console.log(
-    table(['day', 'images', 'unreadable', 'labelled', 'accuracy', 'status', 'what moved'], rows),
+  print(
+    table(
+      ['day', 'images', 'unreadable', 'labelled', 'accuracy', 'estimated', 'status', 'what moved'],
+      rows,
+    ),
   );
   for (const d of run.days) {
     for (const u of d.unreadableFiles)
-      console.log(`  ${d.day}: unreadable ${u.key} — ${u.reason} (${u.detail})`);
+      print(`  ${shown(d.day)}: unreadable ${shown(u.key)} — ${u.reason} (${shown(u.detail)})`);
   }
+  printSkipped(run);
   for (const d of run.days) {
     if (!d.digest) continue;
-    console.log(
+    print(
       `\n── ${d.digest.subject}${d.digestStatus === 'already-sent' ? '  (sent on an earlier run)' : ''}`,
     );
     const strongest = [...d.alerts]
       .sort((a, b) => b.score / b.threshold - a.score / a.threshold)
       .slice(0, 5);
     for (const a of strongest) {
-      console.log(
+      print(
         `   ${a.severity.padEnd(6)} ${a.summary} (${formatNumber(a.score)} ${a.score < a.threshold ? '<' : '>'} ${formatNumber(a.threshold)} vs ${a.baseline})`,
       );
     }
     if (d.alerts.length > strongest.length)
-      console.log(`   … and ${d.alerts.length - strongest.length} more in the digest`);
+      print(`   … and ${d.alerts.length - strongest.length} more in the digest`);
   }
   for (const f of run.labelFiles) {
-    console.log(
-      `\nLabels ${f.file}: ${f.format}, ${f.labelled} images labelled by ${f.method}` +
-        `${f.agreement === undefined ? '' : `, annotator agreement α = ${f.agreement.toFixed(2)}`}` +
+    print(
+      `\nLabels ${shown(f.file)}: ${f.format}, ${f.labelled} images labelled by ${aggregationMethodText(f)}` +
+        `${f.agreement !== undefined ? `, annotator agreement α = ${f.agreement.toFixed(2)}` : f.agreementUndefinedBecause ? `, annotator agreement α undefined (${f.agreementUndefinedBecause})` : ''}` +
         `${f.unmatched + f.ambiguous + f.expired ? `; not matched: ${f.unmatched} unknown, ${f.ambiguous} ambiguous, ${f.expired} expired` : ''}`,
     );
     if (f.digest) {
-      console.log(`── ${f.digest.subject}`);
-      for (const a of f.alerts) console.log(`   ${a.severity.padEnd(6)} ${a.summary}`);
+      print(`── ${f.digest.subject}`);
+      for (const a of f.alerts) print(`   ${a.severity.padEnd(6)} ${a.summary}`);
     }
   }
-  if (run.report) console.log(`\nReport: ${run.report}`);
-  console.log(`Profiles, results, alert digests and retraining manifests: ${run.out}`);
+  if (run.report) print(`\nReport: ${run.report}`);
+  print(`Profiles, results, alert digests and retraining manifests: ${run.out}`);
 }

@@ -29,8 +29,11 @@ export function linf(p: readonly number[], q: readonly number[], slack = 0): num
 }
 
 /**
- * Noise floor for L∞ between category shares of samples of n and m: the same c(α)·sqrt((n+m)/nm)
- * as KS (L∞ between two empirical distributions over ordered categories is bounded by 2·D).
+ * Noise floor for L∞ between category shares of samples of n and m: c(α)·sqrt((n+m)/nm), as for KS.
+ * One category's share change is a difference of two independent sample means of 0/1 values, so
+ * Hoeffding's inequality gives P(|Δshare| ≥ t) ≤ 2·exp(−2t²·nm/(n+m)), which is exactly α at this t
+ * (c(α) = sqrt(−ln(α/2)/2)). Over K categories the false-alarm rate is at most K·α (union bound).
+ * (L∞ ≤ 2·D would only justify 2c, and is not what this rests on.)
  */
 export function linfThreshold(n: number, m: number, alpha: number): number {
   return ksCriticalValue(alpha) * Math.sqrt((n + m) / (n * m));

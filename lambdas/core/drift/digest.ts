@@ -78,6 +78,12 @@ export function buildDigest(options: {
   readonly notes?: readonly string[];
   /** What the night could not evaluate as configured: shown first, but never a reason to send. */
   readonly warnings?: readonly string[];
+  /** The opening sentence, when the default ("Driftwatch found N problems in dataset …") does not fit. */
+  readonly headline?: string;
+  /** The closing "What to do" line, when the default (drift advice) does not fit. */
+  readonly advice?: string;
+  /** Several reports to link, each named by its day (instead of the one `reportUrl`). */
+  readonly reports?: readonly { readonly day: string; readonly url: string }[];
 }): Digest | undefined {
   const fired = options.results.filter((r) => r.fired).sort(bySeverity);
   if (fired.length === 0) return undefined;
@@ -132,7 +138,9 @@ export function buildDigest(options: {
   );
 
   const lines = [
-    `Driftwatch found ${groups.size} problem${groups.size === 1 ? '' : 's'} in dataset "${dataset}" on ${day}${segments.length > 0 ? `, ${groups.size - wholeGroups.length} of them in ${bySegment}` : ''}.`,
+    options.headline !== undefined
+      ? plainText(options.headline, 400)
+      : `Driftwatch found ${groups.size} problem${groups.size === 1 ? '' : 's'} in dataset "${dataset}" on ${day}${segments.length > 0 ? `, ${groups.size - wholeGroups.length} of them in ${bySegment}` : ''}.`,
     options.update
       ? 'This updates an earlier digest for the same day: the set of alerts changed.'
       : '',
@@ -168,8 +176,12 @@ export function buildDigest(options: {
   }
   for (const note of options.notes ?? []) lines.push(plainText(note, 300));
   if (options.reportUrl) lines.push(`Report: ${options.reportUrl}`);
+  for (const report of options.reports ?? [])
+    lines.push(`Report of ${plainText(report.day, 30)}: ${report.url}`);
   lines.push(
-    'What to do: look at the report, check the camera or pipeline that changed, and label a sample of the drifted images.',
+    options.advice !== undefined
+      ? plainText(options.advice, 400)
+      : 'What to do: look at the report, check the camera or pipeline that changed, and label a sample of the drifted images.',
   );
   return {
     dataset: options.dataset,

@@ -140,8 +140,16 @@ export function jensenShannon(p: readonly number[], q: readonly number[]): numbe
 }
 
 /**
+ * The least scale normalizedWasserstein divides by: Evidently's floor (`norm = max(np.std(reference),
+ * 0.001)` in evidently/legacy/calculations/stattests/wasserstein_distance_norm.py), so a constant
+ * baseline gives a large but finite score in the feature's own units instead of a division by ~0.
+ */
+export const WASSERSTEIN_MIN_SCALE = 0.001;
+
+/**
  * Wasserstein-1 distance ∫|F_b⁻¹(u) − F_t⁻¹(u)| du over 200 quantiles, divided by the baseline's
- * standard deviation (Evidently's "normed" Wasserstein), so 0.1 means a tenth of the usual spread.
+ * standard deviation floored at WASSERSTEIN_MIN_SCALE (Evidently's "normed" Wasserstein), so 0.1
+ * means a tenth of the usual spread.
  */
 export function normalizedWasserstein(
   baseline: KllSketch,
@@ -154,7 +162,5 @@ export function normalizedWasserstein(
     const u = (i + 0.5) / steps;
     sum += Math.abs(baseline.quantile(u) - target.quantile(u));
   }
-  const spread =
-    baselineStd > 0 ? baselineStd : Math.max(Math.abs(baseline.max - baseline.min), 1e-12);
-  return sum / steps / spread;
+  return sum / steps / Math.max(baselineStd, WASSERSTEIN_MIN_SCALE);
 }

@@ -5,7 +5,7 @@
  * Bump FEATURE_SET_VERSION whenever a definition changes: cached profiles are keyed by it, so a
  * changed definition never reuses stale numbers.
  */
-export const FEATURE_SET_VERSION = 1;
+export const FEATURE_SET_VERSION = 2;
 
 export interface NumericFeatureSpec {
   readonly name: string;

@@ -1,7 +1,11 @@
 /**
- * Estimate the quality setting a JPEG was saved with, from its luminance quantisation table.
- * libjpeg scales the standard table (ITU-T T.81 Annex K) by S = q < 50 ? 5000/q : 200 − 2q percent,
- * so S ≈ mean(table / standard) · 100 and q = S ≤ 100 ? (200 − S)/2 : 5000/S.
+ * Estimate the quality setting a JPEG was saved with, from its luminance quantisation table: the
+ * quality 1–100 whose libjpeg table is nearest (least sum of absolute differences) to the file's.
+ * libjpeg (jcparam.c, `jpeg_quality_scaling` and `jpeg_add_quant_table`) scales the standard table
+ * (ITU-T T.81 Annex K) by S = q < 50 ? ⌊5000/q⌋ : 200 − 2q percent, entry = ⌊(base·S + 50)/100⌋
+ * clamped to [1, 255] for 8-bit tables (32,767 for 16-bit ones), so libjpeg, libjpeg-turbo and
+ * libvips/sharp files read back exactly. Inverting the mean ratio instead, as before, read 1…18 as
+ * 7…19 (the clamp at 255 and at 1 hides the scale) and 100 as 99.
  */
 
 // Annex K.1 luminance table, natural (row-major) order.
@@ -52,15 +56,37 @@ export function estimateJpegQuality(bytes: Uint8Array): number | undefined {
   return undefined;
 }
 
+/** libjpeg's luminance table at each quality 1–100, for 8-bit (clamped at 255) or 16-bit entries. */
+function libjpegTables(maxEntry: number): Uint16Array[] {
+  return Array.from({ length: 100 }, (_, i) => {
+    const q = i + 1;
+    const scale = q < 50 ? Math.floor(5000 / q) : 200 - 2 * q;
+    return Uint16Array.from(STANDARD_LUMINANCE, (base) =>
+      Math.min(maxEntry, Math.max(1, Math.floor((base * scale + 50) / 100))),
+    );
+  });
+}
+const TABLES_8_BIT = libjpegTables(255);
+const TABLES_16_BIT = libjpegTables(32_767);
+
 function qualityFromTable(bytes: Uint8Array, start: number, size: number): number {
-  let scale = 0;
+  const table = new Uint16Array(64);
   for (let k = 0; k < 64; k++) {
     const at = start + k * size;
-    const value =
+    table[ZIGZAG[k] as number] =
       size === 1 ? (bytes[at] as number) : ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
-    scale += (value * 100) / (STANDARD_LUMINANCE[ZIGZAG[k] as number] as number);
   }
-  scale /= 64;
-  const quality = scale <= 100 ? (200 - scale) / 2 : 5000 / scale;
-  return Math.min(100, Math.max(1, Math.round(quality)));
+  const candidates = size === 1 ? TABLES_8_BIT : TABLES_16_BIT;
+  let best = 0;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  candidates.forEach((candidate, i) => {
+    let distance = 0;
+    for (let j = 0; j < 64; j++)
+      distance += Math.abs((candidate[j] as number) - (table[j] as number));
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = i;
+    }
+  });
+  return best + 1;
 }

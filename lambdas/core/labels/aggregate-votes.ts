@@ -1,4 +1,5 @@
 import { SeededRandom } from '../sketches/random.ts';
+import { runEm } from './dawid-skene.ts';
 import type { LabelRow } from './label-row.ts';
 import type { VoteTable } from './vote-table.ts';
 
@@ -40,6 +41,11 @@ export interface AggregationResult {
   readonly annotators: readonly AnnotatorStats[];
   readonly iterations?: number | undefined;
   /**
+   * Dawid–Skene only: whether EM reached its tolerance (no posterior moved by more than it) before
+   * the iteration cap; false means the labels may still differ from the fixed point.
+   */
+  readonly converged?: boolean | undefined;
+  /**
    * Names the consensus during a second pass over the file: the returned function gives an item's
    * consensus the first time a row names it, and undefined for its later rows and for gold tasks.
    * Names are not kept in memory between the passes (see VoteTable).
@@ -51,7 +57,9 @@ export interface AggregationOptions {
   readonly method?: AggregationMethod;
   readonly tiePolicy?: TiePolicy;
   readonly seed?: number;
+  /** Dawid–Skene's iteration cap (default DS_MAX_ITERATIONS in dawid-skene.ts). */
   readonly maxIterations?: number;
+  /** Dawid–Skene stops when no posterior changes by more than this (default DS_TOLERANCE in dawid-skene.ts). */
   readonly tolerance?: number;
   /** Dawid–Skene's numbers in memory (DAWID_SKENE_MAX_CELLS by default); above, a majority vote. */
   readonly maxDawidSkeneCells?: number;
@@ -98,10 +106,12 @@ export function aggregateVotes(
     dawidSkeneCells(table) > (options.maxDawidSkeneCells ?? DAWID_SKENE_MAX_CELLS);
   const method = tooLarge ? (table.goldItems > 0 ? 'gold-majority-vote' : 'majority-vote') : chosen;
   let iterations: number | undefined;
+  let converged: boolean | undefined;
   let scores: (item: number, out: Float64Array) => number;
   if (method === 'dawid-skene') {
     const result = dawidSkene(table, options);
     iterations = result.iterations;
+    converged = result.converged;
     const counts = new Float64Array(K);
     scores = (item, out) => {
       out.set(result.posterior.subarray(item * K, item * K + K));
@@ -139,6 +149,7 @@ export function aggregateVotes(
     ties,
     annotators,
     iterations,
+    converged,
     namer() {
       const named = new Uint8Array(Math.ceil(table.itemCount / 8));
       return (row) => {
@@ -260,80 +271,6 @@ function dawidSkene(table: VoteTable, options: AggregationOptions) {
       start[item * K + k] = (total > 0 ? (score[k] as number) / total : 0) + 1e-3 * random.next();
   }
   return runEm(table, start, options);
-}
-
-function runEm(table: VoteTable, start: Float64Array, options: AggregationOptions) {
-  const K = table.labels.length;
-  const J = table.annotators.length;
-  const n = table.itemCount;
-  const maxIterations = options.maxIterations ?? 100;
-  const tolerance = options.tolerance ?? 1e-6;
-  const SMOOTH = 0.01;
-  let posterior: Float64Array = start;
-  let next: Float64Array = new Float64Array(n * K);
-  const fixGoldAndNormalise = (p: Float64Array) => {
-    for (let item = 0; item < n; item++) {
-      const gold = table.goldOf(item);
-      let total = 0;
-      for (let k = 0; k < K; k++) total += p[item * K + k] as number;
-      for (let k = 0; k < K; k++)
-        p[item * K + k] = gold >= 0 ? Number(k === gold) : (p[item * K + k] as number) / total;
-    }
-  };
-  fixGoldAndNormalise(posterior);
-  let previous = Number.NEGATIVE_INFINITY;
-  let likelihood = Number.NEGATIVE_INFINITY;
-  let iterations = 0;
-  const pi = new Float64Array(J * K * K);
-  const prior = new Float64Array(K);
-  const logPrior = new Float64Array(K);
-  for (; iterations < maxIterations; iterations++) {
-    // M-step: priors and confusion matrices π[j][k][l] at (j·K + k)·K + l, from the soft labels.
-    prior.fill(0);
-    for (let i = 0; i < n * K; i++) prior[i % K]! += posterior[i] as number;
-    for (let k = 0; k < K; k++) prior[k] = ((prior[k] as number) + SMOOTH) / (n + K * SMOOTH);
-    pi.fill(SMOOTH);
-    for (let item = 0; item < n; item++) {
-      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
-        const row = table.annotatorOf(v) * K;
-        const label = table.labelOf(v);
-        for (let k = 0; k < K; k++) pi[(row + k) * K + label]! += posterior[item * K + k] as number;
-      }
-    }
-    for (let r = 0; r < J * K; r++) {
-      let total = 0;
-      for (let l = 0; l < K; l++) total += pi[r * K + l] as number;
-      for (let l = 0; l < K; l++) pi[r * K + l] = (pi[r * K + l] as number) / total;
-    }
-    for (let k = 0; k < K; k++) logPrior[k] = Math.log(prior[k] as number);
-    // E-step: posteriors in log space.
-    likelihood = 0;
-    for (let item = 0; item < n; item++) {
-      const at = item * K;
-      next.set(logPrior, at);
-      for (let v = table.firstVote(item); v >= 0; v = table.nextVote(v)) {
-        const row = table.annotatorOf(v) * K;
-        const label = table.labelOf(v);
-        for (let k = 0; k < K; k++) next[at + k]! += Math.log(pi[(row + k) * K + label] as number);
-      }
-      let max = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < K; k++) max = Math.max(max, next[at + k] as number);
-      let total = 0;
-      for (let k = 0; k < K; k++) {
-        next[at + k] = Math.exp((next[at + k] as number) - max);
-        total += next[at + k] as number;
-      }
-      likelihood += max + Math.log(total);
-    }
-    fixGoldAndNormalise(next);
-    [posterior, next] = [next, posterior];
-    if (Math.abs(likelihood - previous) < tolerance * Math.max(1, Math.abs(likelihood))) {
-      iterations++;
-      break;
-    }
-    previous = likelihood;
-  }
-  return { posterior, iterations };
 }
 
 /** Per annotator, agreement with the decisions (and accuracy on gold); and the items and ties. */

@@ -1,15 +1,25 @@
 import type { VoteTable } from './vote-table.ts';
 
+export type AlphaResult =
+  | { readonly alpha: number; readonly undefinedBecause?: undefined }
+  | { readonly alpha?: undefined; readonly undefinedBecause: string };
+
+export const NO_PAIRABLE_VOTES = 'no item has two votes';
+export const NO_VARIATION = 'every vote on an item with two votes is the same label';
+
 /**
  * Krippendorff's alpha for nominal data: α = 1 − D_o / D_e, from the coincidence matrix over items
  * with at least two votes (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability").
- * 1 = perfect agreement, 0 = chance, < 0 = systematic disagreement; undefined without pairable votes.
+ * 1 = perfect agreement, 0 = chance, < 0 = systematic disagreement. Undefined (with the reason) when
+ * no item has two votes, or when every pairable vote is the same label: then D_e = D_o = 0 and α is
+ * 0/0 — the data show no variation to agree about (Krippendorff 2011, §"Observed and expected
+ * disagreement"), which is not perfect agreement.
  * `include` restricts it to some items (by number), e.g. those of one prediction day.
  */
 export function krippendorffAlpha(
   table: VoteTable,
   include?: (item: number) => boolean,
-): number | undefined {
+): AlphaResult {
   const K = table.labels.length;
   const coincidence = Array.from({ length: K }, () => new Float64Array(K));
   const c = new Float64Array(K);
@@ -27,7 +37,7 @@ export function krippendorffAlpha(
   }
   const marginals = coincidence.map((row) => row.reduce((s, x) => s + x, 0));
   const n = marginals.reduce((s, x) => s + x, 0);
-  if (n <= 1) return undefined;
+  if (n <= 1) return { undefinedBecause: NO_PAIRABLE_VOTES };
   let observed = 0;
   let expected = 0;
   for (let a = 0; a < K; a++) {
@@ -38,6 +48,6 @@ export function krippendorffAlpha(
     }
   }
   expected /= n - 1;
-  if (expected === 0) return observed === 0 ? 1 : undefined;
-  return 1 - observed / expected;
+  if (expected === 0) return { undefinedBecause: NO_VARIATION };
+  return { alpha: 1 - observed / expected };
 }

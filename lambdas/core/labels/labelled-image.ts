@@ -6,6 +6,8 @@ export interface LabelledImage {
   readonly label: string;
   readonly confidence: number;
   readonly prediction: string;
+  /** The model's confidence in `prediction` (for estimating accuracy before labels: ATC). */
+  readonly modelConfidence?: number | undefined;
   readonly correct: boolean;
   /** The label file it came from (the latest file wins for an image). */
   readonly source: string;

@@ -2,9 +2,10 @@ import { compareDays } from '../drift/baselines.ts';
 import type { Monitor, MonitorConfig } from '../drift/monitor-config.ts';
 import type { MonitorResult } from '../drift/monitor-result.ts';
 import { type ConfusionMatrix, mergeMatrices } from './confusion-matrix.ts';
+import type { EstimatedPerformance } from './estimated-performance.ts';
 import { performanceMetrics } from './metrics.ts';
 import type { PerformanceRecord } from './performance-record.ts';
-import { significantDrop } from './significant-drop.ts';
+import { significantDrop, significantEstimatedDrop } from './significant-drop.ts';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const metricName = { accuracy: 'accuracy', macroF1: 'macro F1' } as const;
@@ -115,4 +116,45 @@ function result(
     direction: 'down',
     summary,
   };
+}
+
+/**
+ * The night's check on the estimated accuracy, before labels exist: for each accuracy monitor with
+ * `maxDrop` and `estimated`, fire when the estimate is more than maxDrop below the calibration
+ * days' labelled accuracy and the drop is significant at `alpha` (z = drop / se of the estimate).
+ * The words say it is an estimate.
+ */
+export function evaluateEstimatedPerformance(
+  config: MonitorConfig,
+  estimate: EstimatedPerformance,
+): MonitorResult[] {
+  const results: MonitorResult[] = [];
+  for (const monitor of config.monitors) {
+    if (monitor.kind !== 'performance' || monitor.metric !== 'accuracy') continue;
+    if (!monitor.estimated || monitor.maxDrop === undefined) continue;
+    const before = estimate.calibrationAccuracy;
+    const drop = before - estimate.accuracy;
+    const fired =
+      drop > monitor.maxDrop &&
+      significantEstimatedDrop(
+        before,
+        { rate: estimate.accuracy, n: estimate.predictions },
+        estimate.calibrationLabelled,
+        estimate.standardError,
+        monitor.alpha,
+      );
+    const days = estimate.calibratedOn.length;
+    results.push({
+      ...result(
+        monitor,
+        'estimated-accuracy-drop',
+        drop,
+        monitor.maxDrop,
+        'trailing',
+        fired,
+        `estimated accuracy (${estimate.method}, from ${estimate.predictions} confidences; no labels yet) ${drop > 0 ? 'fell' : 'rose'} to ${pct(estimate.accuracy)} (95% interval ${pct(estimate.low)}–${pct(estimate.high)}) from ${pct(before)} labelled on ${days} calibration day${days === 1 ? '' : 's'}`,
+      ),
+    });
+  }
+  return results;
 }

@@ -76,7 +76,9 @@ function pointMetrics(matrix: ConfusionMatrix) {
         : undefined;
     return { label, support, predicted, tp, precision, recall, f1 };
   });
-  // Macro F1 over classes present as truth (a class never true has no recall; counting it as 0 would punish the model for the sample).
+  // Macro F1 over classes present as truth (a class never true has no recall; counting it as 0 would
+  // punish the model for the sample). scikit-learn's f1_score(average='macro') counts such a class
+  // as 0 when it was predicted, so the two differ exactly then; the report and digest say which.
   const present = perClass.filter((c) => c.support > 0);
   const macroF1 =
     present.length > 0 ? present.reduce((s, c) => s + (c.f1 ?? 0), 0) / present.length : undefined;

@@ -1,4 +1,5 @@
 import type { ConfusionMatrix } from './confusion-matrix.ts';
+import type { CalibrationHistogram } from './estimated-performance.ts';
 import type { PerformanceMetrics } from './metrics.ts';
 
 /** Model performance on one prediction day, recomputed whenever labels for that day arrive. */
@@ -22,5 +23,7 @@ export interface PerformanceRecord {
   readonly agreement?: number | undefined;
   /** Whether a performance monitor fired for this day (left out of later days' baselines). */
   readonly alerted?: boolean | undefined;
+  /** The labelled images' model confidences and correctness, binned: ATC calibrates on these. */
+  readonly calibration?: CalibrationHistogram | undefined;
   readonly updatedAt: string;
 }

@@ -7,7 +7,10 @@
  * merge two uploaders' datasets.
  */
 
-/** At most this many characters (ASCII, so bytes): the longest derived key stays under 200 bytes. */
+/**
+ * At most this many characters (ASCII, so bytes): the longest derived key stays under 200 bytes
+ * after the key prefix (at most 256, core/util/key-prefix.ts), so under 460 in all.
+ */
 export const MAX_DATASET_NAME_LENGTH = 100;
 const ALLOWED = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

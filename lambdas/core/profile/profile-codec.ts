@@ -4,10 +4,12 @@ import type { FrequentItems } from '../sketches/frequent-items.ts';
 import { KllSketch } from '../sketches/kll-sketch.ts';
 import { ByteReader, ByteWriter } from '../util/bytes.ts';
 import type { CategoricalColumn, DatasetProfile, NumericColumn } from './dataset-profile.ts';
-import type { Extreme } from './extremes.ts';
+import { EXTREMES_PER_END, type Extreme } from './extremes.ts';
 import {
   type ConfidenceColumn,
   emptyModelOutputs,
+  MAX_CLASS_CONFIDENCE_COLUMNS,
+  MAX_MODEL_VERSIONS,
   type ModelOutputs,
   type VersionOutputs,
 } from './model-outputs.ts';
@@ -30,14 +32,29 @@ const MAGIC = [0x44, 0x57, 0x50, 0x46]; // "DWPF"
 const HEADER_BYTES = 5;
 
 /**
- * Largest inflated body a profile may have. A day of 10^7 images inflates to well under 1 MiB
- * (its file stays under 64 KB), so 32 MiB is far above any real profile and keeps a deflate bomb
- * (a 2 MB file can inflate to 2 GiB) to 32 MiB of memory. Deflate never shrinks incompressible
- * data, so no valid profile file is larger than this either.
+ * Largest inflated body a profile may have. A day of 10^7 images inflates to under 100 KB (its
+ * file is ~34 KB), so 8 MiB is far above any real profile and keeps a deflate bomb (a 2 MB file
+ * can inflate to 2 GiB) to 8 MiB of memory. Deflate never shrinks incompressible data, so no valid
+ * profile file is larger than this either.
  */
-export const MAX_PROFILE_BODY_BYTES = 32 * 1024 * 1024;
-/** Largest frequent-items capacity a profile may declare (we write 32); bounds a crafted column. */
-export const MAX_FREQUENT_ITEMS_CAPACITY = 4096;
+export const MAX_PROFILE_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * Structural limits a decoded profile must meet, so that a small crafted body cannot build a large
+ * object graph (6.7 million copies of one extreme-image key in a 49 KB file took 525 MB before).
+ * Each is far above what Driftwatch writes: 32 items per frequent-items column, ~40 numeric and
+ * ~6 categorical columns, 2 × EXTREMES_PER_END extreme images per numeric column.
+ */
+export const MAX_FREQUENT_ITEMS_CAPACITY = 1024;
+export const MAX_PROFILE_COLUMNS = 1024;
+export const MAX_PROFILE_KEYS = 2 * EXTREMES_PER_END * MAX_PROFILE_COLUMNS;
+
+/** Reads a count and refuses it above `max`: the reader allocates per counted element. */
+function boundedCount(r: ByteReader, max: number, what: string): number {
+  const count = r.varint();
+  if (count > max)
+    throw new ProfileFormatError(`corrupt profile: ${count} ${what}, above the limit of ${max}`);
+  return count;
+}
 
 export class ProfileFormatError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -193,22 +210,30 @@ function decodeV1(r: ByteReader): DatasetProfile {
     unreadable[reason as UnreadableReason] = r.varint();
   }
   const keys: string[] = [];
-  const keyCount = r.varint();
+  const keyCount = boundedCount(r, MAX_PROFILE_KEYS, 'extreme-image keys');
   for (let i = 0; i < keyCount; i++) keys.push(r.string());
 
   // Numeric columns reference the float pool, which comes last: read structure first.
   const pending: { name: string; column: Omit<NumericColumn, 'sketch'>; sketch: SketchHeader }[] =
     [];
-  const numericCount = r.varint();
+  const numericCount = boundedCount(r, MAX_PROFILE_COLUMNS, 'numeric columns');
   for (let i = 0; i < numericCount; i++) pending.push(readNumeric(r, keys));
   const categorical = new Map<string, CategoricalColumn>();
-  const categoricalCount = r.varint();
+  const categoricalCount = boundedCount(r, MAX_PROFILE_COLUMNS, 'categorical columns');
   for (let i = 0; i < categoricalCount; i++) {
     const [name, column] = readCategorical(r);
     categorical.set(name, column);
   }
   const poolLength = r.varint();
   const pool = fromBytePlanes(r.bytes(poolLength * 4), poolLength);
+  const sketched = pending.reduce(
+    (sum, p) => sum + p.sketch.levelSizes.reduce((a, b) => a + b, 0),
+    0,
+  );
+  if (sketched !== poolLength)
+    throw new ProfileFormatError(
+      `the sketches hold ${sketched} items but the float pool ${poolLength}`,
+    );
 
   let at = 0;
   const numeric = new Map<string, NumericColumn>();
@@ -261,6 +286,10 @@ function readNumeric(r: ByteReader, keys: readonly string[]) {
   const readList = (): Extreme[] => {
     const list: Extreme[] = [];
     const length = r.u8();
+    if (length > EXTREMES_PER_END)
+      throw new ProfileFormatError(
+        `a numeric column keeps ${length} extreme images at one end (at most ${EXTREMES_PER_END})`,
+      );
     for (let i = 0; i < length; i++) {
       const value = r.f64();
       const key = keys[r.varint()];
@@ -315,13 +344,18 @@ function writeModelOutputs(w: ByteWriter, outputs: ModelOutputs): void {
 function readModelOutputs(r: ByteReader): ModelOutputs {
   const withoutPrediction = r.varint();
   const byVersion = new Map<string, VersionOutputs>();
-  const versions = r.varint();
+  // One entry per kept version plus the fold of the others.
+  const versions = boundedCount(r, MAX_MODEL_VERSIONS + 1, 'model versions');
   for (let i = 0; i < versions; i++) {
     const version = r.string();
     const classes = readFrequentItems(r, `predicted classes of model version "${version}"`);
     const confidence = readConfidence(r);
     const byClass = new Map<string, ConfidenceColumn>();
-    const classCount = r.varint();
+    const classCount = boundedCount(
+      r,
+      MAX_CLASS_CONFIDENCE_COLUMNS,
+      'confidence columns of a model version',
+    );
     for (let j = 0; j < classCount; j++) byClass.set(r.string(), readConfidence(r));
     byVersion.set(version, { classes, confidence, byClass });
   }

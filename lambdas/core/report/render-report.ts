@@ -1,10 +1,13 @@
 import type { MonitorResult } from '../drift/monitor-result.ts';
 import { NUMERIC_FEATURE_NAMES, numericFeatureSpec } from '../features/catalogue.ts';
 import { cell, foldMatrix } from '../performance/confusion-matrix.ts';
+import type { EstimatedPerformance } from '../performance/estimated-performance.ts';
 import type { PerformanceRecord } from '../performance/performance-record.ts';
 import type { DatasetProfile } from '../profile/dataset-profile.ts';
 import { unreadableTotal } from '../profile/dataset-profile.ts';
 import type { KllSketch } from '../sketches/kll-sketch.ts';
+import { escapeHtml } from './html-text.ts';
+import { modelOutputsSection } from './model-outputs-section.ts';
 import {
   confusionHeatmap,
   countsChart,
@@ -27,6 +30,8 @@ export interface ReportDay {
   /** The night's segments; absent when the dataset has none. */
   readonly segments?: readonly ReportSegment[] | undefined;
   readonly performance?: PerformanceRecord | undefined;
+  /** The night's accuracy estimated from confidences (ATC), when it could be calibrated. */
+  readonly estimated?: EstimatedPerformance | undefined;
 }
 
 export interface ReportInput {
@@ -45,8 +50,6 @@ export interface ReportInput {
  * the report grow with the square of the classes (800 classes: 222 MB, 4.5 GB to render).
  */
 export const HEATMAP_CLASSES = 12;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x)
@@ -115,6 +118,7 @@ export function renderReport(input: ReportInput): string {
       { alertDays },
     )}</section>`,
     timeSeriesSection(input, drifted, alertDays),
+    modelOutputsSection(input, (kind, svg, day) => figure(kind, svg, day ? { day } : {})),
     performanceSection(input, perfAlertDays),
   ];
   return `<!doctype html>
@@ -359,8 +363,11 @@ function timeSeriesSection(
 
 function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>): string {
   const labelled = input.days.filter((d) => d.performance && d.performance.metrics.labelled > 0);
-  if (labelled.length === 0)
+  const estimatedDays = input.days.filter((d) => d.estimated);
+  if (labelled.length === 0 && estimatedDays.length === 0)
     return '<section><h2>Model performance</h2><p>No labels yet: drop a label file under labels/ (docs/labels.md).</p></section>';
+  const estimate = (f: (e: EstimatedPerformance) => number) =>
+    input.days.map((d) => (d.estimated ? f(d.estimated) : null));
   const days = input.days.map((d) => d.day);
   const metric = (f: (p: PerformanceRecord) => number | undefined) =>
     input.days.map((d) => (d.performance ? (f(d.performance) ?? null) : null));
@@ -372,6 +379,15 @@ function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>):
       low: metric((p) => p.metrics.accuracyInterval?.low),
       high: metric((p) => p.metrics.accuracyInterval?.high),
       macroF1: metric((p) => p.metrics.macroF1),
+      ...(estimatedDays.length > 0
+        ? {
+            estimated: {
+              accuracy: estimate((e) => e.accuracy),
+              low: estimate((e) => e.low),
+              high: estimate((e) => e.high),
+            },
+          }
+        : {}),
       alertDays,
     }),
     { alertDays },
@@ -392,13 +408,25 @@ function performanceSection(input: ReportInput, alertDays: ReadonlySet<string>):
       { day: d.day, caption, classes },
     );
   });
-  const rows = labelled.map((d) => {
-    const p = d.performance as PerformanceRecord;
-    const ci = p.metrics.accuracyInterval;
-    return `<tr class="${p.alerted ? 'drift' : ''}"><td>${escapeHtml(d.day)}</td><td>${p.metrics.labelled}</td><td>${pct(p.coverage)}</td><td>${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}</td><td>${num(p.metrics.macroF1)}</td><td>${p.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
-  });
-  return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>macro F1</th><th>annotator agreement α</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
+  const rows = input.days
+    .filter((d) => labelled.includes(d) || d.estimated)
+    .map((d) => {
+      const p = d.performance;
+      const ci = p?.metrics.accuracyInterval;
+      const e = d.estimated;
+      const estimatedCell = e
+        ? `${pct(e.accuracy)} <small>(${pct(e.low)}–${pct(e.high)}; ${escapeHtml(e.method)})</small>`
+        : '–';
+      return `<tr class="${p?.alerted ? 'drift' : ''}"><td>${escapeHtml(d.day)}</td><td>${p?.metrics.labelled ?? 0}</td><td>${pct(p?.coverage)}</td><td>${p ? `${pct(p.metrics.accuracy)}${ci ? ` <small>(${pct(ci.low)}–${pct(ci.high)})</small>` : ''}` : '–'}</td><td>${estimatedCell}</td><td>${num(p?.metrics.macroF1)}</td><td>${p?.agreement === undefined ? '–' : p.agreement.toFixed(2)}</td></tr>`;
+    });
+  return `<section><h2>Model performance</h2>${chart}<table><thead><tr><th>day</th><th>labelled</th><th>coverage</th><th>accuracy (95% CI)</th><th>estimated before labels (95%)</th><th>macro F1*</th><th>annotator agreement α†</th></tr></thead><tbody>${rows.join('')}</tbody></table><p><small>${escapeHtml(MACRO_F1_NOTE)} ${escapeHtml(ALPHA_NOTE)}</small></p><div class="grid heatmaps">${heatmaps.join('')}</div></section>`;
 }
+
+/** What the report's macro F1 leaves out, and when α is blank. */
+const MACRO_F1_NOTE =
+  '* Mean F1 over the classes that occur as truth that day; a class predicted but never true is left out (scikit-learn\'s f1_score(average="macro") counts it as 0).';
+const ALPHA_NOTE =
+  "† Krippendorff's α (nominal); – when undefined: no image has two votes, or every such vote is the same label.";
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#222;background:#fafafa}

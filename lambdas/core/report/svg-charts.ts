@@ -198,12 +198,21 @@ export function performanceChart(input: {
   low: readonly (number | null)[];
   high: readonly (number | null)[];
   macroF1: readonly (number | null)[];
+  /** Accuracy estimated from confidences before labels (ATC), with its 95% interval. */
+  estimated?: {
+    accuracy: readonly (number | null)[];
+    low: readonly (number | null)[];
+    high: readonly (number | null)[];
+  };
   alertDays: ReadonlySet<string>;
 }): string {
+  const estimated = input.estimated;
   return renderSvg(
     {
       title: {
-        text: 'Model performance (labelled images)',
+        text: estimated
+          ? 'Model performance (labelled, and estimated before labels)'
+          : 'Model performance (labelled images)',
         textStyle: { fontSize: 12 },
         left: 4,
         top: 2,
@@ -237,6 +246,18 @@ export function performanceChart(input: {
           lineStyle: { type: 'dashed' },
           itemStyle: { color: PALETTE[2] },
         },
+        ...(estimated
+          ? [
+              ...bandSeries('estimate 95%', estimated.low, estimated.high, 'estimate'),
+              {
+                name: 'estimated accuracy',
+                type: 'line' as const,
+                data: [...estimated.accuracy],
+                lineStyle: { type: 'dotted' as const },
+                itemStyle: { color: PALETTE[3] },
+              },
+            ]
+          : []),
       ],
     },
     460,

@@ -9,6 +9,7 @@ import {
   normalizedWasserstein,
   psi,
   quantileBinMasses,
+  WASSERSTEIN_MIN_SCALE,
 } from '../../../lambdas/core/drift/numeric-distances.ts';
 import { KLL_RANK_ERROR, KllSketch } from '../../../lambdas/core/sketches/kll-sketch.ts';
 import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
@@ -127,5 +128,13 @@ describe('normalizedWasserstein', () => {
     const a = sketchOf(gaussian(5000, 0, 12));
     const b = sketchOf(gaussian(5000, 1, 13));
     expect(normalizedWasserstein(a, b, 1)).toBeCloseTo(1, 1);
+  });
+
+  it('divides by at least 0.001, the floor Evidently uses, when the baseline is constant', () => {
+    // Every baseline image has 3 channels; a tenth of the day's have 1: W = 0.2 channels.
+    const baseline = sketchOf(Array.from({ length: 1000 }, () => 3));
+    const day = sketchOf(Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 3)));
+    expect(normalizedWasserstein(baseline, day, 0)).toBeCloseTo(0.2 / WASSERSTEIN_MIN_SCALE, 6);
+    expect(normalizedWasserstein(baseline, baseline, 0)).toBe(0);
   });
 });

@@ -4,7 +4,11 @@ import {
   aggregateVotes,
   consensusOf,
 } from '../../../lambdas/core/labels/aggregate-votes.ts';
-import { krippendorffAlpha } from '../../../lambdas/core/labels/krippendorff-alpha.ts';
+import {
+  krippendorffAlpha,
+  NO_PAIRABLE_VOTES,
+  NO_VARIATION,
+} from '../../../lambdas/core/labels/krippendorff-alpha.ts';
 import type { LabelRow } from '../../../lambdas/core/labels/label-row.ts';
 import { VoteTable } from '../../../lambdas/core/labels/vote-table.ts';
 import { SeededRandom } from '../../../lambdas/core/sketches/random.ts';
@@ -96,6 +100,51 @@ describe('aggregateVotes', () => {
   });
 });
 
+describe('Dawid–Skene convergence', () => {
+  /** 600 items, 3 classes, 4 workers of accuracy 0.85, 0.70, 0.60, 0.45, errors mostly to the next class. */
+  function threeClassCrowd(seed: number): LabelRow[] {
+    const random = new SeededRandom(seed);
+    const classes = ['a', 'b', 'c'];
+    const rows: LabelRow[] = [];
+    for (let i = 0; i < 600; i++) {
+      const truth = Math.floor(random.next() * 3);
+      [0.85, 0.7, 0.6, 0.45].forEach((accuracy, w) => {
+        const given =
+          random.next() > accuracy ? (truth + 1 + (random.next() < 0.7 ? 0 : 1)) % 3 : truth;
+        rows.push(vote(`i${i}`, `w${w}`, classes[given] as string));
+      });
+    }
+    return rows;
+  }
+
+  it('reaches the fixed point on 600 items, 4 workers and 3 classes', () => {
+    const rows = threeClassCrowd(18);
+    const table = VoteTable.of(rows);
+    const result = aggregateVotes(table, { method: 'dawid-skene' });
+    // The fixed point: the same EM run until nothing moves by 1e-13.
+    const fixed = aggregateVotes(table, {
+      method: 'dawid-skene',
+      tolerance: 1e-13,
+      maxIterations: 100_000,
+    });
+    expect(result.converged).toBe(true);
+    expect(fixed.converged).toBe(true);
+    const got = consensusOf(rows, result);
+    const want = consensusOf(rows, fixed);
+    expect(got.map((c) => c.label)).toEqual(want.map((c) => c.label));
+    const gap = Math.max(...got.map((c, i) => Math.abs(c.confidence - (want[i]?.confidence ?? 0))));
+    expect(gap).toBeLessThan(1e-5);
+  });
+
+  it('reports when the iteration cap stops it before convergence', () => {
+    const result = aggregateVotes(VoteTable.of(threeClassCrowd(18)), {
+      method: 'dawid-skene',
+      maxIterations: 5,
+    });
+    expect(result).toMatchObject({ iterations: 5, converged: false });
+  });
+});
+
 describe('gold-weighted majority vote', () => {
   // One gold task answered right by "expert"; "a" and "b" never saw gold. On item x, a and b say dog, expert says cat.
   const rows = [
@@ -140,7 +189,7 @@ describe('krippendorffAlpha', () => {
           vote('b', 'x', 'dog'),
           vote('b', 'y', 'dog'),
         ]),
-      ),
+      ).alpha,
     ).toBe(1);
     // Two items: (cat, cat) and (cat, dog). Coincidences: o_cc = 2 + 1·1/1 = … computed by hand:
     // item 1 contributes cc 2; item 2 contributes cd 1, dc 1 → n_c = 3, n_d = 1, n = 4;
@@ -153,9 +202,23 @@ describe('krippendorffAlpha', () => {
           vote('b', 'x', 'cat'),
           vote('b', 'y', 'dog'),
         ]),
-      ),
+      ).alpha,
     ).toBeCloseTo(0, 12);
-    expect(krippendorffAlpha(VoteTable.of([vote('a', 'x', 'cat')]))).toBeUndefined();
+  });
+
+  it('is undefined, with the reason, without pairable votes or without any variation', () => {
+    expect(krippendorffAlpha(VoteTable.of([vote('a', 'x', 'cat')]))).toEqual({
+      undefinedBecause: NO_PAIRABLE_VOTES,
+    });
+    // Everyone says cat on every item: D_o = D_e = 0, so α = 0/0, not perfect agreement.
+    const allCat = VoteTable.of([
+      vote('a', 'x', 'cat'),
+      vote('a', 'y', 'cat'),
+      vote('b', 'x', 'cat'),
+      vote('b', 'y', 'cat'),
+      vote('c', 'z', 'dog'),
+    ]);
+    expect(krippendorffAlpha(allCat)).toEqual({ undefinedBecause: NO_VARIATION });
   });
 });
 

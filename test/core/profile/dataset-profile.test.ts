@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ImageFeatures } from '../../../lambdas/core/features/catalogue.ts';
+import {
+  FEATURE_SET_VERSION,
+  type ImageFeatures,
+} from '../../../lambdas/core/features/catalogue.ts';
 import {
   addImage,
   addUnreadable,
@@ -151,7 +154,7 @@ describe('DatasetProfile', () => {
     const b = emptyProfile({ dataset: 'b', window: WINDOW });
     expect(() => mergeProfiles(a, b)).toThrow(ProfileMismatchError);
     expect(() => mergeProfiles(a, { ...a, featureSetVersion: 0 })).toThrow(
-      /feature set v1 with v0/,
+      new RegExp(`feature set v${FEATURE_SET_VERSION} with v0`),
     );
   });
 

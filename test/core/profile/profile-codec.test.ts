@@ -12,6 +12,7 @@ import {
   decodeProfile,
   encodeProfile,
   MAX_PROFILE_BODY_BYTES,
+  MAX_PROFILE_KEYS,
   ProfileFormatError,
 } from '../../../lambdas/core/profile/profile-codec.ts';
 import { summarize } from '../../../lambdas/core/profile/summary.ts';
@@ -114,7 +115,9 @@ describe('profile codec', () => {
       deflateRawSync(new Uint8Array(2 * MAX_PROFILE_BODY_BYTES), { level: 9 }),
     );
     expect(bomb.length).toBeLessThan(100_000);
-    expect(() => decodeProfile(bomb)).toThrow(/inflates to more than 32 MiB/);
+    expect(() => decodeProfile(bomb)).toThrow(
+      `inflates to more than ${MAX_PROFILE_BODY_BYTES / 1024 / 1024} MiB`,
+    );
   });
 
   it('refuses a valid header followed by padding instead of decoding an empty profile', () => {
@@ -145,7 +148,47 @@ describe('profile codec', () => {
       /holds 3 items for a capacity of 2/,
     );
   });
+
+  it('refuses a key table above the limit: a small file cannot build millions of strings', () => {
+    const body = headerBody()
+      .varint(0)
+      .varint(MAX_PROFILE_KEYS + 1);
+    for (let i = 0; i <= MAX_PROFILE_KEYS; i++) body.string('aaaa');
+    body.varint(0).varint(0).varint(0);
+    expect(() => decodeProfile(withHeader(deflateRawSync(body.finish())))).toThrow(
+      `corrupt profile: ${MAX_PROFILE_KEYS + 1} extreme-image keys, above the limit of ${MAX_PROFILE_KEYS}`,
+    );
+  });
+
+  it('refuses more extreme images per end than a profile keeps', () => {
+    const body = headerBody().varint(0).varint(1).string('k').varint(1);
+    numericHeader(body, 0).u8(4);
+    for (let i = 0; i < 4; i++) body.f64(i).varint(0);
+    body.u8(0).varint(0).varint(0);
+    expect(() => decodeProfile(withHeader(deflateRawSync(body.finish())))).toThrow(
+      'a numeric column keeps 4 extreme images at one end (at most 3)',
+    );
+  });
+
+  it('refuses sketches whose level sizes do not add up to the float pool', () => {
+    const body = headerBody().varint(0).varint(0).varint(1);
+    numericHeader(body, 5).u8(0).u8(0);
+    body.varint(0).varint(0); // no categorical columns, an empty float pool
+    expect(() => decodeProfile(withHeader(deflateRawSync(body.finish())))).toThrow(
+      'the sketches hold 5 items but the float pool 0',
+    );
+  });
 });
+
+/** A v1 body up to the unreadable reasons: feature set 1, dataset d, window w…w, 0 images, k 200. */
+function headerBody(): ByteWriter {
+  return new ByteWriter().u16(1).string('d').string('w').string('w').varint(0).u16(200);
+}
+
+/** An empty numeric column "x" whose sketch claims one level of `levelSize` items. */
+function numericHeader(body: ByteWriter, levelSize: number): ByteWriter {
+  return body.string('x').varint(0).varint(0).u16(200).varint(0).u32(0).u8(1).varint(levelSize);
+}
 
 /** A v1 profile file around a hand-made compressed body. */
 function withHeader(compressed: Uint8Array): Uint8Array {
