@@ -22,7 +22,7 @@ import {
   readModelOutputs,
   readSegmentColumn,
 } from '../adapters/local/local-predictions.ts';
-import type { Digest } from '../core/drift/digest.ts';
+import { type Digest, plainText } from '../core/drift/digest.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import type { MonitorResult } from '../core/drift/monitor-result.ts';
 import { aggregationMethodText } from '../core/labels/aggregation-text.ts';
@@ -101,6 +101,11 @@ export interface DayReport {
   readonly estimatedPerformance?: EstimatedPerformance | undefined;
   /** What the model predicted that day. */
   readonly modelOutputs?: ModelOutputsSummary | undefined;
+  /**
+   * Rows of the day's predictions.csv naming an image that is not in the day folder: left out of
+   * accuracy and the manifest. Counted when labels are ingested.
+   */
+  readonly unknownPredictions?: number | undefined;
 }
 
 export interface FolderRun {
@@ -209,7 +214,8 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     }
     const profile =
       mergeAll(parts) ?? emptyProfile({ dataset, window: { start: name, end: name } });
-    return { profile, segments, unreadable, fromCache, files: images.length };
+    const keys = new Set(images.map(({ image }) => image.key));
+    return { profile, segments, unreadable, fromCache, files: images.length, keys };
   };
 
   let reference: FolderRun['reference'];
@@ -254,10 +260,15 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       await profiles.savePartial(segmentScope(dataset, segment), day, 'local', profile);
     profiled.push({ day, result });
   }
-  const labelFiles = await ingestLocalLabels(
+  // Each day's files, root-relative: predictions naming anything else are not used.
+  const { summaries: labelFiles, predictions } = await ingestLocalLabels(
     root,
     dataset,
-    profiled.map(({ day, result }) => ({ day, images: result.profile.images })),
+    profiled.map(({ day, result }) => ({
+      day,
+      images: result.profile.images,
+      keys: result.keys,
+    })),
     { ...options, nights, notifier, labels, onSkipped, onUnreadSidecar },
   );
   const reports: DayReport[] = [];
@@ -296,7 +307,13 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
         .flatMap((f) => f.alerts)
         .filter((a) => a.day === report.day)
         .map(alertSummary);
-      return { ...report, performance, alerts: [...report.alerts, ...alerts] };
+      const unknown = predictions?.unknownImages(report.day);
+      return {
+        ...report,
+        performance,
+        alerts: [...report.alerts, ...alerts],
+        ...(unknown?.count ? { unknownPredictions: unknown.count } : {}),
+      };
     }),
   );
   const reportPath = path.join(out, 'report', 'index.html');
@@ -345,7 +362,7 @@ const keyUnder = (root: string, file: string) =>
 async function ingestLocalLabels(
   root: string,
   dataset: string,
-  reports: readonly { day: string; images: number }[],
+  days: Parameters<typeof LocalPredictionIndex.load>[1],
   options: RunFolderOptions & {
     nights: FileNightStore;
     notifier: FileNotifier;
@@ -353,16 +370,20 @@ async function ingestLocalLabels(
     onSkipped: (entry: SkippedEntry) => void;
     onUnreadSidecar: OnUnreadSidecar;
   },
-): Promise<IngestSummary[]> {
+): Promise<{ summaries: IngestSummary[]; predictions?: LocalPredictionIndex }> {
   const folder = path.join(root, 'labels');
   // A linked labels/ is not followed (findDayFolders reported it).
-  if ((await folderKind(folder)) !== 'folder') return [];
+  if ((await folderKind(folder)) !== 'folder') return { summaries: [] };
   const files = await listImageFiles(folder, root, options.onSkipped);
-  const predictions = await LocalPredictionIndex.load(
-    root,
-    reports.map((r) => ({ day: r.day, images: r.images })),
-    options.onUnreadSidecar,
-  );
+  const predictions = await LocalPredictionIndex.load(root, days, options.onUnreadSidecar);
+  for (const { day } of days) {
+    const unknown = predictions.unknownImages(day);
+    if (unknown.count === 0) continue;
+    const names = unknown.examples.map((e) => JSON.stringify(plainText(e, 80))).join(', ');
+    options.log?.(
+      `${day}/predictions.csv: ${unknown.count} prediction${unknown.count === 1 ? ' names an image' : 's name images'} not in the day folder (${names}${unknown.count > unknown.examples.length ? ', …' : ''}); not used for accuracy or the manifest.`,
+    );
+  }
   const summaries: IngestSummary[] = [];
   for (const file of files) {
     // Refused before ingestion (a link swapped in, above the size limit): reported, the run goes on.
@@ -396,7 +417,7 @@ async function ingestLocalLabels(
       options.log?.(`  ${file.key}:${issue.line}: ${issue.message}`);
     summaries.push(summary);
   }
-  return summaries;
+  return { summaries, predictions };
 }
 
 /** Removes what an earlier run stored for the dataset and its segments (`<dataset>/<segment>` scopes). */

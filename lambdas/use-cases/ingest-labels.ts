@@ -14,7 +14,12 @@ import { krippendorffAlpha } from '../core/labels/krippendorff-alpha.ts';
 import type { LabelFormat, LabelIssue, LabelRow, ParsedLabel } from '../core/labels/label-row.ts';
 import { type LabelChunks, parseLabels } from '../core/labels/parse-labels.ts';
 import { VoteTable } from '../core/labels/vote-table.ts';
-import { addPair, type ConfusionMatrix } from '../core/performance/confusion-matrix.ts';
+import {
+  addPair,
+  type ConfusionMatrix,
+  foldMatrix,
+  labelsOf,
+} from '../core/performance/confusion-matrix.ts';
 import { calibrationHistogram } from '../core/performance/estimated-performance.ts';
 import { evaluatePerformanceMonitors } from '../core/performance/evaluate-performance.ts';
 import { performanceMetrics } from '../core/performance/metrics.ts';
@@ -274,6 +279,7 @@ async function recomputeDays(
       day,
       confusion,
       metrics: performanceMetrics(confusion, { seed: 1 }),
+      classes: labelsOf(confusion).length,
       images,
       coverage: images > 0 ? Math.min(1, labelled / images) : undefined,
       agreement: agreementOn(day),
@@ -285,7 +291,7 @@ async function recomputeDays(
       base,
       history.filter((h) => h.day !== day),
     );
-    const record = { ...base, alerted: results.some((r) => r.fired) };
+    const record = { ...bounded(base), alerted: results.some((r) => r.fired) };
     await deps.labels.savePerformance(record);
     await deps.labels.writeManifest(dataset, day, deps.labels.labelsForDay(dataset, day));
     history.push(record);
@@ -297,6 +303,32 @@ async function recomputeDays(
     );
   }
   return { records, alerts, fromFile };
+}
+
+/**
+ * Classes a stored performance record keeps by name; the rest are folded into "other". Distinct
+ * label values are whatever the label files say: unbounded, the record (a DynamoDB item holds
+ * 400 KB) and every report that draws it would grow with the square of the classes.
+ */
+export const STORED_CLASSES = 100;
+
+/**
+ * The record as stored: the day's metrics stay those of the full matrix; above STORED_CLASSES
+ * the matrix is folded (accuracy from it stays exact, see foldMatrix) and per-class metrics are
+ * kept for the classes kept by name.
+ */
+function bounded(record: PerformanceRecord): PerformanceRecord {
+  const folded = foldMatrix(record.confusion, STORED_CLASSES);
+  if (!folded.other) return record;
+  const kept = new Set(folded.labels);
+  return {
+    ...record,
+    confusion: folded.matrix,
+    metrics: {
+      ...record.metrics,
+      perClass: record.metrics.perClass.filter((c) => kept.has(c.label)),
+    },
+  };
 }
 
 /** Alerting days whose reports are linked (the newest); the others are named in the text. */

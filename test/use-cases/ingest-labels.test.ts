@@ -4,7 +4,12 @@ import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts
 import { LocalPredictionIndex } from '../../lambdas/adapters/local/local-predictions.ts';
 import type { Digest } from '../../lambdas/core/drift/digest.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
-import { type IngestLabelsDeps, ingestLabels } from '../../lambdas/use-cases/ingest-labels.ts';
+import { performanceMetrics } from '../../lambdas/core/performance/metrics.ts';
+import {
+  type IngestLabelsDeps,
+  ingestLabels,
+  STORED_CLASSES,
+} from '../../lambdas/use-cases/ingest-labels.ts';
 import { withTempDir } from '../helpers/files.ts';
 
 const DATASET = 'pets';
@@ -284,6 +289,35 @@ describe('ingestLabels', () => {
       expect(sent.map((d) => d.subject)).toEqual([
         '[Driftwatch] pets: model performance fell on day_2',
       ]);
+    });
+  });
+});
+
+describe('ingestLabels with many classes', () => {
+  it('stores a folded matrix above STORED_CLASSES classes, with the metrics of the full one', async () => {
+    await withTempDir(async (dir) => {
+      const classes = 150;
+      // Image i: labelled class-i, predicted class-i when i is even, else class-(i+1).
+      const extra: [string, string][] = Array.from({ length: classes }, (_, i) => [
+        `day_1/img_${i}.jpg`,
+        `class-${i % 2 ? (i + 1) % classes : i}`,
+      ]);
+      const body = [
+        'image,label',
+        ...Array.from({ length: classes }, (_, i) => `img_${i}.jpg,class-${i}`),
+      ].join('\n');
+      const { summary, store } = await ingest(dir, 'many.csv', body, index(extra));
+      expect(summary.labelled).toBe(classes);
+      const record = await store.loadPerformance(DATASET, 'day_1');
+      expect(record?.classes).toBe(classes);
+      expect(record?.metrics.accuracy).toBeCloseTo(0.5, 12);
+      const stored = record?.confusion ?? {};
+      const labels = new Set(
+        Object.entries(stored).flatMap(([t, row]) => [t, ...Object.keys(row)]),
+      );
+      expect(labels.size).toBeLessThanOrEqual(STORED_CLASSES + 2);
+      expect(performanceMetrics(stored, { resamples: 0 }).accuracy).toBeCloseTo(0.5, 12);
+      expect(record?.metrics.perClass.length).toBeLessThanOrEqual(STORED_CLASSES + 2);
     });
   });
 });

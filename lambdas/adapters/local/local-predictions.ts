@@ -3,12 +3,13 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
 import { type ModelOutput, normalizeConfidence } from '../../core/profile/model-outputs.ts';
+import { truncateText } from '../../core/util/bounded-text.ts';
 import type {
   PredictionIndex,
   PredictionLookup,
   PredictionMatch,
 } from '../../ports/prediction-index.ts';
-import { isMissing, LOCAL_FILE_LIMITS, readBoundedText } from './bounded-file.ts';
+import { isMissing, LOCAL_FILE_LIMITS, openBounded, readBoundedText } from './bounded-file.ts';
 
 /** Called with a sidecar file that exists but is not read (a link, too large): the run goes on. */
 export type OnUnreadSidecar = (file: string, error: Error) => void;
@@ -20,6 +21,7 @@ async function readPredictions(
 ): Promise<string | undefined> {
   const file = path.join(dayFolder, PREDICTIONS_FILE);
   try {
+    await checkHeaderLine(file);
     return await readBoundedText(file, LOCAL_FILE_LIMITS.predictions);
   } catch (error) {
     if (!isMissing(error)) onUnread(file, error as Error);
@@ -27,7 +29,35 @@ async function readPredictions(
   }
 }
 
+/** Bytes of one predictions.csv record (the label files' limit, docs/labels.md#limits). */
+const MAX_PREDICTION_RECORD = 1024 * 1024;
+
+/**
+ * Refuses a predictions.csv whose header line is longer than MAX_PREDICTION_RECORD after reading
+ * that much of it, so a 100 MB line without a newline is not read whole (and held twice) first.
+ */
+async function checkHeaderLine(file: string): Promise<void> {
+  const handle = await openBounded(file, LOCAL_FILE_LIMITS.predictions);
+  try {
+    const head = Buffer.alloc(MAX_PREDICTION_RECORD + 1);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead === head.length && !head.includes(10))
+      throw new Error(
+        `${file}: its header line is longer than ${MAX_PREDICTION_RECORD} bytes; not read`,
+      );
+  } finally {
+    await handle.close();
+  }
+}
+
 export const PREDICTIONS_FILE = 'predictions.csv';
+
+/** Predictions naming images that are not in their day folder (names cut to 80 characters). */
+export interface UnknownImages {
+  readonly count: number;
+  readonly examples: string[];
+}
+const MAX_UNKNOWN_EXAMPLES = 3;
 
 /**
  * The `segment` column of a day folder's predictions.csv, by file name; empty when the file or the
@@ -40,7 +70,7 @@ export async function readSegmentColumn(
   const out = new Map<string, string>();
   const text = await readPredictions(dayFolder, onUnread);
   if (text === undefined) return out;
-  for (const row of parsePredictionRows(text)) {
+  for (const row of parsePredictionRows(text, path.join(dayFolder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
     if (image && row.segment) out.set(path.basename(image), row.segment);
   }
@@ -60,7 +90,7 @@ export async function readModelOutputs(
   const outputs = new Map<string, ModelOutput>();
   const text = await readPredictions(folder, onUnread);
   if (text === undefined) return { outputs, hash: '' };
-  for (const row of parsePredictionRows(text)) {
+  for (const row of parsePredictionRows(text, path.join(folder, PREDICTIONS_FILE))) {
     const image = row.image ?? row.file ?? row.filename;
     if (!image) continue;
     const confidence = row.confidence ? Number(row.confidence) : undefined;
@@ -79,13 +109,19 @@ function relativeImagePath(image: string): string {
   return posix.startsWith('/') || posix.split('/').includes('..') ? path.basename(posix) : posix;
 }
 
-function parsePredictionRows(text: string): Record<string, string>[] {
-  return parse(text, {
-    bom: true,
-    columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-    skip_empty_lines: true,
-    trim: true,
-  }) as Record<string, string>[];
+/** The rows of a predictions.csv; a malformed file is an error naming it, quoting at most a little of it. */
+function parsePredictionRows(text: string, file: string): Record<string, string>[] {
+  try {
+    return parse(text, {
+      bom: true,
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      max_record_size: MAX_PREDICTION_RECORD,
+    }) as Record<string, string>[];
+  } catch (error) {
+    throw new Error(`${file} is not a readable CSV: ${truncateText((error as Error).message)}`);
+  }
 }
 
 /**
@@ -97,24 +133,35 @@ export class LocalPredictionIndex implements PredictionIndex {
   private readonly byKey = new Map<string, PredictionMatch>();
   private readonly byName = new Map<string, string[]>();
   private readonly images = new Map<string, number>();
+  private readonly unknown = new Map<string, UnknownImages>();
 
-  /** Reads `<root>/<day>/predictions.csv` for each day; a malformed file is an error naming it. */
+  /**
+   * Reads `<root>/<day>/predictions.csv` for each day; a malformed file is an error naming it.
+   * With `keys` (the day's files, root-relative), a row naming an image that is not among them
+   * (`../../etc/passwd`, a file deleted since) is left out of the index, so it can never be
+   * labelled, counted in accuracy or written to a manifest, and is counted in `unknownImages`.
+   */
   static async load(
     root: string,
-    days: readonly { day: string; images: number }[],
+    days: readonly { day: string; images: number; keys?: ReadonlySet<string> }[],
     onUnread: OnUnreadSidecar = () => {},
   ): Promise<LocalPredictionIndex> {
     const index = new LocalPredictionIndex();
-    for (const { day, images } of days) {
+    for (const { day, images, keys } of days) {
       index.images.set(day, images);
       const text = await readPredictions(path.join(root, day), onUnread);
       if (text === undefined) continue;
-      for (const row of parsePredictionRows(text)) {
+      for (const row of parsePredictionRows(text, path.join(root, day, PREDICTIONS_FILE))) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
+        const key = `${day}/${relativeImagePath(image)}`;
+        if (keys && !keys.has(key)) {
+          index.countUnknown(day, image);
+          continue;
+        }
         const confidence = normalizeConfidence(row.confidence ? Number(row.confidence) : undefined);
         index.add({
-          key: `${day}/${relativeImagePath(image)}`,
+          key,
           day,
           prediction: row.prediction,
           ...(confidence === undefined ? {} : { confidence }),
@@ -122,6 +169,17 @@ export class LocalPredictionIndex implements PredictionIndex {
       }
     }
     return index;
+  }
+
+  /** Predictions of a day that name no image of that day: how many, and the first few names. */
+  unknownImages(day: string): UnknownImages {
+    return this.unknown.get(day) ?? { count: 0, examples: [] };
+  }
+
+  private countUnknown(day: string, image: string): void {
+    const entry = this.unknown.get(day) ?? { count: 0, examples: [] };
+    if (entry.examples.length < MAX_UNKNOWN_EXAMPLES) entry.examples.push(truncateText(image, 80));
+    this.unknown.set(day, { count: entry.count + 1, examples: entry.examples });
   }
 
   add(match: PredictionMatch): void {

@@ -61,7 +61,21 @@ export interface AggregationOptions {
   readonly maxIterations?: number;
   /** Dawid–Skene stops when no posterior changes by more than this (default DS_TOLERANCE in dawid-skene.ts). */
   readonly tolerance?: number;
+  /** Dawid–Skene's numbers in memory (DAWID_SKENE_MAX_CELLS by default); above, a majority vote. */
+  readonly maxDawidSkeneCells?: number;
 }
+
+/**
+ * Dawid–Skene holds J·K² annotator confusion cells and 2·n·K posteriors (J annotators, K classes,
+ * n items) as 8-byte numbers: 800 classes and 100 annotators alone are 64 M cells (512 MB), and
+ * distinct label values are whatever the file says. Above 20 M cells (160 MB) the votes are
+ * aggregated by (gold) majority vote instead, which needs no per-class state.
+ */
+export const DAWID_SKENE_MAX_CELLS = 20_000_000;
+
+/** Cells Dawid–Skene would hold for this table. */
+export const dawidSkeneCells = (table: VoteTable) =>
+  table.annotators.length * table.labels.length ** 2 + 2 * table.itemCount * table.labels.length;
 
 /** An item's decision in label numbers; −1 for no label. */
 interface Decision {
@@ -75,17 +89,22 @@ interface Decision {
  * Aggregates crowd votes into one label per item (gold tasks excluded from the result).
  * `auto` picks Dawid–Skene when there are enough repeated votes to estimate annotators (at least
  * 20 items with 2+ votes), gold majority vote when there is gold but too little overlap, and plain
- * majority vote otherwise. Memory: Dawid–Skene keeps 2·K posteriors per item; the rest reads the votes.
+ * majority vote otherwise; Dawid–Skene past DAWID_SKENE_MAX_CELLS falls back to (gold) majority vote.
+ * Memory: Dawid–Skene keeps 2·K posteriors per item; the rest reads the votes.
  */
 export function aggregateVotes(
   table: VoteTable,
   options: AggregationOptions = {},
 ): AggregationResult {
   const K = table.labels.length;
-  const method =
+  const chosen =
     options.method === undefined || options.method === 'auto'
       ? chooseMethod(table)
       : options.method;
+  const tooLarge =
+    chosen === 'dawid-skene' &&
+    dawidSkeneCells(table) > (options.maxDawidSkeneCells ?? DAWID_SKENE_MAX_CELLS);
+  const method = tooLarge ? (table.goldItems > 0 ? 'gold-majority-vote' : 'majority-vote') : chosen;
   let iterations: number | undefined;
   let converged: boolean | undefined;
   let scores: (item: number, out: Float64Array) => number;

@@ -32,7 +32,13 @@ export async function* jsonArrayElements(
   const tokens = source.pipe(parser.asStream({ packValues: false, streamValues: true }));
   source.on('error', (error) => tokens.destroy(error));
   const elements = new ElementAssembler(limits.maxBytes, limits.maxDepth ?? MAX_JSON_DEPTH);
-  yield* drain(tokens, (token: Token) => elements.push(token));
+  try {
+    yield* drain(tokens, (token: Token) => elements.push(token));
+  } finally {
+    // After malformed JSON or an early stop, release the source (an S3 body holds a socket).
+    source.destroy();
+    tokens.destroy();
+  }
 }
 
 /** Turns parser tokens into array elements; holds one element at a time. */

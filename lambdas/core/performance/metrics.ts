@@ -44,15 +44,28 @@ export function wilsonInterval(successes: number, n: number, z = Z95): Interval 
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : undefined);
 
+/** Row and column sums in one pass over the cells: O(cells), not O(classes²). */
+function marginals(matrix: ConfusionMatrix) {
+  const support = new Map<string, number>();
+  const predicted = new Map<string, number>();
+  for (const [t, row] of Object.entries(matrix))
+    for (const [p, n] of Object.entries(row)) {
+      support.set(t, (support.get(t) ?? 0) + n);
+      predicted.set(p, (predicted.get(p) ?? 0) + n);
+    }
+  return { support, predicted };
+}
+
 function pointMetrics(matrix: ConfusionMatrix) {
   const labels = labelsOf(matrix);
   const n = total(matrix);
+  const sums = marginals(matrix);
   let correct = 0;
   const perClass = labels.map((label) => {
     const tp = cell(matrix, label, label);
     correct += tp;
-    const support = labels.reduce((s, p) => s + cell(matrix, label, p), 0);
-    const predicted = labels.reduce((s, t) => s + cell(matrix, t, label), 0);
+    const support = sums.support.get(label) ?? 0;
+    const predicted = sums.predicted.get(label) ?? 0;
     const precision = ratio(tp, predicted);
     const recall = ratio(tp, support);
     const f1 =
@@ -125,8 +138,16 @@ function bootstrapMacroF1(
     const sample: ConfusionMatrix = {};
     for (let i = 0; i < n; i++) {
       const u = random.next();
-      let k = 0;
-      while (k < cumulative.length - 1 && (cumulative[k] as number) < u) k++;
+      // The first cell whose cumulative share reaches u (binary search: a matrix can have
+      // thousands of cells, and this runs n × resamples times).
+      let low = 0;
+      let high = cumulative.length - 1;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((cumulative[mid] as number) < u) low = mid + 1;
+        else high = mid;
+      }
+      const k = low;
       const c = cells[k] as { t: string; p: string };
       const row = sample[c.t] ?? {};
       row[c.p] = (row[c.p] ?? 0) + 1;

@@ -7,8 +7,15 @@ export interface PerformanceRecord {
   readonly version: 1;
   readonly dataset: string;
   readonly day: string;
+  /**
+   * Counts by true and predicted label; above STORED_CLASSES classes the rarest are folded into
+   * "other" (ingest-labels.ts), so the record stays small whatever the label files hold.
+   */
   readonly confusion: ConfusionMatrix;
+  /** Computed from the full matrix before any folding. */
   readonly metrics: PerformanceMetrics;
+  /** Distinct classes (labels and predictions) of the day before folding; absent in older records. */
+  readonly classes?: number | undefined;
   /** Images profiled that day, and the share of them that are labelled. */
   readonly images: number;
   readonly coverage?: number | undefined;

@@ -265,12 +265,21 @@ export function performanceChart(input: {
   );
 }
 
-/** A confusion matrix as a heatmap: rows are the human labels, columns the predictions. */
+/** Characters of a class name on a heatmap axis. */
+const AXIS_LABEL_CHARS = 14;
+const axisLabel = (label: string) =>
+  label.length > AXIS_LABEL_CHARS ? `${label.slice(0, AXIS_LABEL_CHARS - 1)}…` : label;
+
+/**
+ * A confusion matrix as a heatmap: rows are the human labels, columns the predictions. Draws
+ * every label it is given (the caller caps them: see foldMatrix); grows a little with their number.
+ */
 export function confusionHeatmap(
   title: string,
   labels: readonly string[],
   counts: (truth: string, predicted: string) => number,
 ): string {
+  const side = Math.min(520, Math.max(180, 40 + 26 * labels.length));
   const data: [number, number, number][] = [];
   let max = 1;
   labels.forEach((t, y) => {
@@ -286,7 +295,7 @@ export function confusionHeatmap(
       grid: { left: 52, right: 8, top: 26, bottom: 34 },
       xAxis: {
         type: 'category',
-        data: [...labels],
+        data: labels.map(axisLabel),
         name: 'predicted',
         nameLocation: 'middle',
         nameGap: 20,
@@ -295,7 +304,7 @@ export function confusionHeatmap(
       },
       yAxis: {
         type: 'category',
-        data: [...labels],
+        data: labels.map(axisLabel),
         name: 'labelled',
         nameLocation: 'middle',
         nameGap: 38,
@@ -305,7 +314,7 @@ export function confusionHeatmap(
       visualMap: { min: 0, max, show: false, inRange: { color: ['#f7fbff', '#08306b'] } },
       series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, color: '#e65100' } }],
     },
-    200,
-    180,
+    side + 20,
+    side,
   );
 }

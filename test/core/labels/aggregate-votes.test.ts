@@ -221,3 +221,23 @@ describe('krippendorffAlpha', () => {
     expect(krippendorffAlpha(allCat)).toEqual({ undefinedBecause: NO_VARIATION });
   });
 });
+
+describe('aggregateVotes with many classes and annotators', () => {
+  it('uses majority vote where Dawid–Skene would hold more cells than its budget', () => {
+    const rows: LabelRow[] = [];
+    // 30 items, 3 votes each from 20 annotators, 12 classes: J·K² = 2,880 cells plus posteriors.
+    for (let item = 0; item < 30; item++)
+      for (let v = 0; v < 3; v++)
+        rows.push({
+          item: `img_${item}.jpg`,
+          label: `class-${(item + (v === 2 ? 1 : 0)) % 12}`,
+          annotator: `w${(item + v) % 20}`,
+          line: rows.length + 2,
+        });
+    const table = VoteTable.of(rows);
+    expect(aggregateVotes(table).method).toBe('dawid-skene');
+    const capped = aggregateVotes(table, { maxDawidSkeneCells: 1000 });
+    expect(capped.method).toBe('majority-vote');
+    expect(consensusOf(rows, capped)[0]?.label).toBe('class-0');
+  });
+});
