@@ -2,10 +2,13 @@
  * The feature catalogue: every per-image feature Driftwatch profiles, with the words the alert
  * digest uses to describe a move. Formulas are in docs/features.md.
  *
- * Bump FEATURE_SET_VERSION whenever a definition changes: cached profiles are keyed by it, so a
- * changed definition never reuses stale numbers.
+ * Bump FEATURE_SET_VERSION when a definition changes what a feature means: profiles of different
+ * versions refuse to merge, so a bump makes every deployed dataset's nights fail to pool the days
+ * profiled before the upgrade with those after it. A fix that leaves the values poolable (the JPEG
+ * quality estimate made exact at qualities 1–18, 99 and 100) does not bump it; local caches are
+ * keyed by the profile format version too, so they are re-profiled whenever the format changes.
  */
-export const FEATURE_SET_VERSION = 2;
+export const FEATURE_SET_VERSION = 1;
 
 export interface NumericFeatureSpec {
   readonly name: string;
