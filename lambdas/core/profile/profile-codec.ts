@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { UNREADABLE_REASONS, type UnreadableReason } from '../image/decoded-image.ts';
 import type { FrequentItems } from '../sketches/frequent-items.ts';
-import { KllSketch } from '../sketches/kll-sketch.ts';
+import { KllSketch, type KllState } from '../sketches/kll-sketch.ts';
 import { ByteReader, ByteWriter } from '../util/bytes.ts';
 import type { CategoricalColumn, DatasetProfile, NumericColumn } from './dataset-profile.ts';
 import { EXTREMES_PER_END, type Extreme } from './extremes.ts';
@@ -167,12 +167,8 @@ function writeNumeric(
   keyIndex: (key: string) => number,
   pool: number[],
 ): void {
-  const m = c.moments;
-  w.string(name).varint(c.missing).varint(m.count);
-  if (m.count > 0) w.f64(m.mean).f64(m.m2).f64(m.min).f64(m.max);
-  const s = c.sketch.toState();
-  w.u16(s.k).varint(s.n).u32(s.randomState);
-  if (s.n > 0) w.f32(s.min).f32(s.max);
+  w.string(name).varint(c.missing);
+  const s = writeMomentsAndSketchHead(w, c);
   w.u8(s.levels.length);
   for (const level of s.levels) {
     w.varint(level.length);
@@ -271,15 +267,7 @@ interface SketchHeader {
 function readNumeric(r: ByteReader, keys: readonly string[]) {
   const name = r.string();
   const missing = r.varint();
-  const count = r.varint();
-  const moments =
-    count > 0
-      ? { count, mean: r.f64(), m2: r.f64(), min: r.f64(), max: r.f64() }
-      : { count: 0, mean: 0, m2: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
-  const k = r.u16();
-  const n = r.varint();
-  const randomState = r.u32();
-  const [min, max] = n > 0 ? [r.f32(), r.f32()] : [Number.NaN, Number.NaN];
+  const { moments, k, n, randomState, min, max } = readMomentsAndSketchHead(r);
   const levelSizes: number[] = [];
   const levelCount = r.u8();
   for (let i = 0; i < levelCount; i++) levelSizes.push(r.varint());
@@ -363,12 +351,7 @@ function readModelOutputs(r: ByteReader): ModelOutputs {
 }
 
 function writeConfidence(w: ByteWriter, c: ConfidenceColumn): void {
-  const m = c.moments;
-  w.varint(m.count);
-  if (m.count > 0) w.f64(m.mean).f64(m.m2).f64(m.min).f64(m.max);
-  const s = c.sketch.toState();
-  w.u16(s.k).varint(s.n).u32(s.randomState);
-  if (s.n > 0) w.f32(s.min).f32(s.max);
+  const s = writeMomentsAndSketchHead(w, c);
   w.u8(s.levels.length);
   for (const level of s.levels) {
     w.varint(level.length);
@@ -377,15 +360,7 @@ function writeConfidence(w: ByteWriter, c: ConfidenceColumn): void {
 }
 
 function readConfidence(r: ByteReader): ConfidenceColumn {
-  const count = r.varint();
-  const moments =
-    count > 0
-      ? { count, mean: r.f64(), m2: r.f64(), min: r.f64(), max: r.f64() }
-      : { count: 0, mean: 0, m2: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
-  const k = r.u16();
-  const n = r.varint();
-  const randomState = r.u32();
-  const [min, max] = n > 0 ? [r.f32(), r.f32()] : [Number.NaN, Number.NaN];
+  const { moments, k, n, randomState, min, max } = readMomentsAndSketchHead(r);
   const levels: number[][] = [];
   const levelCount = r.u8();
   for (let i = 0; i < levelCount; i++) {
@@ -395,6 +370,36 @@ function readConfidence(r: ByteReader): ConfidenceColumn {
     levels.push(level);
   }
   return { moments, sketch: KllSketch.fromState({ k, n, randomState, min, max, levels }) };
+}
+
+/**
+ * A numeric or confidence column opens with its moments and its sketch's scalars; their sketch
+ * levels follow in different layouts (numeric columns pool their floats into byte planes).
+ */
+function writeMomentsAndSketchHead(
+  w: ByteWriter,
+  c: Pick<NumericColumn, 'moments' | 'sketch'>,
+): KllState {
+  const m = c.moments;
+  w.varint(m.count);
+  if (m.count > 0) w.f64(m.mean).f64(m.m2).f64(m.min).f64(m.max);
+  const s = c.sketch.toState();
+  w.u16(s.k).varint(s.n).u32(s.randomState);
+  if (s.n > 0) w.f32(s.min).f32(s.max);
+  return s;
+}
+
+function readMomentsAndSketchHead(r: ByteReader) {
+  const count = r.varint();
+  const moments =
+    count > 0
+      ? { count, mean: r.f64(), m2: r.f64(), min: r.f64(), max: r.f64() }
+      : { count: 0, mean: 0, m2: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+  const k = r.u16();
+  const n = r.varint();
+  const randomState = r.u32();
+  const [min, max] = n > 0 ? [r.f32(), r.f32()] : [Number.NaN, Number.NaN];
+  return { moments, k, n, randomState, min, max };
 }
 
 function toBytePlanes(values: readonly number[]): Uint8Array {
