@@ -27,9 +27,21 @@ export function categoricalDecision(
   minEffect: number,
 ) {
   const shares = alignedShares(baseline, target);
+  let top = 0;
+  shares.items.forEach((_, i) => {
+    const change = Math.abs((shares.target[i] as number) - (shares.baseline[i] as number));
+    if (change > Math.abs((shares.target[top] as number) - (shares.baseline[top] as number)))
+      top = i;
+  });
   return {
     shares,
     score: linf(shares.baseline, shares.target, shares.slack),
     threshold: Math.max(linfThreshold(baseline.total, target.total, alpha), minEffect),
+    /** The item whose share moved most, for the alert's words. */
+    largestMove: {
+      item: shares.items[top] as string,
+      before: shares.baseline[top] as number,
+      after: shares.target[top] as number,
+    },
   };
 }

@@ -131,18 +131,12 @@ function evaluateDrift(
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
       const base = baseline.categorical.get(feature);
       if (!base || base.items.total === 0 || column.items.total === 0) continue;
-      const { shares, score, threshold } = categoricalDecision(
+      const { largestMove, score, threshold } = categoricalDecision(
         base.items,
         column.items,
         alpha,
         monitor.minEffect,
       );
-      let top = 0;
-      shares.items.forEach((_, i) => {
-        const change = Math.abs((shares.target[i] as number) - (shares.baseline[i] as number));
-        if (change > Math.abs((shares.target[top] as number) - (shares.baseline[top] as number)))
-          top = i;
-      });
       results.push({
         monitor: monitor.id,
         kind: 'drift',
@@ -156,9 +150,9 @@ function evaluateDrift(
         direction: 'changed',
         summary: explainCategoricalDrift(
           feature,
-          shares.items[top] as string,
-          shares.baseline[top] as number,
-          shares.target[top] as number,
+          largestMove.item,
+          largestMove.before,
+          largestMove.after,
           against,
         ),
       });

@@ -134,19 +134,12 @@ function classMix(
   kind: BaselineKind,
   against: string,
 ): MonitorResult {
-  const { shares, score, threshold } = categoricalDecision(
+  const { largestMove, score, threshold } = categoricalDecision(
     base.classes,
     today.classes,
     monitor.alpha,
     monitor.minEffect,
   );
-  let top = 0;
-  shares.items.forEach((_, i) => {
-    const change = Math.abs((shares.target[i] as number) - (shares.baseline[i] as number));
-    if (change > Math.abs((shares.target[top] as number) - (shares.baseline[top] as number)))
-      top = i;
-  });
-  const item = shares.items[top] as string;
   return {
     monitor: monitor.id,
     kind: 'prediction-drift',
@@ -158,7 +151,7 @@ function classMix(
     fired: score > threshold,
     severity: monitor.severity ?? (score >= 0.3 ? 'high' : 'medium'),
     direction: 'changed',
-    summary: `the model's predicted classes changed ${strength(score)} against ${against}: "${item}" is ${pct(shares.target[top] as number)} of predictions (was ${pct(shares.baseline[top] as number)})`,
+    summary: `the model's predicted classes changed ${strength(score)} against ${against}: "${largestMove.item}" is ${pct(largestMove.after)} of predictions (was ${pct(largestMove.before)})`,
   };
 }
 
