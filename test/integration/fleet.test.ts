@@ -7,9 +7,9 @@ import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import { CAMERA_FAULT } from '../../lambdas/scenario/corruptions.ts';
 import { syntheticPhoto } from '../../lambdas/scenario/synthetic-photo.ts';
-import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
+import { fakeContext } from '../helpers/lambda.ts';
 import { actionsOf, synth } from '../helpers/stack.ts';
-import { deleteAll, receiveAll } from './queues.ts';
+import { deleteAll, deliverNotifications, receiveAll } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -57,36 +57,6 @@ async function pipeline(name: string) {
     return monitorsHandler({}, fakeContext);
   };
   return { r, profileHandler, monitorsHandler, scheduledOn, clock };
-}
-
-/**
- * Hands every notification on the images queue to the profile handler, 10 messages per batch
- * as the event source mapping does, and returns the batches (to deliver some again).
- */
-async function deliverNotifications(
-  r: PipelineResources,
-  handler: ReturnType<typeof profileHandlerOn>,
-  objects: number,
-) {
-  // moto delivers notifications as the objects are put, so no long polling is needed.
-  const messages = await receiveAll(c.sqs, r.imagesQueueUrl, objects + 1, {
-    waitSeconds: 0,
-    visibilityTimeout: 60,
-  }); // + the s3:TestEvent
-  expect(messages.filter((m) => !(m.Body ?? '').includes('s3:TestEvent'))).toHaveLength(objects);
-  const batches = [];
-  for (let i = 0; i < messages.length; i += 10)
-    batches.push(
-      sqsEvent(
-        messages
-          .slice(i, i + 10)
-          .map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })),
-      ),
-    );
-  for (const batch of batches)
-    expect((await handler(batch, fakeContext)).batchItemFailures).toEqual([]);
-  await deleteAll(c.sqs, r.imagesQueueUrl, messages);
-  return batches;
 }
 
 /** Uploads a camera's image as a camera gateway would: the camera in `segment`, the capture time. */
@@ -141,7 +111,7 @@ describe('a camera fleet on moto_server', () => {
           );
 
     // Act 1: the notifications reach the profile handler; the first batches are delivered twice.
-    const batches = await deliverNotifications(r, profileHandler, objects);
+    const batches = await deliverNotifications(c.sqs, r.imagesQueueUrl, objects, profileHandler);
     for (const batch of batches.slice(0, 4))
       expect((await profileHandler(batch, fakeContext)).batchItemFailures).toEqual([]);
 
@@ -207,7 +177,7 @@ describe('a camera fleet on moto_server', () => {
             5_000 + 1_000 * k + 100 * d + i,
             `${day}T12:00:00Z`,
           );
-    await deliverNotifications(r, profileHandler, objects);
+    await deliverNotifications(c.sqs, r.imagesQueueUrl, objects, profileHandler);
 
     // Act: the schedule fires every night, the last one for the silent day.
     const nights = [];
