@@ -5,10 +5,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoPartialCommitter } from '../adapters/aws/dynamo-partial-committer.ts';
+import {
+  DEFAULT_CLAIM_LEASE_SECONDS,
+  DynamoPartialCommitter,
+} from '../adapters/aws/dynamo-partial-committer.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { SharpDecoder } from '../adapters/sharp-codec.ts';
 import { plainText } from '../core/drift/digest.ts';
+import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import { pixelBudgetFor } from '../use-cases/pixel-budget.ts';
 import {
   commitPrepared,
@@ -26,6 +30,13 @@ import {
   timeZoneEnv,
 } from './environment.ts';
 import { eventsByBucket } from './s3-events.ts';
+
+/**
+ * Records read and profiled at once. The batch processor would start all of a batch's records
+ * together, and each holds its object's bytes (up to 32 MiB: DEFAULT_OBJECT_LIMITS) while it
+ * waits for the pixel budget; ten keep a batch of 100 within the memory a batch of 10 needed.
+ */
+const READS_IN_FLIGHT = 10;
 
 export interface ProfileImagesDeps extends ProfileBatchDeps {
   /** The pipeline's bucket: events naming any other are ignored and counted. */
@@ -47,7 +58,10 @@ export function makeHandler(deps: ProfileImagesDeps) {
     // One budget per invocation, shared by the records the batch processor runs in parallel.
     const pixelBudget = pixelBudgetOf(deps);
     const skipped = { otherBucket: 0, outsidePrefixes: 0, invalidDatasetName: 0 };
-    const recordHandler = async (record: SQSRecord) => {
+    // The batch processor starts every record at once; at most READS_IN_FLIGHT read and profile.
+    const reads = new WeightedSemaphore(READS_IN_FLIGHT);
+    const recordHandler = (record: SQSRecord) => reads.use(1, () => handleRecord(record));
+    const handleRecord = async (record: SQSRecord) => {
       try {
         const { ours, foreign } = eventsByBucket(record, deps.bucket);
         for (const other of foreign) {
@@ -117,6 +131,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ProfileImages
     },
     objects: new S3ObjectStore(new S3Client({})),
     committer: new DynamoPartialCommitter(db, requireEnv('TABLE_NAME', env), {
+      claimLeaseSeconds: numberEnv('CLAIM_LEASE_SECONDS', DEFAULT_CLAIM_LEASE_SECONDS, env),
       compaction: {
         every: numberEnv('ROLLUP_EVERY_COMMITS', 32, env),
         settleSeconds: numberEnv('PARTIAL_SETTLE_SECONDS', 300, env),

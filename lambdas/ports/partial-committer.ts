@@ -23,30 +23,52 @@ export interface ImageRecord {
   readonly expiresAt: number;
 }
 
-export type CommitResult =
-  | { readonly committed: true }
-  | { readonly committed: false; readonly alreadyCounted: readonly string[] };
+/** What claiming a chunk's images found, by image key. */
+export interface ClaimResult {
+  /** Claimed for this partial: commit it to count them. */
+  readonly claimed: readonly string[];
+  /** Counted by an earlier commit (a redelivery, a re-upload, or a record from before claims). */
+  readonly alreadyCounted: readonly string[];
+  /**
+   * Claimed by another attempt that may still commit (its lease runs): retry these later, neither
+   * counted here nor dropped.
+   */
+  readonly busy: readonly string[];
+}
 
 /**
- * Stores a batch's partial profile (and its segments' partials) together with the records of the
- * images it counts, atomically: if any image was already counted (a redelivered or concurrent
- * message), nothing is stored and the keys of those images are returned, so the caller can rebuild
- * the partials without them.
+ * Counts each image exactly once, in two steps. `claimImages` marks each image's record with the
+ * partial that will count it; `commitPartial` then stores that partial (and its segments' partials)
+ * atomically: the commit is the point where the claimed images count. An attempt that dies between
+ * the two leaves claims whose partial never appears; once their lease has run out, the next
+ * delivery of those images takes them over. The lease must outlast any attempt (the profile
+ * function's timeout plus a margin), so a claim is never taken over from an attempt that can still
+ * commit.
  */
 export interface PartialCommitter {
   /** The most items one commit can write (DynamoDB: 100 per transaction). */
   readonly maxItemsPerCommit: number;
   /** The items a commit of `images` images from `segments` distinct segments writes. */
   itemsPerCommit(images: number, segments: number): number;
+  /**
+   * A fresh id for the partial of one commit attempt, from the chunk's content key: claims name
+   * it, and the commit stores the partial under it. Each call returns a different id.
+   */
+  newPartialId(partialKey: string): string;
+  /**
+   * Claims each record's image for the partial `partialId` (of the records' dataset and day),
+   * storing the record. Claiming again for the same id is harmless. Records must have distinct keys.
+   */
+  claimImages(records: readonly ImageRecord[], partialId: string): Promise<ClaimResult>;
+  /** Stores the partial of the images claimed for `partialId`: from now on they count. */
   commitPartial(partial: {
     readonly dataset: string;
     readonly day: string;
-    readonly partialKey: string;
+    readonly partialId: string;
     readonly profile: DatasetProfile;
     /** The same images split by segment (each profile's dataset is its scope id); committed with it. */
     readonly segments?: ReadonlyMap<string, DatasetProfile> | undefined;
-    readonly records: readonly ImageRecord[];
-  }): Promise<CommitResult>;
+  }): Promise<void>;
   /**
    * A re-upload of images already counted: their stored prediction, confidence and model version
    * become these records' (when a record carries a prediction), unless a later upload's are already

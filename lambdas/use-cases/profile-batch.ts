@@ -85,7 +85,7 @@ export interface ObjectLimits {
 
 /**
  * 32 MiB holds a 50 MP JPEG at quality 100 and the images of every camera we know; ten of them
- * (one batch) stay inside the 512 MB the pixel budget leaves aside. A profile is a few hundred KB.
+ * (the reads the profile handler keeps in flight) stay inside the 512 MB the pixel budget leaves aside. A profile is a few hundred KB.
  */
 export const DEFAULT_OBJECT_LIMITS: ObjectLimits = {
   imageBytes: 32 * 1024 * 1024,
@@ -137,8 +137,10 @@ export type Outcome =
  *     segment);
  *  3. decode and extract features, or count it unreadable with the reason;
  *  4. group by dataset-day (captured-at, else the event time, in the configured time zone);
- *  5. commit partial + per-segment partials + records atomically, in chunks that fit one commit;
- *     images another delivery already counted are dropped and the partials rebuilt without them.
+ *  5. per chunk that fits one commit: claim each image for a new partial (its record), then commit
+ *     the partial + per-segment partials of the images claimed; images another delivery already
+ *     counted are left out (their predictions corrected by sequencer), and images another attempt
+ *     holds are left out and retried.
  * A failure to read S3 or to write fails only the messages concerned, which SQS then redelivers.
  * The Lambda handler runs steps 1–3 per record under Powertools' batch processor and then calls
  * `commitPrepared`; this function is the same flow for callers without one.
@@ -235,26 +237,24 @@ export async function commitPrepared(
   const ordered = [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
   for (const [, group] of ordered) {
     for (const whole of chunksOf(group, deps.committer)) {
-      let chunk = whole;
-      const counted: PreparedImage[] = [];
       try {
-        while (chunk.length > 0) {
-          const result = await deps.committer.commitPartial(commitOf(chunk));
-          if (result.committed) break;
-          const seen = new Set(result.alreadyCounted);
-          counted.push(...chunk.filter((p) => seen.has(p.record.key)));
-          chunk = chunk.filter((p) => !seen.has(p.record.key));
-        }
-        for (const p of chunk) {
+        const { counted, busy, duplicates } = await claimAndCommit(whole, deps.committer);
+        for (const p of whole.filter((x) => !counted.has(x) && !busy.has(x) && !duplicates.has(x)))
           if (p.outcome.kind === 'unreadable') unreadable++;
           else profiled += p.outcome.kind === 'profile' ? p.outcome.profile.images : 1;
-        }
-        alreadyCounted += counted.length;
+        // Claimed by an attempt that may still commit: SQS redelivers them after it has.
+        for (const p of busy) failed.add(p.event.messageId);
+        if (busy.size > 0)
+          deps.log?.('info', 'will retry: images claimed by another delivery in progress', {
+            images: busy.size,
+          });
+        const corrections = [...counted, ...duplicates];
+        alreadyCounted += corrections.length;
         // Counted before: a redelivery, or a re-upload whose metadata may correct the prediction.
         // Should this fail, the whole chunk is redelivered: its images are then counted already.
-        if (counted.length > 0)
+        if (corrections.length > 0)
           predictionsUpdated += await deps.committer.updateModelOutputs(
-            counted.map((p) => p.record),
+            corrections.map((p) => p.record),
           );
       } catch (error) {
         for (const p of whole) failed.add(p.event.messageId);
@@ -271,6 +271,45 @@ export async function commitPrepared(
     unreadable,
     alreadyCounted,
     predictionsUpdated,
+  };
+}
+
+/**
+ * Step 5 for one chunk: claims its images for a new partial, then commits the partial of those
+ * claimed. Returns the images counted before, those another attempt holds (busy), and the later
+ * copies of a key that appears more than once in the chunk (counted with the first, then treated
+ * as re-uploads; when the first is busy, so are they).
+ */
+async function claimAndCommit(
+  chunk: readonly PreparedImage[],
+  committer: PartialCommitter,
+): Promise<{
+  counted: Set<PreparedImage>;
+  busy: Set<PreparedImage>;
+  duplicates: Set<PreparedImage>;
+}> {
+  const first = new Map<string, PreparedImage>();
+  const copies: PreparedImage[] = [];
+  for (const p of chunk)
+    if (first.has(p.record.key)) copies.push(p);
+    else first.set(p.record.key, p);
+  const unique = [...first.values()];
+  const partialId = committer.newPartialId(partialKeyOf(unique));
+  const claim = await committer.claimImages(
+    unique.map((p) => p.record),
+    partialId,
+  );
+  const claimed = new Set(claim.claimed);
+  const busyKeys = new Set(claim.busy);
+  const toCount = unique.filter((p) => claimed.has(p.record.key));
+  if (toCount.length > 0) await committer.commitPartial(commitOf(toCount, partialId));
+  const counted = new Set(
+    unique.filter((p) => !claimed.has(p.record.key) && !busyKeys.has(p.record.key)),
+  );
+  return {
+    counted,
+    busy: new Set([...unique, ...copies].filter((p) => busyKeys.has(p.record.key))),
+    duplicates: new Set(copies.filter((p) => !busyKeys.has(p.record.key))),
   };
 }
 
@@ -306,9 +345,10 @@ function chunksOf(
   return chunks;
 }
 
-/** The commit of a chunk (one dataset-day): its partial, its segments' partials and its records. */
+/** The commit of a chunk's claimed images (one dataset-day): its partial and its segments' partials. */
 function commitOf(
   chunk: readonly PreparedImage[],
+  partialId: string,
 ): Parameters<PartialCommitter['commitPartial']>[0] {
   const { dataset, record } = chunk[0] as PreparedImage;
   const bySegment = new Map<string, PreparedImage[]>();
@@ -322,10 +362,9 @@ function commitOf(
   return {
     dataset,
     day: record.day,
-    partialKey: partialKeyOf(chunk),
+    partialId,
     profile: profileOf(dataset, record.day, chunk),
     ...(segments.size > 0 ? { segments } : {}),
-    records: chunk.map((p) => p.record),
   };
 }
 
@@ -475,8 +514,8 @@ export function segmentOf(
 }
 
 /**
- * A hash of the chunk's image keys. It names the partial (the store adds the commit time); counting
- * each image once rests on the conditional image records, not on this key.
+ * A hash of the chunk's image keys. It names the partial (the store adds the time and a random
+ * suffix); counting each image once rests on the claims, not on this key.
  */
 function partialKeyOf(chunk: readonly PreparedImage[]): string {
   const hash = createHash('sha256');

@@ -42,8 +42,14 @@ describe('what the handlers log', () => {
         },
         committer: {
           maxItemsPerCommit: 100,
-          itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
-          commitPartial: async () => ({ committed: true }),
+          itemsPerCommit: (_images, segments) => 2 + 2 * segments,
+          newPartialId: (partialKey) => `p#${partialKey}`,
+          claimImages: async (records) => ({
+            claimed: records.map((r) => r.key),
+            alreadyCounted: [],
+            busy: [],
+          }),
+          commitPartial: async () => {},
           updateModelOutputs: async () => 0,
         },
         decoder: new SharpDecoder(),

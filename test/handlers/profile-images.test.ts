@@ -1,12 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
-  TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
@@ -57,9 +63,34 @@ type TransactInput = {
 };
 const transactCalls = () =>
   db.commandCalls(TransactWriteCommand).map((c) => c.args[0].input as unknown as TransactInput);
+type PutInput = { Item: Record<string, unknown>; ConditionExpression?: string };
+const putCalls = () => db.commandCalls(PutCommand).map((c) => c.args[0].input as PutInput);
+/** The claims of image records (conditional puts) and the partial-level puts. */
+const claims = () => putCalls().filter((p) => String(p.Item.pk).startsWith('IMAGE#'));
+const partialPuts = () => putCalls().filter((p) => String(p.Item.pk).startsWith('PARTIAL#'));
+/** No legacy records; every write succeeds. */
+const tableAccepts = () => {
+  db.on(BatchGetCommand).resolves({ Responses: {} });
+  db.on(PutCommand).resolves({});
+  db.on(TransactWriteCommand).resolves({});
+};
+/** The record another delivery claimed for a partial that was committed. */
+const countedBefore = (key: string) =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    Item: {
+      pk: { S: `IMAGE#pets#${key.split('/').pop()}` },
+      sk: { S: key },
+      dataset: { S: 'pets' },
+      day: { S: '2026-11-27' },
+      partialId: { S: 'p#2026-11-27T09:00:00.000Z#old' },
+      claimedAt: { S: '2026-11-27T09:00:00.000Z' },
+    },
+  });
 
 describe('profile-images handler', () => {
-  it('commits one partial per dataset-day with a conditional record per image, skipping the S3 test event', async () => {
+  it('claims a record per image under its file name, then commits one partial per dataset-day, skipping the S3 test event', async () => {
     // Prepare
     s3.on(GetObjectCommand, { Key: 'images/pets/cat 1.jpg' }).resolves(
       objectWith(jpeg, { prediction: 'cat', confidence: '0.93', 'model-version': 'v7' }),
@@ -67,7 +98,7 @@ describe('profile-images handler', () => {
     s3.on(GetObjectCommand, { Key: 'images/pets/dog+2.jpg' }).resolves(
       objectWith(jpeg, { prediction: 'dog', 'captured-at': '2026-11-26T23:30:00Z' }),
     );
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const event = sqsEvent([
       { messageId: 'm1', body: s3EventBody('images/pets/cat 1.jpg', '2026-11-27T23:30:00Z') },
       { messageId: 'm2', body: s3EventBody('images/pets/dog+2.jpg') },
@@ -79,34 +110,37 @@ describe('profile-images handler', () => {
 
     // Assess: in Paris (UTC+1) 23:30 UTC is 00:30 the next day, for the event time and for captured-at alike
     expect(response.batchItemFailures).toEqual([]);
-    expect(transactCalls()).toHaveLength(2);
-    const byDay = Object.fromEntries(
-      transactCalls().map((c) => [c.TransactItems[0]?.Put.Item.pk, c]),
-    );
-    expect(Object.keys(byDay).sort()).toEqual([
+    expect(transactCalls()).toHaveLength(0);
+    const partials = Object.fromEntries(partialPuts().map((p) => [p.Item.pk, p.Item]));
+    expect(Object.keys(partials).sort()).toEqual([
       'PARTIAL#pets#2026-11-27',
       'PARTIAL#pets#2026-11-28',
     ]);
-    const catRecord = byDay['PARTIAL#pets#2026-11-28']?.TransactItems[2]?.Put;
-    expect(catRecord).toMatchObject({
+    const catClaim = claims().find((c) => c.Item.sk === 'images/pets/cat 1.jpg');
+    expect(catClaim).toMatchObject({
       Item: {
-        pk: 'IMAGE#pets#images/pets/cat 1.jpg',
+        pk: 'IMAGE#pets#cat 1.jpg',
         prediction: 'cat',
         confidence: 0.93,
         modelVersion: 'v7',
         day: '2026-11-28',
+        partialId: partials['PARTIAL#pets#2026-11-28']?.sk,
       },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: 'attribute_not_exists(pk) OR partialId = :id',
     });
-    expect(byDay['PARTIAL#pets#2026-11-27']?.TransactItems[1]?.Put.Item).toEqual({
-      pk: 'ACTIVE#2026-11-27',
-      sk: 'pets',
-    });
+    expect(catClaim?.Item).not.toHaveProperty('nameKey');
+    expect(putCalls().map((p) => p.Item)).toContainEqual({ pk: 'ACTIVE#2026-11-27', sk: 'pets' });
+    // Records written before claims are looked for first, by their legacy key.
+    const legacyKeys = db
+      .commandCalls(BatchGetCommand)
+      .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flatMap((r) => r.Keys));
+    expect(legacyKeys).toContainEqual({ pk: 'IMAGE#pets#images/pets/cat 1.jpg', sk: 'IMAGE' });
   });
 
-  it('reports every message of the batch for retry when DynamoDB throttles the commit', async () => {
+  it('reports every message of the batch for retry when DynamoDB throttles the claims', async () => {
     s3.on(GetObjectCommand).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).rejects(
+    db.on(BatchGetCommand).resolves({ Responses: {} });
+    db.on(PutCommand).rejects(
       new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }),
     );
     const response = await handler(
@@ -119,22 +153,14 @@ describe('profile-images handler', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m1', 'm2']);
   });
 
-  it('drops an image another delivery already counted and commits the rest without it', async () => {
+  it('leaves an image another delivery already counted out of the partial', async () => {
     s3.on(GetObjectCommand).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          message: 'Transaction cancelled',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'None' },
-            { Code: 'None' },
-            { Code: 'ConditionalCheckFailed' },
-            { Code: 'None' },
-          ],
-        }),
-      )
-      .resolves({});
+    tableAccepts();
+    db.on(PutCommand, { Item: { sk: 'images/pets/a.jpg' } }).rejects(
+      countedBefore('images/pets/a.jpg'),
+    );
+    // Its claim's partial exists: counted.
+    db.on(GetCommand).resolves({ Item: { pk: 'PARTIAL#pets#2026-11-27' } });
     const response = await handler(
       sqsEvent([
         { messageId: 'm1', body: s3EventBody('images/pets/a.jpg') },
@@ -143,29 +169,30 @@ describe('profile-images handler', () => {
       fakeContext,
     );
     expect(response.batchItemFailures).toEqual([]);
-    const [first, second] = transactCalls();
-    expect(first?.TransactItems).toHaveLength(4);
-    expect(second?.TransactItems.map((t) => t.Put.Item.pk)).toEqual([
-      'PARTIAL#pets#2026-11-27',
-      'ACTIVE#2026-11-27',
-      'IMAGE#pets#images/pets/b.jpg',
-    ]);
-    expect(decodeProfile(second?.TransactItems[0]?.Put.Item.profile as Uint8Array).images).toBe(1);
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({
+      pk: 'PARTIAL#pets#2026-11-27',
+      sk: 'p#2026-11-27T09:00:00.000Z#old',
+    });
+    const [partial] = partialPuts();
+    expect(decodeProfile(partial?.Item.profile as Uint8Array).images).toBe(1);
   });
 
   it('counts an object deleted before processing as unreadable instead of retrying it forever', async () => {
     s3.on(GetObjectCommand).rejects(
       new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),
     );
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const response = await handler(
       sqsEvent([{ messageId: 'm1', body: s3EventBody('images/pets/gone.jpg') }]),
       fakeContext,
     );
     expect(response.batchItemFailures).toEqual([]);
-    const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
-    expect(decodeProfile(items[0]?.profile as Uint8Array).unreadable).toEqual({ 'read-failed': 1 });
-    expect(items[2]).toMatchObject({ key: 'images/pets/gone.jpg', unreadable: 'read-failed' });
+    const profile = decodeProfile(partialPuts()[0]?.Item.profile as Uint8Array);
+    expect(profile.unreadable).toEqual({ 'read-failed': 1 });
+    expect(claims()[0]?.Item).toMatchObject({
+      key: 'images/pets/gone.jpg',
+      unreadable: 'read-failed',
+    });
   });
 
   it('retries only the message whose object S3 could not serve', async () => {
@@ -178,7 +205,7 @@ describe('profile-images handler', () => {
       }),
     );
     s3.on(GetObjectCommand, { Key: 'images/pets/ok.jpg' }).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const response = await handler(
       sqsEvent([
         { messageId: 'slow', body: s3EventBody('images/pets/slow.jpg') },
@@ -187,11 +214,12 @@ describe('profile-images handler', () => {
       fakeContext,
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'slow' }]);
-    expect(transactCalls()).toHaveLength(1);
+    expect(partialPuts()).toHaveLength(1);
+    expect(claims().map((c) => c.Item.key)).toEqual(['images/pets/ok.jpg']);
   });
 
   it('fails a message that is not an S3 event, so it ends in the DLQ, and ignores keys outside the prefixes', async () => {
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const response = await handler(
       sqsEvent([
         { messageId: 'junk', body: 'not json' },
@@ -203,7 +231,7 @@ describe('profile-images handler', () => {
     expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 0);
   });
 
-  it('commits the partial and marker of each segment with the images, and a record that names the segment', async () => {
+  it('commits the partial and marker of each segment in one transaction with the whole, and a record that names the segment', async () => {
     s3.on(GetObjectCommand, { Key: 'images/pets/a.jpg' }).resolves(
       objectWith(jpeg, { segment: 'cam07' }),
     );
@@ -211,7 +239,7 @@ describe('profile-images handler', () => {
       objectWith(jpeg, { segment: 'cam07' }),
     );
     s3.on(GetObjectCommand, { Key: 'images/pets/c.jpg' }).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const response = await handler(
       sqsEvent(
         ['a', 'b', 'c'].map((n) => ({ messageId: n, body: s3EventBody(`images/pets/${n}.jpg`) })),
@@ -223,21 +251,22 @@ describe('profile-images handler', () => {
     const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
     expect(items.map((i) => i.pk)).toEqual([
       'PARTIAL#pets#2026-11-27',
-      'ACTIVE#2026-11-27',
       'PARTIAL#pets/cam07#2026-11-27',
+      'ACTIVE#2026-11-27',
       'SEGMENTS#pets#2026-11-27',
-      'IMAGE#pets#images/pets/c.jpg',
-      'IMAGE#pets#images/pets/a.jpg',
-      'IMAGE#pets#images/pets/b.jpg',
     ]);
     // The segment's partial has the whole partial's sort key, so both sort alike at night.
-    expect(items[2]?.sk).toBe(items[0]?.sk);
+    expect(items[1]?.sk).toBe(items[0]?.sk);
     expect(decodeProfile(items[0]?.profile as Uint8Array).images).toBe(3);
-    const segment = decodeProfile(items[2]?.profile as Uint8Array);
+    const segment = decodeProfile(items[1]?.profile as Uint8Array);
     expect([segment.dataset, segment.images]).toEqual(['pets/cam07', 2]);
     expect(items[3]).toEqual({ pk: 'SEGMENTS#pets#2026-11-27', sk: 'cam07' });
-    expect(items[5]).toMatchObject({ key: 'images/pets/a.jpg', segment: 'cam07' });
-    expect(items[4]).not.toHaveProperty('segment');
+    const records = Object.fromEntries(claims().map((c) => [c.Item.key, c.Item]));
+    expect(records['images/pets/a.jpg']).toMatchObject({
+      segment: 'cam07',
+      partialId: items[0]?.sk,
+    });
+    expect(records['images/pets/c.jpg']).not.toHaveProperty('segment');
   });
 
   it('rebuilds the segment partials without an image another delivery already counted', async () => {
@@ -247,20 +276,11 @@ describe('profile-images handler', () => {
     s3.on(GetObjectCommand, { Key: 'images/pets/b.jpg' }).resolves(
       objectWith(jpeg, { segment: 'cam2' }),
     );
-    db.on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          message: 'Transaction cancelled',
-          $metadata: {},
-          // partial, active, cam1 partial + marker, cam2 partial + marker, then a (counted) and b
-          CancellationReasons: [
-            ...Array.from({ length: 6 }, () => ({ Code: 'None' })),
-            { Code: 'ConditionalCheckFailed' },
-            { Code: 'None' },
-          ],
-        }),
-      )
-      .resolves({});
+    tableAccepts();
+    db.on(PutCommand, { Item: { sk: 'images/pets/a.jpg' } }).rejects(
+      countedBefore('images/pets/a.jpg'),
+    );
+    db.on(GetCommand).resolves({ Item: { pk: 'PARTIAL#pets#2026-11-27' } });
     const response = await handler(
       sqsEvent(
         ['a', 'b'].map((n) => ({ messageId: n, body: s3EventBody(`images/pets/${n}.jpg`) })),
@@ -269,14 +289,12 @@ describe('profile-images handler', () => {
     );
 
     expect(response.batchItemFailures).toEqual([]);
-    const [first, second] = transactCalls();
-    expect(first?.TransactItems).toHaveLength(8);
-    expect(second?.TransactItems.map((t) => t.Put.Item.pk)).toEqual([
+    expect(transactCalls()).toHaveLength(1);
+    expect(transactCalls()[0]?.TransactItems.map((t) => t.Put.Item.pk)).toEqual([
       'PARTIAL#pets#2026-11-27',
-      'ACTIVE#2026-11-27',
       'PARTIAL#pets/cam2#2026-11-27',
+      'ACTIVE#2026-11-27',
       'SEGMENTS#pets#2026-11-27',
-      'IMAGE#pets#images/pets/b.jpg',
     ]);
   });
 
@@ -285,7 +303,7 @@ describe('profile-images handler', () => {
     s3.on(GetObjectCommand).callsFake((input: { Key: string }) =>
       objectWith(jpeg, { segment: `cam${Number(/(\d+)\.jpg$/.exec(input.Key)?.[1]) % cameras}` }),
     );
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
     const response = await handler(
       sqsEvent(
         Array.from({ length: 150 }, (_, i) => ({
@@ -299,11 +317,9 @@ describe('profile-images handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     const calls = transactCalls();
     expect(Math.max(...calls.map((c) => c.TransactItems.length))).toBeLessThanOrEqual(100);
-    const items = calls.flatMap((c) => c.TransactItems.map((t) => t.Put.Item));
-    const pks = items.map((i) => i.pk as string);
-    expect(pks.filter((pk) => pk.startsWith('IMAGE#'))).toHaveLength(150);
-    expect(new Set(pks.filter((pk) => pk.startsWith('IMAGE#'))).size).toBe(150);
+    expect(new Set(claims().map((c) => c.Item.sk)).size).toBe(150);
     // Each camera's images land in its partials exactly once, whichever commits they went to.
+    const items = calls.flatMap((c) => c.TransactItems.map((t) => t.Put.Item));
     const perCamera = new Map<string, number>();
     for (const item of items.filter((i) => (i.pk as string).startsWith('PARTIAL#pets/')))
       perCamera.set(
@@ -355,7 +371,7 @@ describe('profile-images handler against hostile events', () => {
     const added = metricsOf(metrics);
     const guarded = makeHandler({ ...baseDeps, metrics });
     s3.on(GetObjectCommand).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
 
     const response = await guarded(
       sqsEvent([
@@ -378,7 +394,7 @@ describe('profile-images handler against hostile events', () => {
     const added = metricsOf(metrics);
     const guarded = makeHandler({ ...baseDeps, metrics });
     s3.on(GetObjectCommand).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
 
     const response = await guarded(
       sqsEvent([
@@ -392,9 +408,7 @@ describe('profile-images handler against hostile events', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
     expect(added.DatasetNamesRefused).toBe(2);
-    expect(transactCalls().flatMap((c) => c.TransactItems.map((t) => t.Put.Item.pk))).toContain(
-      'PARTIAL#pets#2026-11-27',
-    );
+    expect(partialPuts().map((p) => p.Item.pk)).toContain('PARTIAL#pets#2026-11-27');
   });
 
   it('counts an image above the size limit as unreadable (too-large) from its Content-Length, never reading its body', async () => {
@@ -412,7 +426,7 @@ describe('profile-images handler against hostile events', () => {
       ContentLength: 5_000_000_000,
       Metadata: { 'captured-at': '2026-11-20T10:00:00Z', prediction: 'cat' },
     });
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
 
     const response = await guarded(
       sqsEvent([{ messageId: 'm1', body: s3EventBody('images/pets/huge.png') }]),
@@ -424,9 +438,8 @@ describe('profile-images handler against hostile events', () => {
     expect(destroy).toHaveBeenCalled();
     expect(added.ObjectsTooLarge).toBe(1);
     expect(added.ImagesUnreadable).toBe(1);
-    const items = transactCalls()[0]?.TransactItems.map((t) => t.Put.Item) ?? [];
     // Its metadata still puts it on its own day, with its prediction.
-    expect(items.find((i) => String(i.pk).startsWith('IMAGE#'))).toMatchObject({
+    expect(claims()[0]?.Item).toMatchObject({
       day: '2026-11-20',
       prediction: 'cat',
       unreadable: 'too-large',
@@ -450,7 +463,7 @@ describe('profile-images handler against hostile events', () => {
     };
     const guarded = makeHandler({ ...baseDeps, decoder: counting, maxPixelsInFlight: 75_000_000 });
     s3.on(GetObjectCommand).resolves(objectWith(jpeg));
-    db.on(TransactWriteCommand).resolves({});
+    tableAccepts();
 
     const response = await guarded(
       sqsEvent(
@@ -464,6 +477,34 @@ describe('profile-images handler against hostile events', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(peak).toBe(49_000_000);
-    expect(transactCalls().flatMap((c) => c.TransactItems)).toHaveLength(12);
+    expect(claims()).toHaveLength(10);
+    expect(partialPuts()).toHaveLength(1);
+  });
+
+  it('reads at most ten objects at once, however large the batch', async () => {
+    let reading = 0;
+    let peak = 0;
+    s3.on(GetObjectCommand).callsFake(async () => {
+      reading++;
+      peak = Math.max(peak, reading);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      reading--;
+      return objectWith(jpeg);
+    });
+    tableAccepts();
+
+    const response = await handler(
+      sqsEvent(
+        Array.from({ length: 40 }, (_, i) => ({
+          messageId: `m${i}`,
+          body: s3EventBody(`images/pets/${i}.jpg`),
+        })),
+      ),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(peak).toBeLessThanOrEqual(10);
+    expect(claims()).toHaveLength(40);
   });
 });

@@ -20,6 +20,7 @@ import {
 import { emptyProfile } from '../../lambdas/core/profile/dataset-profile.ts';
 import { s3Opener } from '../../lambdas/handlers/ingest-labels.ts';
 import { runNight } from '../../lambdas/use-cases/run-night.ts';
+import { claimAndCommit } from '../helpers/claim-and-commit.ts';
 import { scene } from '../helpers/images.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../helpers/lambda.ts';
 import {
@@ -217,7 +218,7 @@ describe('faults on moto_server', () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
     const keyOf = (day: string, i: number) => `images/${dataset}/${day}/img_${i}.jpg`;
     for (const day of days)
-      await committer.commitPartial({
+      await claimAndCommit(committer, {
         dataset,
         day,
         partialKey: `predictions-${day}`,

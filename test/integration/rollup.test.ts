@@ -15,6 +15,7 @@ import {
 import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import type { ImageRecord } from '../../lambdas/ports/partial-committer.ts';
+import { claimAndCommit } from '../helpers/claim-and-commit.ts';
 import { featureStream } from '../helpers/features.ts';
 import {
   type AwsClients,
@@ -76,7 +77,7 @@ describe('rolling up a day of partials on moto_server', () => {
     for (let i = 1; i <= 30; i++) {
       const p = partial(dataset, 3 + (i % 4), i);
       all.push(p.profile);
-      const result = await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      const result = await claimAndCommit(committer, { dataset, day: DAY, ...p, records: [] });
       expect(result.committed).toBe(true);
       clock += MINUTE;
     }
@@ -115,7 +116,7 @@ describe('rolling up a day of partials on moto_server', () => {
     for (let i = 1; i <= 12; i++) {
       const p = partial(dataset, 2 + (i % 3), 100 + i);
       images += p.profile.images;
-      await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      await claimAndCommit(committer, { dataset, day: DAY, ...p, records: [] });
       clock += MINUTE;
     }
     const settled = new Date(clock);
@@ -138,7 +139,7 @@ describe('rolling up a day of partials on moto_server', () => {
     for (let i = 1; i <= 10; i++) {
       const p = partial(dataset, 1 + (i % 3), 200 + i);
       images += p.profile.images;
-      await committer.commitPartial({ dataset, day: DAY, ...p, records: [] });
+      await claimAndCommit(committer, { dataset, day: DAY, ...p, records: [] });
       if (i < 4 || i >= 6) clock += MINUTE;
     }
 
@@ -173,17 +174,17 @@ describe('rolling up a day of partials on moto_server', () => {
       segmentedCommit(dataset, DAY, 300 + i, i % 2 === 0 ? { cam1: 2, cam2: 3 } : { cam1: 2 }),
     );
     for (const commit of commits) {
-      expect((await committer.commitPartial(commit)).committed).toBe(true);
+      expect((await claimAndCommit(committer, commit)).committed).toBe(true);
       clock += MINUTE;
     }
-    const again = await committer.commitPartial(commits[0] as (typeof commits)[0]);
+    const again = await claimAndCommit(committer, commits[0] as (typeof commits)[0]);
 
     // Assess: the redelivery is refused, each segment has its own rollup, and the night-side read
     // of a segment scope merges to exactly its images.
-    expect(again).toEqual({
-      committed: false,
-      alreadyCounted: commits[0]?.records.map((rec) => rec.key),
-    });
+    expect(again).toMatchObject({ committed: false, claimed: [], busy: [] });
+    expect([...again.alreadyCounted].sort()).toEqual(
+      commits[0]?.records.map((rec) => rec.key).sort(),
+    );
     const store = new DynamoProfileStore(c.db, r.table);
     // cam2's last commit was at 12:18, so its last rollup settled what was older than 12:13.
     for (const [segment, images, watermark] of [
@@ -205,8 +206,11 @@ describe('rolling up a day of partials on moto_server', () => {
   it('keeps the segments of reference images, and a reference per segment', async () => {
     const dataset = 'fleetref';
     const committer = new DynamoPartialCommitter(c.db, r.table);
-    await committer.commitPartial(segmentedCommit(dataset, 'reference', 400, { cam1: 4, cam2: 1 }));
-    await committer.commitPartial(segmentedCommit(dataset, 'reference', 401, { cam1: 2 }));
+    await claimAndCommit(
+      committer,
+      segmentedCommit(dataset, 'reference', 400, { cam1: 4, cam2: 1 }),
+    );
+    await claimAndCommit(committer, segmentedCommit(dataset, 'reference', 401, { cam1: 2 }));
 
     const store = new DynamoProfileStore(c.db, r.table);
     expect((await store.segmentsOn(dataset, 'reference')).sort()).toEqual(['cam1', 'cam2']);

@@ -9,7 +9,7 @@ import { encodeProfile } from '../../lambdas/core/profile/profile-codec.ts';
 import { segmentScope } from '../../lambdas/core/profile/segments.ts';
 import { summarize } from '../../lambdas/core/profile/summary.ts';
 import type { ObjectStore } from '../../lambdas/ports/object-store.ts';
-import type { ImageRecord, PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
+import type { PartialCommitter } from '../../lambdas/ports/partial-committer.ts';
 import {
   commitPrepared,
   type PreparedImage,
@@ -19,33 +19,7 @@ import {
 } from '../../lambdas/use-cases/profile-batch.ts';
 import { featureStream } from '../helpers/features.ts';
 import { scene } from '../helpers/images.ts';
-
-/** An in-memory committer with the same once-per-key rule and item count as the DynamoDB one. */
-function memoryCommitter() {
-  const counted = new Set<string>();
-  const partials: Parameters<PartialCommitter['commitPartial']>[0][] = [];
-  const updates: ImageRecord[] = [];
-  const committer: PartialCommitter = {
-    maxItemsPerCommit: 100,
-    itemsPerCommit: (images, segments) => 2 + 2 * segments + images,
-    async commitPartial(p) {
-      const items = committer.itemsPerCommit(p.records.length, p.segments?.size ?? 0);
-      if (items > committer.maxItemsPerCommit) throw new Error(`${items} items in one commit`);
-      const already = p.records
-        .filter((r) => counted.has(`${r.dataset}|${r.key}`))
-        .map((r) => r.key);
-      if (already.length) return { committed: false, alreadyCounted: already };
-      for (const r of p.records) counted.add(`${r.dataset}|${r.key}`);
-      partials.push(p);
-      return { committed: true };
-    },
-    async updateModelOutputs(records) {
-      updates.push(...records);
-      return records.length;
-    },
-  };
-  return { committer, partials, updates };
-}
+import { memoryCommitter } from '../helpers/memory-committer.ts';
 
 /** Images per segment over all committed partials (each segment profile's own count). */
 function segmentImages(partials: ReturnType<typeof memoryCommitter>['partials']) {
@@ -262,16 +236,13 @@ describe('profileBatch', () => {
     const { committer, partials } = memoryCommitter();
     let dieAfterCommit = true;
     const timingOut: PartialCommitter = {
-      maxItemsPerCommit: committer.maxItemsPerCommit,
-      itemsPerCommit: committer.itemsPerCommit,
-      updateModelOutputs: committer.updateModelOutputs,
+      ...committer,
       async commitPartial(p) {
-        const result = await committer.commitPartial(p);
+        await committer.commitPartial(p);
         if (dieAfterCommit) {
           dieAfterCommit = false;
           throw new Error('Task timed out after 120.00 seconds');
         }
-        return result;
       },
     };
     const events = imageEvents(['a', 'b']);
@@ -281,6 +252,72 @@ describe('profileBatch', () => {
     const retry = await profileBatch(events, deps);
     expect(retry).toMatchObject({ failedMessageIds: [], profiled: 0, alreadyCounted: 2 });
     expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(2);
+  });
+});
+
+describe('profileBatch claims', () => {
+  const files = async (names: readonly string[]) => {
+    const jpeg = await encodeJpeg(scene(64, 48, 3));
+    return Object.fromEntries(names.map((n) => [`images/pets/${n}.jpg`, jpeg]));
+  };
+  const total = (partials: ReturnType<typeof memoryCommitter>['partials']) =>
+    partials.reduce((n, p) => n + p.profile.images, 0);
+
+  it('counts the same images once when they come back grouped into other batches', async () => {
+    const { committer, partials } = memoryCommitter();
+    const deps = depsFor(await files(['a', 'b', 'c', 'd']), committer);
+    const [a, b, c, d] = imageEvents(['a', 'b', 'c', 'd']) as ReturnType<typeof imageEvents>;
+    await profileBatch([a, b] as ReturnType<typeof imageEvents>, deps);
+    const second = await profileBatch([b, c] as ReturnType<typeof imageEvents>, deps);
+    const third = await profileBatch([d, c, a] as ReturnType<typeof imageEvents>, deps);
+    expect(second).toMatchObject({ profiled: 1, alreadyCounted: 1, failedMessageIds: [] });
+    expect(third).toMatchObject({ profiled: 1, alreadyCounted: 2, failedMessageIds: [] });
+    expect(total(partials)).toBe(4);
+  });
+
+  it('retries, without counting, images another attempt has claimed and may still commit', async () => {
+    let clock = 0;
+    const { committer, partials } = memoryCommitter({ now: () => clock, leaseMs: 300_000 });
+    const events = imageEvents(['a', 'b']);
+    // An attempt claimed `a` and has not committed yet.
+    await committer.claimImages(
+      [
+        {
+          dataset: 'pets',
+          key: 'images/pets/a.jpg',
+          day: '2026-11-01',
+          capturedAt: '',
+          expiresAt: 0,
+        },
+      ],
+      'p#other',
+    );
+    const deps = depsFor(await files(['a', 'b']), committer);
+    const first = await profileBatch(events, deps);
+    expect(first).toMatchObject({ failedMessageIds: ['m0'], profiled: 1, alreadyCounted: 0 });
+    // That attempt died; after its lease the retry takes the claim over and counts `a` once.
+    clock = 301_000;
+    const retry = await profileBatch(events.slice(0, 1), deps);
+    expect(retry).toMatchObject({ failedMessageIds: [], profiled: 1, alreadyCounted: 0 });
+    const again = await profileBatch(events, deps);
+    expect(again).toMatchObject({ failedMessageIds: [], profiled: 0, alreadyCounted: 2 });
+    expect(total(partials)).toBe(2);
+  });
+
+  it('counts an image named twice in one batch once, and takes the later upload as a correction', async () => {
+    const { committer, partials, updates } = memoryCommitter();
+    const deps = depsFor(await files(['a']), committer);
+    const [event] = imageEvents(['a']) as [ReturnType<typeof imageEvents>[number]];
+    const result = await profileBatch(
+      [
+        { ...event, sequencer: '0A' },
+        { ...event, messageId: 'm1', sequencer: '0B' },
+      ],
+      deps,
+    );
+    expect(result).toMatchObject({ failedMessageIds: [], profiled: 1, alreadyCounted: 1 });
+    expect(total(partials)).toBe(1);
+    expect(updates.map((u) => u.sequencer)).toEqual(['0B']);
   });
 });
 
@@ -384,8 +421,8 @@ describe('profileBatch with segments', () => {
   });
 
   it('splits a dataset-day from many segments into commits of at most 100 items', async () => {
-    // 300 images from 150 cameras, 2 each, plus 10 without a segment: a commit holds 24 cameras
-    // (2 + 24 × 2 + 48 = 98 items; a 25th would need 101).
+    // 300 images from 150 cameras, 2 each, plus 10 without a segment: a commit holds 49 cameras
+    // (2 + 49 × 2 = 100 items; image records are claimed apart, outside the transaction).
     const features = featureStream(310, 9);
     const prepared: PreparedImage[] = features.map((f, i) => {
       const key = `images/pets/${String(i).padStart(3, '0')}.jpg`;
@@ -405,7 +442,7 @@ describe('profileBatch with segments', () => {
       committer.itemsPerCommit(p.records.length, p.segments?.size ?? 0),
     );
     expect(Math.max(...items)).toBeLessThanOrEqual(100);
-    expect(partials).toHaveLength(7);
+    expect(partials).toHaveLength(4);
     expect(partials.reduce((n, p) => n + p.profile.images, 0)).toBe(310);
     const perSegment = segmentImages(partials);
     expect(Object.keys(perSegment)).toHaveLength(150);

@@ -1,27 +1,22 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemRef } from '../../core/labels/item-ref.ts';
 import { runInFlight } from '../../core/util/in-flight.ts';
 import type { PredictionIndex, PredictionLookup } from '../../ports/prediction-index.ts';
+import { batchGetItems } from './batch-get.ts';
 import { unrolledPartialItems } from './partial-rollup.ts';
 import { keys, TABLE_SCHEMA } from './table-schema.ts';
 
-/** DynamoDB BatchGetItem reads at most 100 keys. */
-const BATCH_GET_LIMIT = 100;
-const MAX_RETRIES = 8;
-/** BatchGetItem requests in flight at once (a join batch of 1,000 keys makes 10). */
-const BATCH_GETS_IN_FLIGHT = 4;
-/** Bare file names are looked up through the index one query each, this many at a time. */
+/** Bare file names are looked up one query each, this many at a time. */
 const NAME_QUERIES_IN_FLIGHT = 16;
+/** Enough to tell one record from several. */
+const NAME_QUERY_LIMIT = 10;
 
 /**
- * Prediction records in the table: by key in batches, by bare file name through the byName index.
- * A record past its TTL that DynamoDB has not deleted yet counts as expired; once deleted, a label
- * for it is simply unmatched.
+ * Prediction records in the table: by key in batches (the key gives the record's partition and
+ * sort key), by bare file name with one Query on the name's partition. Records from before claims
+ * (legacy layout, until their TTL) are found by their own key and through the byName index when
+ * the new layout has none. A record past its TTL that DynamoDB has not deleted yet counts as
+ * expired; once deleted, a label for it is simply unmatched.
  */
 export class DynamoPredictionIndex implements PredictionIndex {
   constructor(
@@ -50,30 +45,23 @@ export class DynamoPredictionIndex implements PredictionIndex {
     return results;
   }
 
-  /** Image records by key, 100 keys per BatchGetItem (a few in flight), retrying unprocessed keys. */
+  /** Image records by key (BatchGetItem), and the legacy records of the keys not found so. */
   private async getByKeys(dataset: string, imageKeys: readonly string[]) {
     const found = new Map<string, Record<string, unknown>>();
     const unique = [...new Set(imageKeys)];
-    const batches = Math.ceil(unique.length / BATCH_GET_LIMIT);
-    await runInFlight(batches, BATCH_GETS_IN_FLIGHT, async (b) => {
-      let pending: Record<string, unknown>[] = unique
-        .slice(b * BATCH_GET_LIMIT, (b + 1) * BATCH_GET_LIMIT)
-        .map((key) => keys.image(dataset, key));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) {
-          if (attempt > MAX_RETRIES)
-            throw new Error(
-              `DynamoDB left ${pending.length} prediction reads unprocessed after retries`,
-            );
-          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        }
-        const { Responses, UnprocessedKeys } = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) found.set(item.key as string, item);
-        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    });
+    const current = await batchGetItems(
+      this.db,
+      this.tableName,
+      unique.map((key) => keys.image(dataset, key)),
+    );
+    for (const item of current) found.set(item.key as string, item);
+    const missing = unique.filter((key) => !found.has(key));
+    const legacy = await batchGetItems(
+      this.db,
+      this.tableName,
+      missing.map((key) => keys.legacyImage(dataset, key)),
+    );
+    for (const item of legacy) found.set(item.key as string, item);
     return found;
   }
 
@@ -85,14 +73,29 @@ export class DynamoPredictionIndex implements PredictionIndex {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: TABLE_SCHEMA.nameIndex.indexName,
-        KeyConditionExpression: `${TABLE_SCHEMA.nameIndex.partitionKey} = :name`,
-        ExpressionAttributeValues: { ':name': keys.nameKey(dataset, ref.fileName) },
-        Limit: 10,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.imagesNamed(dataset, ref.fileName) },
+        Limit: NAME_QUERY_LIMIT,
       }),
     );
-    if (Items.length > 1) return { status: 'ambiguous', candidates: Items.length };
-    const item = Items[0];
+    // Legacy records of that name (none once the retention period after the upgrade has passed).
+    const legacy =
+      Items.length > 1
+        ? []
+        : ((
+            await this.db.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: TABLE_SCHEMA.nameIndex.indexName,
+                KeyConditionExpression: `${TABLE_SCHEMA.nameIndex.partitionKey} = :name`,
+                ExpressionAttributeValues: { ':name': keys.nameKey(dataset, ref.fileName) },
+                Limit: NAME_QUERY_LIMIT,
+              }),
+            )
+          ).Items ?? []);
+    const candidates = [...Items, ...legacy];
+    if (candidates.length > 1) return { status: 'ambiguous', candidates: candidates.length };
+    const item = candidates[0];
     return item ? lookupOf(item, nowSeconds) : { status: 'unmatched' };
   }
 
