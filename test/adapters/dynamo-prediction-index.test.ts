@@ -53,19 +53,20 @@ describe('DynamoPredictionIndex', () => {
     });
   });
 
-  it('finds a bare file name through the byName index, and calls it ambiguous on several days', async () => {
+  it('finds a bare file name with one query on its partition, and calls it ambiguous on several days', async () => {
     db.on(BatchGetCommand).resolves(batchGot());
-    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#one.jpg' } }).resolves({
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'IMAGE#pets#one.jpg' } }).resolves({
       Items: [
         { key: 'images/pets/1/one.jpg', day: '2026-11-01', prediction: 'dog', expiresAt: future },
       ],
     });
-    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#twin.jpg' } }).resolves({
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'IMAGE#pets#twin.jpg' } }).resolves({
       Items: [{ key: 'a' }, { key: 'b' }],
     });
-    db.on(QueryCommand, { ExpressionAttributeValues: { ':name': 'pets#nobody.jpg' } }).resolves({
-      Items: [],
-    });
+    db.on(QueryCommand, { IndexName: 'byName' }).resolves({ Items: [] });
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'IMAGE#pets#nobody.jpg' } }).resolves(
+      { Items: [] },
+    );
     expect((await lookupOne('one.jpg'))?.status).toBe('matched');
     expect(await lookupOne('twin.jpg')).toEqual({
       status: 'ambiguous',
@@ -73,6 +74,32 @@ describe('DynamoPredictionIndex', () => {
     });
     expect(await lookupOne('https://cdn.example.com/x/nobody.jpg')).toEqual({
       status: 'unmatched',
+    });
+  });
+
+  it('finds a record from before claims by its legacy key and through the byName index', async () => {
+    const legacy = {
+      key: 'images/pets/old/a.jpg',
+      day: '2026-10-01',
+      prediction: 'cat',
+      expiresAt: future,
+    };
+    db.on(BatchGetCommand).callsFake((input) => {
+      const asked = input.RequestItems.table.Keys as { pk: string; sk: string }[];
+      return batchGot(...(asked.some((k) => k.sk === 'IMAGE') ? [legacy] : []));
+    });
+    db.on(QueryCommand, { IndexName: 'byName' }).resolves({ Items: [legacy] });
+    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'IMAGE#pets#a.jpg' } }).resolves({
+      Items: [],
+    });
+    const matched = {
+      status: 'matched',
+      record: { key: legacy.key, day: '2026-10-01', prediction: 'cat' },
+    };
+    expect(await lookupOne('images/pets/old/a.jpg')).toEqual(matched);
+    expect(await lookupOne('a.jpg')).toEqual(matched);
+    expect(db.commandCalls(QueryCommand, { IndexName: 'byName' })[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':name': 'pets#a.jpg' },
     });
   });
 
@@ -94,15 +121,15 @@ describe('DynamoPredictionIndex', () => {
   it('reads keys 100 per request, retries what DynamoDB left unprocessed and answers in order', async () => {
     let deferred = false;
     db.on(BatchGetCommand).callsFake((input) => {
-      const asked = input.RequestItems.table.Keys as { pk: string }[];
-      const later = asked.filter((k) => k.pk.endsWith('/img_5.jpg') && !deferred);
+      const asked = input.RequestItems.table.Keys as { pk: string; sk: string }[];
+      const later = asked.filter((k) => k.sk.endsWith('/img_5.jpg') && !deferred);
       deferred ||= later.length > 0;
       return {
         Responses: {
           table: asked
             .filter((k) => !later.includes(k))
             .map((k) => ({
-              key: k.pk.split('#')[2],
+              key: k.sk,
               day: '2026-11-27',
               prediction: 'cat',
               expiresAt: future,

@@ -152,7 +152,8 @@ describe('the AWS pipeline on moto_server', () => {
       new QueryCommand({
         TableName: r.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `IMAGE#${DATASET}#${keys[0]}` },
+        // Records sit under their file name (table-schema.ts).
+        ExpressionAttributeValues: { ':pk': `IMAGE#${DATASET}#${keys[0]?.split('/').pop()}` },
       }),
     );
     expect(records[0]).toMatchObject({
