@@ -25,6 +25,14 @@ export const MANIFEST_PREFIX = 'manifests/';
  * minutes cover clock differences between hosts.
  */
 export const PARTIAL_SETTLE_SECONDS = PROFILE_FUNCTION.timeoutSeconds + 180;
+/**
+ * How long an image claimed by one profile attempt is kept from the others
+ * (lambdas/adapters/aws/dynamo-partial-committer.ts): the attempt commits within the function's
+ * timeout of its claim, and three more minutes cover clock differences between hosts. It must stay
+ * below the images queue's visibility timeout, so a batch redelivered after a crash finds its
+ * claims dead and takes them over instead of failing again.
+ */
+export const CLAIM_LEASE_SECONDS = PROFILE_FUNCTION.timeoutSeconds + 180;
 /** About one profile commit in this many rolls up the day's settled partials. */
 export const ROLLUP_EVERY_COMMITS = 32;
 

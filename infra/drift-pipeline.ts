@@ -30,6 +30,7 @@ import { parseKeyPrefix } from '../lambdas/core/util/key-prefix.ts';
 import { AccountScopedQueueDestination } from './account-scoped-queue.ts';
 import { adoptCdkSingletons } from './cdk-singletons.ts';
 import {
+  CLAIM_LEASE_SECONDS,
   IMAGE_PREFIXES,
   IMAGES_QUEUE_VISIBILITY_SECONDS,
   LABEL_PREFIX,
@@ -44,7 +45,12 @@ import {
   ROLLUP_EVERY_COMMITS,
   TABLE_SCHEMA,
 } from './definitions.ts';
-import { describeIssues, type EnvironmentSettings, environmentSchema } from './environments.ts';
+import {
+  describeIssues,
+  type EnvironmentSettings,
+  environmentFields,
+  withBatchingRule,
+} from './environments.ts';
 import { acknowledgeWildcardResources, REASONS } from './nag-acknowledgements.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
@@ -100,9 +106,9 @@ export class DriftPipeline extends Construct {
     // Grant S3 log delivery through a bucket policy, not the legacy ACL (cfn-lint W3045), in any app.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { bucket: existingBucket, prefix = '', ...settings } = props;
-    const parsed = environmentSchema
-      .omit({ account: true, region: true })
-      .safeParse(settings, { reportInput: true });
+    const parsed = withBatchingRule(
+      environmentFields.omit({ account: true, region: true }),
+    ).safeParse(settings, { reportInput: true });
     if (!parsed.success)
       throw new Error(`invalid DriftPipeline settings:\n${describeIssues(parsed.error)}`);
     const config = parsed.data;
@@ -218,6 +224,7 @@ export class DriftPipeline extends Construct {
         TIME_ZONE: config.timeZone,
         RECORD_TTL_DAYS: String(config.recordTtlDays),
         PARTIAL_SETTLE_SECONDS: String(PARTIAL_SETTLE_SECONDS),
+        CLAIM_LEASE_SECONDS: String(CLAIM_LEASE_SECONDS),
         ROLLUP_EVERY_COMMITS: String(ROLLUP_EVERY_COMMITS),
         // segments.fromKey decides where an image's segment comes from.
         MONITOR_CONFIG: JSON.stringify(config.monitorConfig),
@@ -241,14 +248,16 @@ export class DriftPipeline extends Construct {
         resources: [imageObjects, referenceObjects],
       }),
     );
-    // PutItem commits partials and image records; GetItem and Query roll the day's partials up;
-    // UpdateItem puts a re-upload's corrected prediction on the image's record.
+    // PutItem claims image records and commits partials; GetItem and Query roll the day's partials
+    // up (GetItem also tells a committed claim from a live one); BatchGetItem looks for records
+    // from before claims; UpdateItem puts a re-upload's corrected prediction on the image's record.
     this.allowTable(
       profileFn,
       'dynamodb:PutItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
     );
     // A bucket of yours encrypted with a KMS key: S3 reads need kms:Decrypt, writes
     // kms:GenerateDataKey (named exactly: no wildcard for cdk-nag to flag).

@@ -8,12 +8,15 @@ import { assertTimeZone } from '../lambdas/core/util/time.ts';
  */
 export const MAX_MONITOR_CONFIG_BYTES = 3072;
 
+/** Most images per profile-images invocation (batchSize below says why). */
+export const MAX_BATCH_SIZE = 1000;
+
 /**
  * Per-environment settings, selected with `cdk deploy -c env=<name>`. Add an environment by adding
  * an entry; everything is validated before synthesis, so a typo fails `cdk synth`, not a deploy.
  * Deploy-time overrides (`-c alertEmails=…`) are in deploy-context.ts.
  */
-export const environmentSchema = z.strictObject({
+export const environmentFields = z.strictObject({
   /** AWS account and region; omitted means the CLI's current credentials decide at deploy time. */
   account: z
     .string()
@@ -48,8 +51,13 @@ export const environmentSchema = z.strictObject({
   recordTtlDays: z.number().int().min(1).max(3650).default(90),
   /** Days HTML reports are kept under reports/. */
   reportRetentionDays: z.number().int().min(1).default(400),
-  /** SQS → profile-images batching (see docs/operations.md for the trade-off). */
-  batchSize: z.number().int().min(1).max(98).default(10),
+  /**
+   * SQS → profile-images batching (see docs/operations.md for the trade-off). Lambda takes up to
+   * 10,000 messages from a standard queue when a batching window is set, but hands a function at
+   * most 6 MB: an S3 event record is ~2.5 KB and up to ~5 KB with a 1 KB key, so 1,000 always fit,
+   * and 1,000 images at ~80 ms (1920×1080, one vCPU) stay within the function's 120 s timeout.
+   */
+  batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE).default(100),
   maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(20),
   /**
    * Most concurrent invocations each SQS event source starts (Lambda's `maximumConcurrency`,
@@ -80,6 +88,19 @@ export const environmentSchema = z.strictObject({
    */
   retainData: z.boolean().default(true),
 });
+
+/** Lambda refuses an SQS batch above 10 messages without a batching window. */
+export const withBatchingRule = <
+  T extends z.ZodType<{ batchSize: number; maxBatchingWindowSeconds: number }>,
+>(
+  schema: T,
+) =>
+  schema.refine((c) => c.batchSize <= 10 || c.maxBatchingWindowSeconds >= 1, {
+    message: 'a batchSize above 10 needs maxBatchingWindowSeconds of at least 1',
+    path: ['maxBatchingWindowSeconds'],
+  });
+
+export const environmentSchema = withBatchingRule(environmentFields);
 
 export type EnvironmentSettings = z.input<typeof environmentSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;

@@ -96,4 +96,21 @@ describe('deploy-time settings (-c)', () => {
     expect(message.length).toBeLessThan(300);
     expect(message).not.toContain('\u001b');
   });
+
+  it('takes batches of 100 by default, at most 1,000, and more than 10 only with a batching window', () => {
+    expect(environmentConfig('dev')).toMatchObject({
+      batchSize: 100,
+      maxBatchingWindowSeconds: 20,
+    });
+    expect(environmentConfig('dev', { batchSize: 1000 }).batchSize).toBe(1000);
+    expect(() => environmentConfig('dev', { batchSize: 1001 })).toThrow(
+      /batchSize: .*\(got 1001\)/,
+    );
+    expect(() => environmentConfig('dev', { batchSize: 50, maxBatchingWindowSeconds: 0 })).toThrow(
+      /maxBatchingWindowSeconds: a batchSize above 10 needs/,
+    );
+    expect(environmentConfig('dev', { batchSize: 10, maxBatchingWindowSeconds: 0 }).batchSize).toBe(
+      10,
+    );
+  });
 });

@@ -7,6 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
+  CLAIM_LEASE_SECONDS,
+  IMAGES_QUEUE_VISIBILITY_SECONDS,
   MAX_RECEIVE_COUNT,
   PARTIAL_SETTLE_SECONDS,
   PROFILE_FUNCTION,
@@ -151,7 +153,7 @@ describe('DriftwatchStack', () => {
       },
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
+      BatchSize: 100,
       MaximumBatchingWindowInSeconds: 20,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -249,6 +251,17 @@ describe('DriftwatchStack', () => {
     });
   });
 
+  it('keeps an image claimed beyond any attempt, and less long than a crashed batch waits for redelivery', () => {
+    expect(CLAIM_LEASE_SECONDS).toBeGreaterThan(PROFILE_FUNCTION.timeoutSeconds + 60);
+    expect(CLAIM_LEASE_SECONDS).toBeLessThan(IMAGES_QUEUE_VISIBILITY_SECONDS);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: PROFILE_FUNCTION.timeoutSeconds,
+      Environment: {
+        Variables: Match.objectLike({ CLAIM_LEASE_SECONDS: String(CLAIM_LEASE_SECONDS) }),
+      },
+    });
+  });
+
   it('gives profile-images the monitor config, which says where segments come from', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -294,6 +307,7 @@ describe('DriftwatchStack', () => {
         'dynamodb:GetItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
+        'dynamodb:BatchGetItem',
         'sqs:ReceiveMessage',
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueUrl',

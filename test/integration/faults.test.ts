@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { CLAIM_LEASE_SECONDS, IMAGES_QUEUE_VISIBILITY_SECONDS } from '../../infra/definitions.ts';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoPartialCommitter } from '../../lambdas/adapters/aws/dynamo-partial-committer.ts';
@@ -124,10 +125,11 @@ describe('faults on moto_server', () => {
         response.batchItemFailures.some((f) => f.itemIdentifier === b.messageId),
       );
 
-    // Act 1: DynamoDB throttles the second day's commit after the first day's committed.
+    // Act 1: DynamoDB throttles the second day's commit after the first day's committed: the 40th
+    // PutItem (per day 18 claims, the day's marker, then its partial).
     const throttled = clientsFailingOnce(
-      'TransactWriteItemsCommand',
-      2,
+      'PutItemCommand',
+      2 * (GOOD + BAD + 2),
       () =>
         new ProvisionedThroughputExceededException({
           message: 'Rate of requests exceeds the allowed throughput',
@@ -144,8 +146,16 @@ describe('faults on moto_server', () => {
     };
     expect(await partialsOn(DAYS[0] as string)).toBe(1);
     expect(await partialsOn(DAYS[1] as string)).toBe(0);
-    // SQS redelivers what failed; then the whole batch once more, as after a timeout past the commit.
-    const healthy = profileHandler(c);
+    // SQS redelivers what failed once its visibility timeout has passed, beyond the claims' lease
+    // (the second day's claims are then taken over); then the whole batch once more, as after a
+    // timeout past the commit.
+    const redelivered = () => new Date(Date.now() + IMAGES_QUEUE_VISIBILITY_SECONDS * 1000);
+    const healthy = profileHandlerOn(c, r, {
+      committer: new DynamoPartialCommitter(c.db, r.table, {
+        now: redelivered,
+        claimLeaseSeconds: CLAIM_LEASE_SECONDS,
+      }),
+    });
     expect((await healthy(sqsEvent(failed(first)), fakeContext)).batchItemFailures).toEqual([]);
     expect((await healthy(sqsEvent(bodies), fakeContext)).batchItemFailures).toEqual([]);
     // SQS does not keep batches together: the same events again, five at a time.

@@ -14,6 +14,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  CLAIM_LEASE_SECONDS,
   IMAGE_PREFIXES,
   IMAGES_QUEUE_VISIBILITY_SECONDS,
   LABEL_PREFIX,
@@ -213,6 +214,7 @@ export function profileHandlerOn(
     maxPixelsInFlight: pixelBudgetFor(PROFILE_FUNCTION.memoryMb),
     objects: new S3ObjectStore(clients.s3),
     committer: new DynamoPartialCommitter(clients.db, r.table, {
+      claimLeaseSeconds: CLAIM_LEASE_SECONDS,
       compaction: { every: ROLLUP_EVERY_COMMITS, settleSeconds: PARTIAL_SETTLE_SECONDS },
     }),
     decoder: new SharpDecoder(),
