@@ -51,8 +51,8 @@ try {
   const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
   const baselineStart = performance.now();
   await writeItems(c, r.table, N, (i) => ({
+    // Records as profile-images claims them: under their file name, with no byName index entry.
     ...keys.image(DATASET, imageKey(i)),
-    nameKey: keys.nameKey(DATASET, `img_${i}.jpg`),
     dataset: DATASET,
     key: imageKey(i),
     day: `2026-11-0${(i % DAYS) + 1}`,

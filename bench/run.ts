@@ -192,43 +192,68 @@ const PRICE = {
 /** A Graviton2 vCPU runs this decode + JS workload roughly 25% slower than one core here (assumption, see docs/performance.md). */
 const ARM_FACTOR = 1.25;
 const PROFILE_MEMORY_GB = 1769 / 1024;
-/** Image record (~300 B) in a transaction: 2 WRU; its byName index entry: 1 WRU. */
-const WRU_PER_IMAGE_RECORD = 3;
+/**
+ * How each image is counted (docs/performance.md, cost model):
+ * - `transaction` (until 2026-12): its ~300 B record in the batch's TransactWriteItems (2 WRU, a
+ *   transactional write costs twice) plus its `byName` index entry (1 WRU); per commit the partial
+ *   and the day marker in the same transaction (2 WRU per KB each);
+ * - `claims`: its ~400 B record (with the claim's partial id and time) in one conditional PutItem
+ *   (1 WRU), a BatchGetItem read of its legacy key (0.5 RRU, eventually consistent; dropped one
+ *   retention period after the upgrade); per commit the partial as one PutItem (1 WRU per KB) after
+ *   the day marker (1 WRU). Without segments: with them, partials and markers go in one transaction.
+ */
+type Counting = 'transaction' | 'claims';
+const PER_IMAGE = {
+  transaction: { wru: 2 + 1, rru: 0 },
+  claims: { wru: 1, rru: 0.5 },
+} as const;
+/** Write units of one commit's partial and day marker. */
+const perCommitWru = (counting: Counting, partialBytes: number) =>
+  counting === 'transaction'
+    ? 2 * Math.ceil(partialBytes / 1024) + 2
+    : Math.ceil(partialBytes / 1024) + 1;
+/**
+ * SQS ReceiveMessage returns at most 10 messages and DeleteMessageBatch deletes at most 10, so
+ * Lambda's poller makes at least one of each per 10 messages, whatever the batch size.
+ */
+const SQS_MESSAGES_PER_REQUEST = 10;
 
-function costRows(partial10Bytes: number, partial98Bytes: number, rollups: Map<number, Rollups>) {
-  for (const [batch, partialBytes] of [
-    [10, partial10Bytes],
-    [98, partial98Bytes],
+function costRows(partialBytes: Map<number, number>, rollups: Map<number, Rollups>) {
+  for (const [counting, batch] of [
+    ['transaction', 10],
+    ['claims', 10],
+    ['claims', 100],
   ] as const) {
-    const partials = 1e6 / batch;
+    const bytes = partialBytes.get(batch) as number;
+    const commits = 1e6 / batch;
     const rollup = rollups.get(batch) as Rollups;
     const perImageSeconds = serialProfileSeconds * ARM_FACTOR;
     const lambdaSeconds = 1e6 * perImageSeconds + rollup.perDay * rollup.seconds * ARM_FACTOR;
     const lambda =
-      lambdaSeconds * PROFILE_MEMORY_GB * PRICE.lambdaGbSecond + partials * PRICE.lambdaRequest;
+      lambdaSeconds * PROFILE_MEMORY_GB * PRICE.lambdaGbSecond + commits * PRICE.lambdaRequest;
     const s3 = 1e6 * PRICE.s3Get;
-    // S3 → SQS send per image; the Lambda poller's receive and delete per batch.
-    const sqs = 1e6 * PRICE.sqsRequest + 2 * partials * PRICE.sqsRequest;
-    // Per batch: the partial (2 WRU per KB, transactional) and the day marker (2 WRU).
-    const partialWru = 2 * Math.ceil(partialBytes / 1024) + 2;
+    // S3 → SQS send per image; the Lambda poller's receives and deletes, 10 messages per request.
+    const sqs =
+      1e6 * PRICE.sqsRequest +
+      2 * commits * Math.ceil(batch / SQS_MESSAGES_PER_REQUEST) * PRICE.sqsRequest;
+    const wruPerImage = PER_IMAGE[counting].wru + perCommitWru(counting, bytes) / batch;
     const dynamo =
-      1e6 * WRU_PER_IMAGE_RECORD * PRICE.dynamoWru + partials * partialWru * PRICE.dynamoWru;
+      1e6 * (wruPerImage * PRICE.dynamoWru + PER_IMAGE[counting].rru * PRICE.dynamoRru);
     // Each rollup reads itself and its partials (strongly consistent, 1 RRU per 4 KB) and writes
     // itself again (1 WRU per KB); the night reads the rollup and the unsettled partials.
     const rollupRru =
-      Math.ceil(rollup.rollupBytes / 4096) +
-      Math.ceil((ROLLUP_EVERY_COMMITS * partialBytes) / 4096);
+      Math.ceil(rollup.rollupBytes / 4096) + Math.ceil((ROLLUP_EVERY_COMMITS * bytes) / 4096);
     const rollupCost =
       rollup.perDay *
       (rollupRru * PRICE.dynamoRru + Math.ceil(rollup.rollupBytes / 1024) * PRICE.dynamoWru);
     const night =
-      (Math.ceil(rollup.rollupBytes / 4096) + Math.ceil((rollup.unsettled * partialBytes) / 4096)) *
+      (Math.ceil(rollup.rollupBytes / 4096) + Math.ceil((rollup.unsettled * bytes) / 4096)) *
       PRICE.dynamoRru;
     const total = lambda + s3 + sqs + dynamo + rollupCost + night;
     row(
-      `cost per 10^6 images, batch ${batch}`,
+      `cost per 10^6 images, batch ${batch}, ${counting === 'claims' ? 'claims' : 'transaction per image (before)'}`,
       `$${total.toFixed(2)}`,
-      `Lambda $${lambda.toFixed(2)} (${(perImageSeconds * 1000).toFixed(1)} ms/img arm64) · S3 GET $${s3.toFixed(2)} · SQS $${sqs.toFixed(2)} · DynamoDB writes $${dynamo.toFixed(2)} · rollups $${rollupCost.toFixed(3)} · night reads $${night.toFixed(4)}`,
+      `Lambda $${lambda.toFixed(2)} (${(perImageSeconds * 1000).toFixed(1)} ms/img arm64) · S3 GET $${s3.toFixed(2)} · SQS $${sqs.toFixed(2)} · DynamoDB $${dynamo.toFixed(2)} (${wruPerImage.toFixed(2)} WRU + ${PER_IMAGE[counting].rru} RRU per image) · rollups $${rollupCost.toFixed(3)} · night reads $${night.toFixed(4)}`,
       `floor S3+SQS $${(s3 + sqs).toFixed(2)}`,
     );
   }
@@ -254,14 +279,14 @@ async function main() {
   const partials10 = Array.from({ length: distinct }, (_, i) =>
     encodeProfile(partialOf(10, i + 1)),
   );
-  const partials98 = Array.from({ length: 200 }, (_, i) =>
-    encodeProfile(partialOf(98, 100_000 + i)),
+  const partials100 = Array.from({ length: 200 }, (_, i) =>
+    encodeProfile(partialOf(100, 100_000 + i)),
   );
   const partialSize = partials10[0]?.length ?? 0;
   row('partial profile, 10 images (SQS batch 10)', `${(partialSize / 1024).toFixed(1)} KB`, '', '');
   row(
-    'partial profile, 98 images (largest batch)',
-    `${((partials98[0]?.length ?? 0) / 1024).toFixed(1)} KB`,
+    'partial profile, 100 images (default batch)',
+    `${((partials100[0]?.length ?? 0) / 1024).toFixed(1)} KB`,
     '',
     '',
   );
@@ -285,11 +310,11 @@ async function main() {
   const rollups = new Map<number, Rollups>();
   for (const [batch, pool] of [
     [10, partials10],
-    [98, partials98],
+    [100, partials100],
   ] as const) {
     const count = Math.ceil(1_000_000 / batch);
     const merge = mergeBench(pool, count);
-    const reference = decodeProfile(partials98[0] as Uint8Array);
+    const reference = decodeProfile(partials100[0] as Uint8Array);
     const monitors = await timeIt(async () =>
       evaluateMonitors(
         DEFAULT_MONITOR_CONFIG,
@@ -332,7 +357,13 @@ async function main() {
     '',
   );
 
-  costRows(partialSize, partials98[0]?.length ?? 0, rollups);
+  costRows(
+    new Map([
+      [10, partialSize],
+      [100, partials100[0]?.length ?? 0],
+    ]),
+    rollups,
+  );
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), 6));
   console.log(
