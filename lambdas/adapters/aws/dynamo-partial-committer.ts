@@ -143,18 +143,24 @@ export class DynamoPartialCommitter implements PartialCommitter {
         ':id': partialId,
       });
       if (!existing) return 'claimed';
+      if (isEmpty(existing)) continue;
       const state = await this.claimState(existing, partials);
       if (state !== 'dead') return state;
       // Its attempt died before committing: take the claim over, keeping a later upload's outputs.
-      const takeover = keepingLaterOutputs(item, existing, r);
-      const after = await this.putUnless(takeover, 'partialId = :dead', {
-        ':dead': existing.partialId,
-      });
+      const after = await this.putUnless(
+        keepingLaterOutputs(item, existing, r),
+        'partialId = :dead',
+        {
+          ':dead': existing.partialId,
+        },
+      );
       if (!after) return 'claimed';
-      // Another attempt took it over first (or it vanished): judge the record as it is now.
-      const now = await this.claimState(after, partials);
-      if (now !== 'dead') return now;
+      if (isEmpty(after)) continue;
+      // Another attempt took it over first: judge the record as it is now.
+      const current = await this.claimState(after, partials);
+      if (current !== 'dead') return current;
     }
+    // Still contended after three rounds: let SQS retry the message.
     return 'busy';
   }
 
@@ -166,7 +172,6 @@ export class DynamoPartialCommitter implements PartialCommitter {
     record: Record<string, unknown>,
     partials: Map<string, Promise<boolean>>,
   ): Promise<'counted' | 'busy' | 'dead'> {
-    if (Object.keys(record).length === 0) return 'dead';
     const partialId = record.partialId;
     if (typeof partialId !== 'string') return 'counted';
     const pk = keys.partials(record.dataset as string, record.day as string);
@@ -275,6 +280,8 @@ export class DynamoPartialCommitter implements PartialCommitter {
     return updated;
   }
 }
+
+const isEmpty = (item: Record<string, unknown>) => Object.keys(item).length === 0;
 
 const MODEL_OUTPUTS = ['prediction', 'confidence', 'modelVersion', 'sequencer'] as const;
 
