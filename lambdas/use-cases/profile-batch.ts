@@ -315,7 +315,7 @@ async function claimAndCommit(
 
 /**
  * Splits one dataset-day's images into chunks that each fit one commit. Images are taken in
- * (segment, key) order, so a segment's images share chunks and each chunk pays for few segments.
+ * (segment, key, sequencer) order, so a segment's images share chunks and each chunk pays for few segments.
  */
 function chunksOf(
   group: readonly PreparedImage[],
@@ -324,7 +324,9 @@ function chunksOf(
   const sorted = [...group].sort(
     (a, b) =>
       compareStrings(a.record.segment ?? '', b.record.segment ?? '') ||
-      compareStrings(a.record.key, b.record.key),
+      compareStrings(a.record.key, b.record.key) ||
+      // Two uploads of one key: the earlier claims, the later corrects it (claimAndCommit).
+      compareStrings(a.record.sequencer ?? '', b.record.sequencer ?? ''),
   );
   const chunks: PreparedImage[][] = [];
   let chunk: PreparedImage[] = [];
