@@ -1,18 +1,11 @@
 import type { DatasetProfile, NumericColumn } from '../profile/dataset-profile.ts';
 import { unreadableTotal } from '../profile/dataset-profile.ts';
-import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import { stddev } from '../sketches/moments.ts';
 import type { Baselines } from './baselines.ts';
-import {
-  dayVariationFloor,
-  MIN_NULL_DAYS,
-  type NullDay,
-  nullDay,
-  overdispersedK,
-  rmsK,
-} from './day-variation.ts';
+import { MIN_NULL_DAYS, type NullDay } from './day-variation.ts';
 import { categoricalDecision } from './default-decisions.ts';
 import { baselineLabel, explainCategoricalDrift, explainNumericDrift } from './explain.ts';
+import { ksFloor, leaveOneOutNullDays, movedUp } from './ks-floor.ts';
 import type {
   BaselineKind,
   DriftMonitor,
@@ -25,7 +18,6 @@ import type { MonitorResult } from './monitor-result.ts';
 import {
   hellinger,
   jensenShannon,
-  ksCriticalValue,
   ksStatistic,
   normalizedWasserstein,
   psi,
@@ -117,8 +109,8 @@ function evaluateDrift(
       const base = baseline.numeric.get(feature);
       if (!base || base.moments.count === 0 || column.moments.count === 0) continue;
       const floor = ksFloor({
-        base,
-        column,
+        base: base.sketch,
+        target: column.sketch,
         alpha,
         dayAlpha: monitor.dayAlpha,
         nullDays: nullDaysOf(feature, kind, baseline, baselines),
@@ -161,11 +153,7 @@ function evaluateDrift(
   return results;
 }
 
-/**
- * Each trailing day's D against the baseline: what normal days look like. Against the trailing
- * merge, which holds the day itself with weight w = n/m, D(merge, day) = (1 − w)·D(others, day)
- * exactly, so it is scaled back by 1/(1 − w) (leave-one-out without re-merging).
- */
+/** The baseline days' D for one feature, leave-one-out against a trailing merge. */
 function nullDaysOf(
   feature: string,
   kind: BaselineKind,
@@ -174,43 +162,10 @@ function nullDaysOf(
 ): NullDay[] {
   const base = baseline.numeric.get(feature);
   if (!base) return [];
-  const out: NullDay[] = [];
-  for (const day of baselines.trailingDays) {
-    const column = day.numeric.get(feature);
-    if (!column || column.moments.count === 0) continue;
-    const others = kind === 'trailing' ? base.sketch.n - column.sketch.n : base.sketch.n;
-    if (others <= 0) continue;
-    const scale = kind === 'trailing' ? base.sketch.n / others : 1;
-    const day0 = nullDay(base.sketch, column.sketch, others, scale);
-    if (day0) out.push(day0);
-  }
-  return out;
-}
-
-/**
- * The KS noise floor for this test: the independent-draw floor, raised to the day-variation bound
- * from the baseline days (lambdas/core/drift/day-variation.ts). Independent images get the bound
- * only when their days are clearly overdispersed; clustered ones always, and no decision at all
- * (undefined) before the days exist to measure their variation.
- */
-function ksFloor(options: {
-  base: NumericColumn;
-  column: NumericColumn;
-  alpha: number;
-  dayAlpha: number;
-  nullDays: readonly NullDay[];
-  clustered: boolean;
-}): number | undefined {
-  const { base, column, nullDays } = options;
-  const n = base.sketch.n;
-  const m = column.sketch.n;
-  const errors = rankErrorOf(base.sketch) + rankErrorOf(column.sketch);
-  const independent = ksCriticalValue(options.alpha) * Math.sqrt((n + m) / (n * m)) + errors;
-  const kRms = options.clustered ? rmsK(nullDays) : overdispersedK(nullDays);
-  if (kRms === undefined) return options.clustered ? undefined : independent;
-  return Math.max(
-    independent,
-    dayVariationFloor(kRms, nullDays.length, options.dayAlpha, n, m) + errors,
+  return leaveOneOutNullDays(
+    kind,
+    base.sketch,
+    baselines.trailingDays.map((day) => day.numeric.get(feature)?.sketch),
   );
 }
 
@@ -241,12 +196,7 @@ function numericDrift(
             : normalizedWasserstein(base.sketch, column.sketch, stddev(base.moments) ?? 0);
     threshold = monitor.threshold ?? Number.POSITIVE_INFINITY;
   }
-  const baseMedian = base.sketch.quantile(0.5);
-  const targetMedian = column.sketch.quantile(0.5);
-  const up =
-    targetMedian !== baseMedian
-      ? targetMedian > baseMedian
-      : column.moments.mean >= base.moments.mean;
+  const up = movedUp(base, column);
   const fired = score > threshold;
   // High exactly when the digest says "sharply" (D ≥ 0.6): most of the distribution moved.
   const severity: Severity = monitor.severity ?? (d >= 0.6 ? 'high' : 'medium');

@@ -5,13 +5,14 @@ import {
   UNKNOWN_MODEL_VERSION,
   type VersionOutputs,
 } from '../profile/model-outputs.ts';
-import { rankErrorOf } from '../sketches/kll-sketch.ts';
 import type { Baselines } from './baselines.ts';
-import { dayVariationFloor, type NullDay, nullDay, overdispersedK } from './day-variation.ts';
-import { categoricalDecision, ksDecision } from './default-decisions.ts';
+import type { NullDay } from './day-variation.ts';
+import { categoricalDecision } from './default-decisions.ts';
 import { baselineLabel, strength } from './explain.ts';
+import { ksFloor, leaveOneOutNullDays, movedUp } from './ks-floor.ts';
 import type { BaselineKind, Monitor, Severity } from './monitor-config.ts';
 import type { MonitorResult } from './monitor-result.ts';
+import { ksStatistic } from './numeric-distances.ts';
 
 export type PredictionDriftMonitor = Extract<Monitor, { kind: 'prediction-drift' }>;
 
@@ -170,36 +171,33 @@ function confidenceDrift(
 ): MonitorResult | undefined {
   const { base, today } = test;
   if (base.sketch.isEmpty() || today.sketch.isEmpty()) return undefined;
-  const decision = ksDecision(base.sketch, today.sketch, test.alpha, monitor.minEffect);
-  const kRms = overdispersedK(test.nullDays);
-  const n = base.sketch.n;
-  const m = today.sketch.n;
-  const threshold =
-    kRms === undefined
-      ? decision.threshold
-      : Math.max(
-          decision.threshold,
-          dayVariationFloor(kRms, test.nullDays.length, monitor.dayAlpha, n, m) +
-            rankErrorOf(base.sketch) +
-            rankErrorOf(today.sketch),
-        );
+  const score = ksStatistic(base.sketch, today.sketch);
+  const floor = ksFloor({
+    base: base.sketch,
+    target: today.sketch,
+    alpha: test.alpha,
+    dayAlpha: monitor.dayAlpha,
+    nullDays: test.nullDays,
+    clustered: false,
+  }) as number; // only clustered tests can be undecided
+  const threshold = Math.max(floor, monitor.minEffect);
   const before = base.sketch.quantile(0.5);
   const now = today.sketch.quantile(0.5);
-  const up = now !== before ? now > before : today.moments.mean >= base.moments.mean;
-  const severity: Severity = monitor.severity ?? (decision.score >= 0.6 ? 'high' : 'medium');
+  const up = movedUp(base, today);
+  const severity: Severity = monitor.severity ?? (score >= 0.6 ? 'high' : 'medium');
   const whose = test.className ? ` in "${test.className}" predictions` : '';
   return {
     monitor: monitor.id,
     kind: 'prediction-drift',
     feature: test.feature,
     statistic: 'ks',
-    score: decision.score,
+    score,
     threshold,
     baseline: test.kind,
-    fired: decision.score > threshold,
+    fired: score > threshold,
     severity,
     direction: up ? 'up' : 'down',
-    summary: `the model's confidence${whose} ${up ? 'rose' : 'fell'} ${strength(decision.score)} against ${test.against}: median ${before.toFixed(2)} → ${now.toFixed(2)}`,
+    summary: `the model's confidence${whose} ${up ? 'rose' : 'fell'} ${strength(score)} against ${test.against}: median ${before.toFixed(2)} → ${now.toFixed(2)}`,
   };
 }
 
@@ -211,16 +209,12 @@ function nullDaysOf(
   version: string,
   columnOf: (v: VersionOutputs) => ConfidenceColumn | undefined,
 ): NullDay[] {
-  const out: NullDay[] = [];
-  for (const day of baselines.trailingDays) {
-    const v = day.outputs.byVersion.get(version);
-    const column = v ? columnOf(v) : undefined;
-    if (!column || column.sketch.isEmpty()) continue;
-    const others = kind === 'trailing' ? base.sketch.n - column.sketch.n : base.sketch.n;
-    if (others <= 0) continue;
-    const scale = kind === 'trailing' ? base.sketch.n / others : 1;
-    const null0 = nullDay(base.sketch, column.sketch, others, scale);
-    if (null0) out.push(null0);
-  }
-  return out;
+  return leaveOneOutNullDays(
+    kind,
+    base.sketch,
+    baselines.trailingDays.map((day) => {
+      const v = day.outputs.byVersion.get(version);
+      return v ? columnOf(v)?.sketch : undefined;
+    }),
+  );
 }
