@@ -96,6 +96,7 @@ export function makeHandler(deps: ProfileImagesDeps) {
     metrics.addMetric('ImagesUnreadable', MetricUnit.Count, committed.unreadable);
     metrics.addMetric('ImagesAlreadyCounted', MetricUnit.Count, committed.alreadyCounted);
     metrics.addMetric('PredictionsUpdated', MetricUnit.Count, committed.predictionsUpdated);
+    metrics.addMetric('ImagesClaimedElsewhere', MetricUnit.Count, committed.claimedElsewhere);
     metrics.addMetric('EventsFromOtherBuckets', MetricUnit.Count, skipped.otherBucket);
     metrics.addMetric('DatasetNamesRefused', MetricUnit.Count, skipped.invalidDatasetName);
     metrics.addMetric(

@@ -71,6 +71,8 @@ export interface ProfileBatchResult {
   readonly alreadyCounted: number;
   /** Of those, the images whose stored prediction a re-upload's metadata replaced. */
   readonly predictionsUpdated: number;
+  /** Images another delivery had claimed and may still commit: retried, not counted here. */
+  readonly claimedElsewhere: number;
   /** Keys outside images/<dataset>/ and reference/<dataset>/, or with a refused dataset name. */
   readonly ignored: number;
 }
@@ -232,6 +234,7 @@ export async function commitPrepared(
   let unreadable = 0;
   let alreadyCounted = 0;
   let predictionsUpdated = 0;
+  let claimedElsewhere = 0;
   // In (dataset, day) order, not in the order records finished decoding: which group a failed
   // commit leaves for the retry is then the same on every run.
   const ordered = [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
@@ -244,6 +247,7 @@ export async function commitPrepared(
           else profiled += p.outcome.kind === 'profile' ? p.outcome.profile.images : 1;
         // Claimed by an attempt that may still commit: SQS redelivers them after it has.
         for (const p of busy) failed.add(p.event.messageId);
+        claimedElsewhere += busy.size;
         if (busy.size > 0)
           deps.log?.('info', 'will retry: images claimed by another delivery in progress', {
             images: busy.size,
@@ -271,6 +275,7 @@ export async function commitPrepared(
     unreadable,
     alreadyCounted,
     predictionsUpdated,
+    claimedElsewhere,
   };
 }
 

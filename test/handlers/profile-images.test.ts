@@ -411,6 +411,43 @@ describe('profile-images handler against hostile events', () => {
     expect(partialPuts().map((p) => p.Item.pk)).toContain('PARTIAL#pets#2026-11-27');
   });
 
+  it('reports an image another delivery holds for retry, counting neither it nor its claim', async () => {
+    const metrics = new Metrics({ namespace: 'Test' });
+    const added = metricsOf(metrics);
+    const guarded = makeHandler({ ...baseDeps, metrics });
+    s3.on(GetObjectCommand).resolves(objectWith(jpeg));
+    tableAccepts();
+    // Claimed a moment ago for a partial that does not exist (yet): that attempt may still commit.
+    db.on(PutCommand, { Item: { sk: 'images/pets/a.jpg' } }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: {
+          dataset: { S: 'pets' },
+          day: { S: '2026-11-27' },
+          partialId: { S: 'p#in-flight' },
+          claimedAt: { S: new Date().toISOString() },
+        },
+      }),
+    );
+    db.on(GetCommand).resolves({});
+
+    const response = await guarded(
+      sqsEvent([
+        { messageId: 'm1', body: s3EventBody('images/pets/a.jpg') },
+        { messageId: 'm2', body: s3EventBody('images/pets/b.jpg') },
+      ]),
+      fakeContext,
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(added.ImagesClaimedElsewhere).toBe(1);
+    expect(added.ImagesProfiled).toBe(1);
+    expect(decodeProfile(partialPuts()[0]?.Item.profile as Uint8Array).images).toBe(1);
+    // Taken over only once the lease has run out: one conditional put for `a`, no second.
+    expect(claims().filter((c) => c.Item.sk === 'images/pets/a.jpg')).toHaveLength(1);
+  });
+
   it('counts an image above the size limit as unreadable (too-large) from its Content-Length, never reading its body', async () => {
     const metrics = new Metrics({ namespace: 'Test' });
     const added = metricsOf(metrics);
