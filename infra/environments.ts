@@ -55,7 +55,8 @@ export const environmentFields = z.strictObject({
    * SQS → profile-images batching (see docs/operations.md for the trade-off). Lambda takes up to
    * 10,000 messages from a standard queue when a batching window is set, but hands a function at
    * most 6 MB: an S3 event record is ~2.5 KB and up to ~5 KB with a 1 KB key, so 1,000 always fit,
-   * and 1,000 images at ~80 ms (1920×1080, one vCPU) stay within the function's 120 s timeout.
+   * and 1,000 images at ~80 ms (1920×1080, one vCPU) stay within the function's 120 s timeout
+   * (larger images need smaller batches: docs/operations.md).
    */
   batchSize: z.number().int().min(1).max(MAX_BATCH_SIZE).default(100),
   maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(20),
