@@ -1,5 +1,4 @@
 import type { ImageFeatures } from '../core/features/catalogue.ts';
-import { extractFeatures } from '../core/features/extract-features.ts';
 import type { UnreadableReason } from '../core/image/decoded-image.ts';
 import {
   addImage,
@@ -11,9 +10,11 @@ import {
 import type { ModelOutput } from '../core/profile/model-outputs.ts';
 import { runInFlight } from '../core/util/in-flight.ts';
 import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
+import type { ImageAnalyzer } from '../ports/image-analyzer.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { ImageInput } from '../ports/image-source.ts';
 import { ObjectTooLargeError } from '../ports/object-store.ts';
+import { inThreadAnalyzer } from './analyze-image.ts';
 import { pixelBudgetFor } from './pixel-budget.ts';
 
 export interface UnreadableImage {
@@ -28,8 +29,14 @@ export interface ProfileImagesResult {
 }
 
 export interface ProfileImagesOptions extends ProfileOptions {
+  /** Reads each image's header for the pixel budget; decodes too unless `analyzer` is given. */
   readonly decoder: ImageDecoder;
-  /** Images decoded at once; libvips runs one thread per image (default 4, the libuv pool size). */
+  /** Decodes and extracts features (worker threads); default: in this thread with `decoder`. */
+  readonly analyzer?: ImageAnalyzer | undefined;
+  /**
+   * Images read and analysed at once; libvips runs one thread per image. Default 4 (the libuv
+   * pool size), or twice the analyzer's parallelism when that is more, so no worker waits.
+   */
   readonly inFlight?: number;
   /**
    * Pixels decoded at once (width × height from each header): four 49 MP images would otherwise
@@ -51,7 +58,9 @@ export async function profileImages(
   inputs: readonly ImageInput[],
   options: ProfileImagesOptions,
 ): Promise<ProfileImagesResult> {
-  const { decoder, inFlight = 4, onImage, onProgress } = options;
+  const { decoder, onImage, onProgress } = options;
+  const analyzer = options.analyzer ?? inThreadAnalyzer(decoder);
+  const inFlight = options.inFlight ?? Math.max(4, 2 * (analyzer.parallelism ?? 1));
   const budget = new WeightedSemaphore(options.maxPixelsInFlight ?? DEFAULT_PIXELS_IN_FLIGHT);
   const profile = emptyProfile(options);
   const unreadable: UnreadableImage[] = [];
@@ -76,7 +85,7 @@ export async function profileImages(
   };
 
   await runInFlight(inputs.length, inFlight, async (index) => {
-    outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder, budget);
+    outcomes[index] = await profileOne(inputs[index] as ImageInput, decoder, analyzer, budget);
     done++;
     onProgress?.(done, inputs.length);
     flush();
@@ -89,6 +98,7 @@ const DEFAULT_PIXELS_IN_FLIGHT = pixelBudgetFor(1769);
 async function profileOne(
   input: ImageInput,
   decoder: ImageDecoder,
+  analyzer: ImageAnalyzer,
   budget: WeightedSemaphore,
 ): Promise<ImageFeatures | UnreadableImage> {
   let bytes: Uint8Array;
@@ -101,9 +111,11 @@ async function profileOne(
       detail: error instanceof Error ? error.message : String(error),
     };
   }
+  // Held from the header until the features are back: the decoded pixels live that long, in
+  // this thread or in a worker.
   return budget.use((await decoder.pixelsOf(bytes)) ?? 0, async () => {
-    const decoded = await decoder.decode(bytes);
-    if (!decoded.ok) return { key: input.key, reason: decoded.reason, detail: decoded.detail };
-    return extractFeatures(decoded.image, decoded.container);
+    const analysis = await analyzer.analyze(bytes, input.key);
+    if (!analysis.ok) return { key: input.key, reason: analysis.reason, detail: analysis.detail };
+    return analysis.features;
   });
 }
