@@ -35,6 +35,7 @@ import {
   summarizeModelOutputs,
 } from '../core/profile/model-outputs.ts';
 import { segmentName, segmentScope } from '../core/profile/segments.ts';
+import type { ImageAnalyzer } from '../ports/image-analyzer.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
 import { buildReport } from '../use-cases/build-report.ts';
@@ -62,6 +63,8 @@ export interface RunFolderOptions {
   readonly root: string;
   readonly config: MonitorConfig;
   readonly decoder: ImageDecoder;
+  /** Decodes and extracts features (a worker pool); default: on this thread with `decoder`. */
+  readonly analyzer?: ImageAnalyzer | undefined;
   readonly reference?: string | undefined;
   readonly out?: string | undefined;
   readonly dataset?: string | undefined;
@@ -166,6 +169,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       dataset: scope,
       window: { start: name, end: name },
       decoder: options.decoder,
+      analyzer: options.analyzer,
       // Keys are root-relative (day_3/cam07/x.jpg); predictions.csv names them inside the folder.
       outputOf: (imageKey) =>
         predictions.outputs.get(imageKey.slice(predictions.folderKey.length + 1)) ??

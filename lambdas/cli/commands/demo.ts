@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { progressBar } from '../progress.ts';
 import { print, printJson, warn } from '../terminal.ts';
+import { defaultWorkers, parseWorkers, WORKERS_HELP } from '../workers.ts';
 import { printRun, runLocal, toJson } from './run.ts';
 
 interface DemoOptions {
@@ -11,6 +12,7 @@ interface DemoOptions {
   reference: string;
   seed: string;
   json?: boolean;
+  workers: number;
 }
 
 export function registerDemo(program: Command): void {
@@ -28,6 +30,7 @@ export function registerDemo(program: Command): void {
     .option('--reference <n>', 'reference images', '200')
     .option('--seed <n>', 'random seed', '1')
     .option('--json', 'print the run as one JSON document on stdout')
+    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
     .action(async (opts: DemoOptions) => {
       const perDay = positiveInt(opts.perDay, '--per-day');
       const referenceSize = positiveInt(opts.reference, '--reference');
@@ -46,7 +49,10 @@ export function registerDemo(program: Command): void {
       warn(
         `Scenario in ${path.relative(process.cwd(), scenario.root) || '.'}: reference/ + ${scenario.days.length} days, camera fault (pixelation + dead pixels) from day_4.`,
       );
-      const run = await runLocal(scenario.root, { dataset: 'cats-vs-dogs' });
+      const run = await runLocal(scenario.root, {
+        dataset: 'cats-vs-dogs',
+        workers: opts.workers,
+      });
       if (opts.json) {
         printJson(toJson(run));
         return;

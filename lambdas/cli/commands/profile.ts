@@ -3,6 +3,14 @@ import type { Command } from 'commander';
 import type { ModelOutput } from '../../core/profile/model-outputs.ts';
 import { progressBar } from '../progress.ts';
 import { print, shown } from '../terminal.ts';
+import { defaultWorkers, parseWorkers, WORKERS_HELP, withAnalyzer } from '../workers.ts';
+
+interface ProfileOptions {
+  output: string;
+  dataset: string;
+  window: string;
+  workers: number;
+}
 
 export function registerProfile(program: Command): void {
   program
@@ -16,7 +24,8 @@ export function registerProfile(program: Command): void {
       'time window label stored in the profile (e.g. 2026-11-28)',
       'unspecified',
     )
-    .action(async (paths: string[], opts: { output: string; dataset: string; window: string }) => {
+    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
+    .action(async (paths: string[], opts: ProfileOptions) => {
       const { expandPaths } = await import('../../adapters/local/image-folder.ts');
       const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');
       const { encodeProfile } = await import('../../core/profile/profile-codec.ts');
@@ -36,13 +45,16 @@ export function registerProfile(program: Command): void {
       }
       const bar = progressBar('profiling');
       const started = performance.now();
-      const { profile, unreadable } = await profileImages(inputs, {
-        dataset: opts.dataset,
-        window: { start: opts.window, end: opts.window },
-        decoder: new SharpDecoder(),
-        outputOf: (key) => outputs.get(key) ?? outputs.get(key.split('/').pop() ?? key),
-        onProgress: (done, total) => bar.update(done, total),
-      });
+      const { profile, unreadable } = await withAnalyzer(opts.workers, (analyzer) =>
+        profileImages(inputs, {
+          dataset: opts.dataset,
+          window: { start: opts.window, end: opts.window },
+          decoder: new SharpDecoder(),
+          analyzer,
+          outputOf: (key) => outputs.get(key) ?? outputs.get(key.split('/').pop() ?? key),
+          onProgress: (done, total) => bar.update(done, total),
+        }),
+      );
       bar.stop();
       const bytes = encodeProfile(profile);
       await writeFile(opts.output, bytes);

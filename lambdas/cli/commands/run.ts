@@ -4,6 +4,7 @@ import type { DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 import { print, printJson, shown, warn } from '../terminal.ts';
+import { defaultWorkers, parseWorkers, WORKERS_HELP, withAnalyzer } from '../workers.ts';
 
 interface RunOptions {
   reference?: string;
@@ -11,6 +12,8 @@ interface RunOptions {
   out?: string;
   dataset?: string;
   json?: boolean;
+  /** Worker threads for decoding and profiling (0: the main thread). */
+  workers?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -32,9 +35,10 @@ export function registerRun(program: Command): void {
     )
     .option('--dataset <name>', 'dataset name (default: the root folder name)')
     .option('--json', 'print one JSON document on stdout (progress still goes to stderr)')
+    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
     .addHelpText(
       'after',
-      '\nExample:\n  driftwatch run ./cats-vs-dogs            # day_1 … day_7 plus reference/\n  driftwatch run ./shots --json > run.json',
+      '\nExample:\n  driftwatch run ./cats-vs-dogs            # day_1 … day_7 plus reference/\n  driftwatch run ./shots --json > run.json\n  driftwatch run ./shots --workers 0       # profile on the main thread only',
     )
     .action(async (root: string, opts: RunOptions) => {
       const run = await runLocal(root, opts);
@@ -50,28 +54,31 @@ export async function runLocal(root: string, opts: RunOptions): Promise<FolderRu
   const config = await loadMonitorConfig(opts.config);
   let bar: ReturnType<typeof progressBar> | undefined;
   let barLabel = '';
-  const run = await runFolder({
-    root,
-    config,
-    reference: opts.reference,
-    out: opts.out,
-    dataset: opts.dataset,
-    decoder: new SharpDecoder(),
-    log: (message) => warn(message),
-    onProgress: (label, done, total) => {
-      if (label !== barLabel) {
-        bar?.stop();
-        bar = progressBar(`profiling ${label.padEnd(10)}`);
-        barLabel = label;
-      }
-      bar?.update(done, total);
-      if (done === total) {
-        bar?.stop();
-        bar = undefined;
-        barLabel = '';
-      }
-    },
-  });
+  const run = await withAnalyzer(opts.workers ?? defaultWorkers(), (analyzer) =>
+    runFolder({
+      root,
+      config,
+      reference: opts.reference,
+      out: opts.out,
+      dataset: opts.dataset,
+      decoder: new SharpDecoder(),
+      analyzer,
+      log: (message) => warn(message),
+      onProgress: (label, done, total) => {
+        if (label !== barLabel) {
+          bar?.stop();
+          bar = progressBar(`profiling ${label.padEnd(10)}`);
+          barLabel = label;
+        }
+        bar?.update(done, total);
+        if (done === total) {
+          bar?.stop();
+          bar = undefined;
+          barLabel = '';
+        }
+      },
+    }),
+  );
   bar?.stop();
   return run;
 }

@@ -1,0 +1,40 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from 'commander';
+import type { ImageAnalyzer } from '../ports/image-analyzer.ts';
+
+/** Workers per core above which threads only wait for a core (and hold decoded pixels). */
+export const MAX_WORKERS_PER_CORE = 4;
+
+/** The `--workers` option's text for --help. */
+export const WORKERS_HELP =
+  'worker threads that decode and profile images (0: all on the main thread; default: one per core)';
+
+/** The default `--workers`: one per core this process may use. */
+export const defaultWorkers = () => availableParallelism();
+
+/** Parses `--workers N`: an integer from 0 to 4 per core. */
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  const max = MAX_WORKERS_PER_CORE * availableParallelism();
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > max)
+    throw new InvalidArgumentError(`expected an integer from 0 to ${max} (4 per core)`);
+  return n;
+}
+
+/**
+ * Runs `task` with the image analyzer `--workers` asks for: none (analysis on the main thread) for
+ * 0, else a pool of worker threads, terminated when the task ends, however it ends.
+ */
+export async function withAnalyzer<T>(
+  workers: number,
+  task: (analyzer: ImageAnalyzer | undefined) => Promise<T>,
+): Promise<T> {
+  if (workers === 0) return task(undefined);
+  const { ImageWorkerPool } = await import('../adapters/local/image-worker-pool.ts');
+  const pool = new ImageWorkerPool({ workers });
+  try {
+    return await task(pool);
+  } finally {
+    await pool.close();
+  }
+}
