@@ -24,6 +24,8 @@ export interface ImageWorkerPoolOptions {
   readonly workers: number;
   /** Images above this many pixels are refused before decoding (SharpDecoder's limit). */
   readonly maxPixels?: number;
+  /** The worker's module (tests give one that fails); default image-worker beside this file. */
+  readonly entry?: URL;
 }
 
 /** Analysing an image failed in a worker: the analysis threw, or the worker stopped. */
@@ -63,6 +65,7 @@ interface Slot {
 export class ImageWorkerPool implements ImageAnalyzer {
   readonly parallelism: number;
   private readonly settings: ImageWorkerSettings;
+  private readonly entry: URL;
   private readonly slots = new Set<Slot>();
   private readonly idle: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -76,6 +79,7 @@ export class ImageWorkerPool implements ImageAnalyzer {
       throw new RangeError(`a worker pool needs at least 1 worker, got ${options.workers}`);
     this.parallelism = options.workers;
     this.settings = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+    this.entry = options.entry ?? workerEntry();
   }
 
   /** Worker threads running now (started on demand, replaced when one dies). */
@@ -127,7 +131,7 @@ export class ImageWorkerPool implements ImageAnalyzer {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerEntry(), { workerData: this.settings });
+    const worker = new Worker(this.entry, { workerData: this.settings });
     const slot: Slot = { worker, started: false };
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {
