@@ -1,16 +1,21 @@
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { ImageAnalyzer } from '../ports/image-analyzer.ts';
 
 /** Workers per core above which threads only wait for a core (and hold decoded pixels). */
 export const MAX_WORKERS_PER_CORE = 4;
 
-/** The `--workers` option's text for --help. */
-export const WORKERS_HELP =
-  'worker threads that decode and profile images (0: all on the main thread; default: one per core)';
-
 /** The default `--workers`: one per core this process may use. */
 export const defaultWorkers = () => availableParallelism();
+
+/** `--workers <n>` for the commands that profile images. */
+export const workersOption = () =>
+  new Option(
+    '--workers <n>',
+    'worker threads that decode and profile images (0: all on the main thread)',
+  )
+    .argParser(parseWorkers)
+    .default(defaultWorkers(), `one per core, ${defaultWorkers()} here`);
 
 /** Parses `--workers N`: an integer from 0 to 4 per core. */
 export function parseWorkers(value: string): number {

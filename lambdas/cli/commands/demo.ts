@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { progressBar } from '../progress.ts';
 import { print, printJson, warn } from '../terminal.ts';
-import { defaultWorkers, parseWorkers, WORKERS_HELP } from '../workers.ts';
+import { workersOption } from '../workers.ts';
 import { printRun, runLocal, toJson } from './run.ts';
 
 interface DemoOptions {
@@ -30,7 +30,7 @@ export function registerDemo(program: Command): void {
     .option('--reference <n>', 'reference images', '200')
     .option('--seed <n>', 'random seed', '1')
     .option('--json', 'print the run as one JSON document on stdout')
-    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
+    .addOption(workersOption())
     .action(async (opts: DemoOptions) => {
       const perDay = positiveInt(opts.perDay, '--per-day');
       const referenceSize = positiveInt(opts.reference, '--reference');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ModelOutput } from '../../core/profile/model-outputs.ts';
 import { progressBar } from '../progress.ts';
 import { print, shown } from '../terminal.ts';
-import { defaultWorkers, parseWorkers, WORKERS_HELP, withAnalyzer } from '../workers.ts';
+import { withAnalyzer, workersOption } from '../workers.ts';
 
 interface ProfileOptions {
   output: string;
@@ -24,7 +24,7 @@ export function registerProfile(program: Command): void {
       'time window label stored in the profile (e.g. 2026-11-28)',
       'unspecified',
     )
-    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
+    .addOption(workersOption())
     .action(async (paths: string[], opts: ProfileOptions) => {
       const { expandPaths } = await import('../../adapters/local/image-folder.ts');
       const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');

@@ -4,7 +4,7 @@ import type { DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 import { print, printJson, shown, warn } from '../terminal.ts';
-import { defaultWorkers, parseWorkers, WORKERS_HELP, withAnalyzer } from '../workers.ts';
+import { defaultWorkers, withAnalyzer, workersOption } from '../workers.ts';
 
 interface RunOptions {
   reference?: string;
@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
     )
     .option('--dataset <name>', 'dataset name (default: the root folder name)')
     .option('--json', 'print one JSON document on stdout (progress still goes to stderr)')
-    .option('--workers <n>', WORKERS_HELP, parseWorkers, defaultWorkers())
+    .addOption(workersOption())
     .addHelpText(
       'after',
       '\nExample:\n  driftwatch run ./cats-vs-dogs            # day_1 … day_7 plus reference/\n  driftwatch run ./shots --json > run.json\n  driftwatch run ./shots --workers 0       # profile on the main thread only',
