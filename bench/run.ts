@@ -3,7 +3,8 @@
  * Every speed is also given as a ratio against a baseline measured in the same run, so the figures
  * travel between machines better than absolute times. Generates its own inputs; no network.
  *
- *   npx tsx bench/run.ts [--images 500] [--partials 10000]
+ *   npx tsx bench/run.ts [--images 500] [--partials 10000] [--folder-images 1000]
+ *   npx tsx bench/run.ts --folder-only   # only local mode's folder throughput (folder-throughput.ts)
  */
 import sharp from 'sharp';
 import { maxRankError } from '../eval/rank-error.ts';
@@ -30,6 +31,7 @@ import { DEFAULT_KLL_K, KllSketch } from '../lambdas/core/sketches/kll-sketch.ts
 import { SeededRandom } from '../lambdas/core/sketches/random.ts';
 import { runInFlight } from '../lambdas/core/util/in-flight.ts';
 import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
+import { folderThroughputRows } from './folder-throughput.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -38,6 +40,8 @@ const option = (name: string, fallback: number) => {
 };
 const IMAGES = option('images', 500);
 const PARTIALS = option('partials', 10_000);
+const FOLDER_IMAGES = option('folder-images', 1000);
+const FOLDER_ONLY = args.includes('--folder-only');
 const IN_FLIGHT = 4;
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const rows: string[][] = [];
@@ -365,6 +369,12 @@ async function main() {
     rollups,
   );
 
+  log('folder throughput…');
+  await folderThroughputRows(FOLDER_IMAGES, row, log);
+  printTable();
+}
+
+function printTable() {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), 6));
   console.log(
     ['what', 'result', 'baseline / detail', 'ratio']
@@ -374,4 +384,7 @@ async function main() {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] as number)).join('  '));
 }
 
-await main();
+if (FOLDER_ONLY) {
+  await folderThroughputRows(FOLDER_IMAGES, row, log);
+  printTable();
+} else await main();
