@@ -50,7 +50,7 @@ describe('driftwatch --workers', () => {
     for (const command of ['profile', 'run', 'demo']) {
       const result = await runCli([command, '--help']);
       expect(result.stdout).toMatch(
-        /--workers <n>\s+worker threads that decode and profile images[^]*default: one per core/,
+        /--workers <n>\s+worker threads that decode and profile images[\s\S]*default: one per core/,
       );
     }
   });
