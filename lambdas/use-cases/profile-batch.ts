@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { plainText } from '../core/drift/digest.ts';
 import { FEATURE_SET_VERSION, type ImageFeatures } from '../core/features/catalogue.ts';
-import { extractFeatures } from '../core/features/extract-features.ts';
 import type { UnreadableReason } from '../core/image/decoded-image.ts';
 import { datasetNameProblem } from '../core/profile/dataset-name.ts';
 import {
@@ -21,6 +20,7 @@ import { WeightedSemaphore } from '../core/util/weighted-semaphore.ts';
 import type { ImageDecoder } from '../ports/image-decoder.ts';
 import { type ObjectStore, ObjectTooLargeError, type StoredObject } from '../ports/object-store.ts';
 import type { ImageRecord, PartialCommitter } from '../ports/partial-committer.ts';
+import { analyzeImage } from './analyze-image.ts';
 
 /** One S3 object-created event, as carried by an SQS message. */
 export interface ImageEvent {
@@ -482,9 +482,10 @@ async function profileImage(
   pixelBudget: WeightedSemaphore | undefined,
 ): Promise<Outcome> {
   const profile = async (): Promise<Outcome> => {
-    const decoded = await decoder.decode(bytes);
-    if (!decoded.ok) return { kind: 'unreadable', reason: decoded.reason, detail: decoded.detail };
-    return { kind: 'features', features: extractFeatures(decoded.image, decoded.container) };
+    const analysis = await analyzeImage(bytes, decoder);
+    if (!analysis.ok)
+      return { kind: 'unreadable', reason: analysis.reason, detail: analysis.detail };
+    return { kind: 'features', features: analysis.features };
   };
   if (!pixelBudget) return profile();
   // A header that does not parse holds nothing: its decode fails at once.
