@@ -3,7 +3,7 @@
  * Every speed is also given as a ratio against a baseline measured in the same run, so the figures
  * travel between machines better than absolute times. Generates its own inputs; no network.
  *
- *   npx tsx bench/run.ts [--images 500] [--partials 10000] [--folder-images 1000]
+ *   npx tsx bench/run.ts [--images 500] [--partials 10000] [--folder-images 1000] [--folder-rounds 3]
  *   npx tsx bench/run.ts --folder-only   # only local mode's folder throughput (folder-throughput.ts)
  */
 import sharp from 'sharp';
@@ -41,6 +41,7 @@ const option = (name: string, fallback: number) => {
 const IMAGES = option('images', 500);
 const PARTIALS = option('partials', 10_000);
 const FOLDER_IMAGES = option('folder-images', 1000);
+const FOLDER_ROUNDS = option('folder-rounds', 3);
 const FOLDER_ONLY = args.includes('--folder-only');
 const IN_FLIGHT = 4;
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -370,7 +371,7 @@ async function main() {
   );
 
   log('folder throughput…');
-  await folderThroughputRows(FOLDER_IMAGES, row, log);
+  await folderThroughputRows(FOLDER_IMAGES, FOLDER_ROUNDS, row, log);
   printTable();
 }
 
@@ -385,6 +386,6 @@ function printTable() {
 }
 
 if (FOLDER_ONLY) {
-  await folderThroughputRows(FOLDER_IMAGES, row, log);
+  await folderThroughputRows(FOLDER_IMAGES, FOLDER_ROUNDS, row, log);
   printTable();
 } else await main();
