@@ -126,8 +126,9 @@ export class ImageWorkerPool implements ImageAnalyzer {
     slot.worker.ref();
     const message: AnalyzeTask = { id: task.id, key: task.key, bytes: task.bytes };
     // The file's bytes move to the worker instead of being copied (Node copies a buffer it cannot
-    // move, such as a slice of its shared pool, so this is safe for any Uint8Array).
-    slot.worker.postMessage(message, [task.bytes.buffer as ArrayBuffer]);
+    // move, such as a slice of its shared pool); shared memory is not moved, only shared.
+    const { buffer } = task.bytes;
+    slot.worker.postMessage(message, buffer instanceof ArrayBuffer ? [buffer] : []);
   }
 
   private spawn(): Slot {
