@@ -19,6 +19,7 @@ import {
 import {
   LocalPredictionIndex,
   type OnUnreadSidecar,
+  type PredictionFolder,
   readModelOutputs,
   readSegmentColumn,
 } from '../adapters/local/local-predictions.ts';
@@ -40,6 +41,7 @@ import type { ImageDecoder } from '../ports/image-decoder.ts';
 import type { SegmentNight } from '../ports/night-store.ts';
 import { buildReport } from '../use-cases/build-report.ts';
 import { type IngestSummary, ingestLabels } from '../use-cases/ingest-labels.ts';
+import { REFERENCE_DAY } from '../use-cases/profile-batch.ts';
 import {
   type ProfileImagesResult,
   profileImages,
@@ -223,6 +225,7 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
   };
 
   let reference: FolderRun['reference'];
+  let referenceIndex: PredictionFolder | undefined;
   const referenceFolder = options.reference ?? path.join(root, 'reference');
   // A reference named with --reference is the user's choice; a linked <root>/reference/ is not followed.
   const referenceKind = options.reference
@@ -243,6 +246,15 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
       folder: referenceFolder,
       images: ref.profile.images,
       unreadable: ref.unreadable.length,
+    };
+    // Labels name reference images as reference/<path inside the folder>, wherever the folder is.
+    const inside = (key: string) =>
+      path.relative(referenceFolder, path.resolve(root, key)).split(path.sep).join('/');
+    referenceIndex = {
+      day: REFERENCE_DAY,
+      folder: referenceFolder,
+      images: ref.profile.images,
+      keys: new Set([...ref.keys].map((key) => `${REFERENCE_DAY}/${inside(key)}`)),
     };
   } else if (options.reference) {
     throw new UserInputError(`reference folder ${options.reference} does not exist`);
@@ -265,14 +277,18 @@ export async function runFolder(options: RunFolderOptions): Promise<FolderRun> {
     profiled.push({ day, result });
   }
   // Each day's files, root-relative: predictions naming anything else are not used.
+  // The reference's predictions join its labels too: they calibrate the accuracy estimate only.
   const { summaries: labelFiles, predictions } = await ingestLocalLabels(
     root,
     dataset,
-    profiled.map(({ day, result }) => ({
-      day,
-      images: result.profile.images,
-      keys: result.keys,
-    })),
+    [
+      ...(referenceIndex ? [referenceIndex] : []),
+      ...profiled.map(({ day, result }) => ({
+        day,
+        images: result.profile.images,
+        keys: result.keys,
+      })),
+    ],
     { ...options, nights, notifier, labels, onSkipped, onUnreadSidecar },
   );
   const reports: DayReport[] = [];
@@ -380,12 +396,13 @@ async function ingestLocalLabels(
   if ((await folderKind(folder)) !== 'folder') return { summaries: [] };
   const files = await listImageFiles(folder, root, options.onSkipped);
   const predictions = await LocalPredictionIndex.load(root, days, options.onUnreadSidecar);
-  for (const { day } of days) {
+  for (const { day, folder } of days) {
     const unknown = predictions.unknownImages(day);
     if (unknown.count === 0) continue;
     const names = unknown.examples.map((e) => JSON.stringify(plainText(e, 80))).join(', ');
+    const isReference = day === REFERENCE_DAY;
     options.log?.(
-      `${day}/predictions.csv: ${unknown.count} prediction${unknown.count === 1 ? ' names an image' : 's name images'} not in the day folder (${names}${unknown.count > unknown.examples.length ? ', …' : ''}); not used for accuracy or the manifest.`,
+      `${folder ? keyUnder(root, folder) : day}/predictions.csv: ${unknown.count} prediction${unknown.count === 1 ? ' names an image' : 's name images'} not in the ${isReference ? 'reference' : 'day'} folder (${names}${unknown.count > unknown.examples.length ? ', …' : ''}); ${isReference ? 'not used for calibration' : 'not used for accuracy or the manifest'}.`,
     );
   }
   const summaries: IngestSummary[] = [];

@@ -2,15 +2,19 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listImageFiles } from '../adapters/local/image-folder.ts';
 import { encodeJpeg, resize, SharpDecoder } from '../adapters/sharp-codec.ts';
+import type { ImageFeatures } from '../core/features/catalogue.ts';
 import { extractFeatures } from '../core/features/extract-features.ts';
 import type { DecodedImage } from '../core/image/decoded-image.ts';
 import { SeededRandom } from '../core/sketches/random.ts';
-import { predictCatDog, trainCatDogModel } from './classifier.ts';
+import { type CatDogModel, predictCatDog, trainCatDogModel } from './classifier.ts';
 import { CAMERA_FAULT, type Corruption } from './corruptions.ts';
 import { type AnimalClass, syntheticPhoto } from './synthetic-photo.ts';
 
 export interface ScenarioOptions {
   readonly out: string;
+  /** Images the classifier is trained on (kept in memory, never written). */
+  readonly trainingSize?: number;
+  /** Held-out validation images written to reference/, with predictions and labels. */
   readonly referenceSize?: number;
   readonly perDay?: number;
   readonly days?: number;
@@ -35,19 +39,35 @@ export interface ScenarioImage {
 export interface Scenario {
   readonly root: string;
   readonly days: readonly string[];
+  /** The reference (validation) and day images; the training images are not written. */
   readonly images: readonly ScenarioImage[];
 }
 
 const MANIFEST = 'scenario.json';
+/** The plan's name for the training split: its images are only ever in memory. */
+const TRAINING = '(training)';
+/** The reference's labels: a curated validation set, labelled exactly, in the generic CSV format. */
+export const VALIDATION_LABELS = 'validation-labels.csv';
+
+const featureDecoder = new SharpDecoder();
+async function featuresOfBytes(bytes: Uint8Array, name: string): Promise<ImageFeatures> {
+  const decoded = await featureDecoder.decode(bytes);
+  if (!decoded.ok) throw new Error(`${name}: ${decoded.detail}`);
+  return extractFeatures(decoded.image, decoded.container);
+}
 const QUALITY = 90;
 
 /**
- * Writes the cats-vs-dogs story as a local root: reference/ (a training-like sample) and day_1 … day_N,
- * with the camera fault applied to every image from `faultFromDay` on. Deterministic for a seed, and
- * reused when the same options were already written.
+ * Writes the cats-vs-dogs story as a local root: reference/ (a held-out validation set of the
+ * pre-production distribution, with the model's predictions and exact labels) and day_1 … day_N,
+ * with the camera fault applied to every image from `faultFromDay` on. The classifier is trained on
+ * a separate split of `trainingSize` images, so the reference's confidences are those of images the
+ * model did not fit: what calibrates the accuracy estimate before any day is labelled.
+ * Deterministic for a seed, and reused when the same options were already written.
  */
 export async function buildScenario(options: ScenarioOptions): Promise<Scenario> {
   const settings = {
+    trainingSize: options.trainingSize ?? 200,
     referenceSize: options.referenceSize ?? 200,
     perDay: options.perDay ?? 100,
     days: options.days ?? 7,
@@ -79,6 +99,9 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     for (let i = 0; i < settings.perDay; i++)
       plan.push({ folder: day, animal: animalOf(), faulty: d + 1 >= settings.faultFromDay });
   });
+  // Drawn last, so the reference and day images of a seed are those of earlier versions.
+  for (let i = 0; i < settings.trainingSize; i++)
+    plan.push({ folder: TRAINING, animal: animalOf(), faulty: false });
 
   const photos = settings.images
     ? await userPhotos(settings.images, plan.length, settings.seed)
@@ -86,6 +109,7 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
   const fault = options.fault ?? CAMERA_FAULT;
   const counters = { cat: 0, dog: 0 };
   const images: ScenarioImage[] = [];
+  const training: { features: ImageFeatures; animal: AnimalClass }[] = [];
   for (const [i, item] of plan.entries()) {
     const source = photos?.[i];
     const animal = source?.animal ?? item.animal;
@@ -93,14 +117,20 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
       ? await source.load()
       : syntheticPhoto(settings.width, settings.height, settings.seed * 1_000_003 + i, animal);
     if (item.faulty) image = await fault(image, settings.seed * 7919 + i);
+    const bytes = await encodeJpeg(image, QUALITY);
+    options.onProgress?.(i + 1, plan.length);
+    if (item.folder === TRAINING) {
+      // Features of the encoded photo, as the model sees a served image.
+      training.push({ features: await featuresOfBytes(bytes, `training image ${i}`), animal });
+      continue;
+    }
     counters[animal]++;
     const file = `${animal}.${counters[animal]}.jpg`;
     await mkdir(path.join(root, item.folder), { recursive: true });
-    await writeFile(path.join(root, item.folder, file), await encodeJpeg(image, QUALITY));
+    await writeFile(path.join(root, item.folder, file), bytes);
     images.push({ folder: item.folder, file, animal, faulty: item.faulty });
-    options.onProgress?.(i + 1, plan.length);
   }
-  await writePredictionsAndLabels(root, days, images, settings.seed);
+  await writePredictionsAndLabels(root, days, images, trainCatDogModel(training), settings.seed);
   const scenario: Scenario = { root, days, images };
   await writeFile(manifestPath, `${JSON.stringify({ settings, scenario }, null, 1)}\n`);
   return scenario;
@@ -174,29 +204,38 @@ const LABELLED_SHARE = 0.6;
 const GOLDEN_TASKS_PER_DAY = 5;
 
 /**
- * The model side of the story: a classifier trained on the reference images predicts every day's
- * images (predictions.csv per day, as a serving system would log them), and a simulated crowd labels
- * a sample of each day, exported as Toloka results (labels/toloka-results.tsv) with golden tasks
- * and a rejected assignment, as a real pool export has.
+ * The model side of the story: the classifier trained on the training split predicts the reference
+ * and every day's images (predictions.csv per folder, as a serving system would log them); the
+ * reference's exact labels go to labels/validation-labels.csv (calibration only: never judged as a
+ * day), and a simulated crowd labels a sample of each day, exported as Toloka results
+ * (labels/toloka-results.tsv) with golden tasks and a rejected assignment, as a real pool export has.
  */
 async function writePredictionsAndLabels(
   root: string,
   days: readonly string[],
   images: readonly ScenarioImage[],
+  model: CatDogModel,
   seed: number,
 ) {
-  const decoder = new SharpDecoder();
-  const featuresOf = async (image: ScenarioImage) => {
-    const decoded = await decoder.decode(await readFile(path.join(root, image.folder, image.file)));
-    if (!decoded.ok) throw new Error(`${image.file}: ${decoded.detail}`);
-    return extractFeatures(decoded.image, decoded.container);
+  const featuresOf = async (image: ScenarioImage) =>
+    featuresOfBytes(await readFile(path.join(root, image.folder, image.file)), image.file);
+  const predictFolder = async (folder: string) => {
+    const lines = ['image,prediction,confidence'];
+    for (const image of images.filter((i) => i.folder === folder)) {
+      const { prediction, confidence } = predictCatDog(model, await featuresOf(image));
+      lines.push(`${image.file},${prediction},${confidence.toFixed(4)}`);
+    }
+    await writeFile(path.join(root, folder, 'predictions.csv'), `${lines.join('\n')}\n`);
   };
   const reference = images.filter((i) => i.folder === 'reference');
-  const model = trainCatDogModel(
-    await Promise.all(
-      reference.map(async (i) => ({ features: await featuresOf(i), animal: i.animal })),
-    ),
-  );
+  await mkdir(path.join(root, 'labels'), { recursive: true });
+  if (reference.length > 0) {
+    await predictFolder('reference');
+    await writeFile(
+      path.join(root, 'labels', VALIDATION_LABELS),
+      `${['image,label', ...reference.map((i) => `reference/${i.file},${i.animal}`)].join('\n')}\n`,
+    );
+  }
   const random = new SeededRandom(seed * 31337);
   const rows = [
     'INPUT:image\tOUTPUT:result\tGOLDEN:result\tASSIGNMENT:worker_id\tASSIGNMENT:status',
@@ -204,10 +243,8 @@ async function writePredictionsAndLabels(
   const answer = (truth: AnimalClass, accuracy: number) =>
     random.next() < accuracy ? truth : truth === 'cat' ? 'dog' : 'cat';
   for (const day of days) {
-    const lines = ['image,prediction,confidence'];
+    await predictFolder(day);
     for (const image of images.filter((i) => i.folder === day)) {
-      const { prediction, confidence } = predictCatDog(model, await featuresOf(image));
-      lines.push(`${image.file},${prediction},${confidence.toFixed(4)}`);
       if (random.next() >= LABELLED_SHARE) continue;
       for (const annotator of ANNOTATORS) {
         rows.push(
@@ -215,7 +252,6 @@ async function writePredictionsAndLabels(
         );
       }
     }
-    await writeFile(path.join(root, day, 'predictions.csv'), `${lines.join('\n')}\n`);
     for (const golden of reference.slice(0, GOLDEN_TASKS_PER_DAY)) {
       for (const annotator of ANNOTATORS) {
         rows.push(
@@ -227,6 +263,5 @@ async function writePredictionsAndLabels(
   rows.push(
     `${days[0]}/${images.find((i) => i.folder === days[0])?.file ?? 'missing.jpg'}\tdog\t\tworker-spam\tREJECTED`,
   );
-  await mkdir(path.join(root, 'labels'), { recursive: true });
   await writeFile(path.join(root, 'labels', 'toloka-results.tsv'), `${rows.join('\n')}\n`);
 }

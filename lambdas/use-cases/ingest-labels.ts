@@ -30,6 +30,7 @@ import type { NightStore } from '../ports/night-store.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { PredictionIndex } from '../ports/prediction-index.ts';
 import { LabelJoin } from './label-join.ts';
+import { REFERENCE_DAY } from './profile-batch.ts';
 
 export interface IngestLabelsDeps {
   readonly predictions: PredictionIndex;
@@ -86,6 +87,11 @@ export interface IngestSummary {
   readonly agreementUndefinedBecause?: string | undefined;
   readonly annotators: ReturnType<typeof aggregateVotes>['annotators'];
   readonly days: readonly PerformanceRecord[];
+  /**
+   * The labelled reference (labels naming reference images that carried predictions): it
+   * calibrates the accuracy estimate and is never judged as a day (no monitors, no manifest).
+   */
+  readonly reference?: PerformanceRecord | undefined;
   /** Performance alerts, each with the prediction day it concerns. */
   readonly alerts: readonly DayAlert[];
   readonly digest?: Digest | undefined;
@@ -133,7 +139,7 @@ export async function ingestLabels(
   const aggregation = votes?.aggregation;
 
   const days = [...join.days].sort(compareDays);
-  const { records, alerts, fromFile } = await recomputeDays(
+  const { records, reference, alerts, fromFile } = await recomputeDays(
     dataset,
     file.name,
     days,
@@ -144,7 +150,8 @@ export async function ingestLabels(
       return krippendorffAlpha(votes.table, (item) => votes.dayOfItem[item] === dayNumber).alpha;
     },
   );
-  const digest = await notifyOnce(dataset, file.name, days, alerts, deps);
+  const judged = days.filter((d) => d !== REFERENCE_DAY);
+  const digest = await notifyOnce(dataset, file.name, judged, alerts, deps);
   return {
     dataset,
     file: file.name,
@@ -163,6 +170,7 @@ export async function ingestLabels(
     ...(votes ? agreementOf(votes.table) : {}),
     annotators: aggregation?.annotators ?? [],
     days: records,
+    ...(reference ? { reference } : {}),
     alerts,
     digest,
   };
@@ -243,7 +251,9 @@ async function aggregateCrowd(
 /**
  * For every prediction day the file touched: the confusion matrix from all of that day's labels
  * (streamed from the store), metrics, coverage and agreement, the performance monitors against
- * the other days, the stored record and the retraining manifest.
+ * the other days, the stored record and the retraining manifest. The reference's labels make a
+ * record too, kept only to calibrate the accuracy estimate: it is not judged, alerts on nothing,
+ * writes no manifest and is no day's baseline.
  */
 async function recomputeDays(
   dataset: string,
@@ -253,11 +263,12 @@ async function recomputeDays(
   agreementOn: (day: string) => number | undefined,
 ) {
   const records: PerformanceRecord[] = [];
+  let reference: PerformanceRecord | undefined;
   const alerts: DayAlert[] = [];
   const earlier = await Promise.all(
-    (await deps.labels.listPerformanceDays(dataset)).map((d) =>
-      deps.labels.loadPerformance(dataset, d),
-    ),
+    (await deps.labels.listPerformanceDays(dataset))
+      .filter((d) => d !== REFERENCE_DAY)
+      .map((d) => deps.labels.loadPerformance(dataset, d)),
   );
   const history = earlier.filter((r): r is PerformanceRecord => r !== undefined);
   let fromFile = 0;
@@ -286,6 +297,11 @@ async function recomputeDays(
       ...(confident.length > 0 ? { calibration: calibrationHistogram(confident) } : {}),
       updatedAt: deps.now().toISOString(),
     };
+    if (day === REFERENCE_DAY) {
+      reference = bounded(base);
+      await deps.labels.savePerformance(reference);
+      continue;
+    }
     const results = evaluatePerformanceMonitors(
       deps.config,
       base,
@@ -302,7 +318,7 @@ async function recomputeDays(
         .map((r) => ({ ...r, day, summary: `${day}: ${r.summary}` })),
     );
   }
-  return { records, alerts, fromFile };
+  return { records, reference, alerts, fromFile };
 }
 
 /**

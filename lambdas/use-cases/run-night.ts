@@ -363,7 +363,7 @@ async function performanceNotes(
 ): Promise<string[]> {
   if (!labels) return [];
   const latest = (await labels.listPerformanceDays(dataset))
-    .filter((d) => compareDays(d, day) <= 0)
+    .filter((d) => d !== REFERENCE_DAY && compareDays(d, day) <= 0)
     .sort(compareDays)
     .at(-1);
   const record = latest ? await labels.loadPerformance(dataset, latest) : undefined;

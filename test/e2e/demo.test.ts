@@ -15,6 +15,7 @@ interface DemoDay {
     accuracy: number;
     confusion: Record<string, Record<string, number>>;
   };
+  estimatedPerformance?: { accuracy: number; calibratedOn: string[] };
 }
 
 /** Per day, whether it alerts: the camera fault starts on day 4. */
@@ -23,7 +24,8 @@ const ALERTS_FROM_DAY_4 = [false, false, false, true, true, true, true];
 describe('driftwatch demo', () => {
   it('alerts from day 4, when the camera fault starts, and never on days 1–3', async () => {
     await withTempDir(async (dir) => {
-      // A smaller version of `npm run demo` (60 images a day, 80 reference) to keep the suite fast.
+      // A smaller version of `npm run demo` (60 images a day, 80 reference, 80 to train on) to keep
+      // the suite fast.
       const result = await runCli([
         'demo',
         '--out',
@@ -31,6 +33,8 @@ describe('driftwatch demo', () => {
         '--per-day',
         '60',
         '--reference',
+        '80',
+        '--training',
         '80',
         '--json',
       ]);
@@ -56,6 +60,8 @@ describe('driftwatch demo', () => {
         true,
       );
       expect(days.slice(0, 3).some((d) => d.alerts.length > 0)).toBe(false);
+      // The labelled validation reference calibrates the estimate before any day has labels.
+      expect(days[0]?.estimatedPerformance?.calibratedOn).toEqual(['reference']);
     });
   }, 180_000);
 });
@@ -65,7 +71,7 @@ describe('driftwatch demo --images', () => {
     await withTempDir(async (dir) => {
       const photos = path.join(dir, 'photos');
       await mkdir(photos);
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 130; i++) {
         const animal = i % 2 ? 'dog' : 'cat';
         await writeFile(
           path.join(photos, `${animal}.${i}.jpg`),
@@ -81,6 +87,8 @@ describe('driftwatch demo --images', () => {
         '--per-day',
         '10',
         '--reference',
+        '30',
+        '--training',
         '30',
         '--json',
       ]);
@@ -99,7 +107,7 @@ describe('driftwatch demo --images', () => {
         '100',
       ]);
       expect(tooFew.code).toBe(1);
-      expect(tooFew.stderr).toMatch(/needs at least 900 photos named like cat\.1\.jpg/);
+      expect(tooFew.stderr).toMatch(/needs at least 1100 photos named like cat\.1\.jpg/);
     });
   }, 180_000);
 });

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileLabelStore } from '../../lambdas/adapters/local/file-label-store.ts';
 import { FileNightStore } from '../../lambdas/adapters/local/file-night-store.ts';
@@ -318,6 +320,67 @@ describe('ingestLabels with many classes', () => {
       expect(labels.size).toBeLessThanOrEqual(STORED_CLASSES + 2);
       expect(performanceMetrics(stored, { resamples: 0 }).accuracy).toBeCloseTo(0.5, 12);
       expect(record?.metrics.perClass.length).toBeLessThanOrEqual(STORED_CLASSES + 2);
+    });
+  });
+});
+
+describe('ingestLabels with labels of reference images', () => {
+  const N = 40;
+  /** day_1: N images the model got right; reference: N it got wrong, each with a confidence. */
+  function withReference() {
+    const predictions = new LocalPredictionIndex();
+    for (let i = 0; i < N; i++) {
+      predictions.add({ key: `day_1/d${i}.jpg`, day: 'day_1', prediction: 'cat', confidence: 0.9 });
+      predictions.add({
+        key: `reference/r${i}.jpg`,
+        day: 'reference',
+        prediction: 'dog',
+        confidence: 0.6,
+      });
+    }
+    return predictions;
+  }
+  const labelsOf = (prefix: string) =>
+    ['image,label', ...Array.from({ length: N }, (_, i) => `${prefix}${i}.jpg,cat`)].join('\n');
+
+  it('keeps them for calibration only: no performance day, no alert, no manifest', async () => {
+    await withTempDir(async (dir) => {
+      const predictions = withReference();
+      await ingest(dir, 'day-1.csv', labelsOf('day_1/d'), predictions);
+      // Reference accuracy 0% after a 100% day: judged as a day, this would be an alert.
+      const { summary, sent, store } = await ingest(
+        dir,
+        'validation-labels.csv',
+        labelsOf('reference/r'),
+        predictions,
+      );
+      expect(summary.labelled).toBe(N);
+      expect(summary.days).toEqual([]);
+      expect(summary.alerts).toEqual([]);
+      expect(sent).toEqual([]);
+      expect(summary.reference).toMatchObject({ day: 'reference', metrics: { labelled: N } });
+      const record = await store.loadPerformance(DATASET, 'reference');
+      expect(record?.calibration?.cells).toEqual([[600, N, 0]]);
+      expect(record?.alerted).toBeUndefined();
+      await expect(
+        readFile(path.join(dir, 'manifests', DATASET, 'reference.jsonl')),
+      ).rejects.toThrow();
+    });
+  });
+
+  it('judges the days of a file that also names reference images, and only them', async () => {
+    await withTempDir(async (dir) => {
+      const predictions = withReference();
+      const body = [
+        'image,label',
+        ...Array.from({ length: N }, (_, i) => `reference/r${i}.jpg,cat`),
+        ...Array.from({ length: N }, (_, i) => `day_1/d${i}.jpg,cat`),
+      ].join('\n');
+      const { summary, sent } = await ingest(dir, 'mixed.csv', body, predictions);
+      expect(summary.days.map((d) => d.day)).toEqual(['day_1']);
+      expect(summary.reference?.metrics.accuracy).toBe(0);
+      expect(summary.alerts).toEqual([]);
+      expect(sent).toEqual([]);
     });
   });
 });

@@ -124,6 +124,17 @@ function parsePredictionRows(text: string, file: string): Record<string, string>
   }
 }
 
+/** A folder whose predictions.csv is indexed: its images are keyed `<day>/<path inside it>`. */
+export interface PredictionFolder {
+  /** The day folder's name, or `reference` (REFERENCE_DAY) for the reference folder. */
+  readonly day: string;
+  readonly images: number;
+  /** The folder's files as `<day>/<path inside it>`: rows naming anything else are left out. */
+  readonly keys?: ReadonlySet<string>;
+  /** Where the folder is when not `<root>/<day>` (a reference named with --reference). */
+  readonly folder?: string;
+}
+
 /**
  * Predictions of a local root: each day folder may hold predictions.csv (image,prediction,confidence).
  * Images are keyed by their path relative to the root (day_5/img_0001.jpg) and found by that path
@@ -136,22 +147,23 @@ export class LocalPredictionIndex implements PredictionIndex {
   private readonly unknown = new Map<string, UnknownImages>();
 
   /**
-   * Reads `<root>/<day>/predictions.csv` for each day; a malformed file is an error naming it.
+   * Reads `<root>/<day>/predictions.csv` for each day (and the reference's, whose images labels
+   * name as `reference/…`); a malformed file is an error naming it.
    * With `keys` (the day's files, root-relative), a row naming an image that is not among them
    * (`../../etc/passwd`, a file deleted since) is left out of the index, so it can never be
    * labelled, counted in accuracy or written to a manifest, and is counted in `unknownImages`.
    */
   static async load(
     root: string,
-    days: readonly { day: string; images: number; keys?: ReadonlySet<string> }[],
+    days: readonly PredictionFolder[],
     onUnread: OnUnreadSidecar = () => {},
   ): Promise<LocalPredictionIndex> {
     const index = new LocalPredictionIndex();
-    for (const { day, images, keys } of days) {
+    for (const { day, images, keys, folder = path.join(root, day) } of days) {
       index.images.set(day, images);
-      const text = await readPredictions(path.join(root, day), onUnread);
+      const text = await readPredictions(folder, onUnread);
       if (text === undefined) continue;
-      for (const row of parsePredictionRows(text, path.join(root, day, PREDICTIONS_FILE))) {
+      for (const row of parsePredictionRows(text, path.join(folder, PREDICTIONS_FILE))) {
         const image = row.image ?? row.file ?? row.filename;
         if (!image || !row.prediction) continue;
         const key = `${day}/${relativeImagePath(image)}`;

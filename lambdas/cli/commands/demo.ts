@@ -10,6 +10,7 @@ interface DemoOptions {
   images?: string;
   perDay: string;
   reference: string;
+  training: string;
   seed: string;
   json?: boolean;
   workers: number;
@@ -27,13 +28,19 @@ export function registerDemo(program: Command): void {
       'use your own photos named like cat.1.jpg / dog.2.jpg instead of generated ones',
     )
     .option('--per-day <n>', 'images per day', '100')
-    .option('--reference <n>', 'reference images', '200')
+    .option(
+      '--reference <n>',
+      'reference images: a labelled validation set the model never saw',
+      '200',
+    )
+    .option('--training <n>', 'images the classifier is trained on (never written)', '200')
     .option('--seed <n>', 'random seed', '1')
     .option('--json', 'print the run as one JSON document on stdout')
     .addOption(workersOption())
     .action(async (opts: DemoOptions) => {
       const perDay = positiveInt(opts.perDay, '--per-day');
       const referenceSize = positiveInt(opts.reference, '--reference');
+      const trainingSize = positiveInt(opts.training, '--training');
       const { buildScenario } = await import('../../scenario/build-scenario.ts');
       const bar = progressBar('building scenario');
       const started = performance.now();
@@ -42,12 +49,13 @@ export function registerDemo(program: Command): void {
         images: opts.images,
         perDay,
         referenceSize,
+        trainingSize,
         seed: positiveInt(opts.seed, '--seed'),
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.stop();
       warn(
-        `Scenario in ${path.relative(process.cwd(), scenario.root) || '.'}: reference/ + ${scenario.days.length} days, camera fault (pixelation + dead pixels) from day_4.`,
+        `Scenario in ${path.relative(process.cwd(), scenario.root) || '.'}: a classifier trained on ${trainingSize} images, reference/ (${referenceSize} held-out validation images, labelled) + ${scenario.days.length} days, camera fault (pixelation + dead pixels) from day_4.`,
       );
       const run = await runLocal(scenario.root, {
         dataset: 'cats-vs-dogs',

@@ -144,7 +144,9 @@ export interface EstimateInputs {
  * while the label prior holds (a camera fault changes the images, not which animals walk by).
  * Real models under shift are often confidently wrong — the demo's classifier calls every
  * pixelated image "dog" at confidence 1.0, where ATC alone says 100% — and the cap catches
- * exactly that collapse. se² of B sums q_c(1−q_c)/n or π_c(1−π_c)/m over the binding terms.
+ * exactly that collapse. se² of B sums, over the binding terms, q_c(1−q_c)/n or
+ * π_c(1−π_c)·(1/m + 1/n): the day's own animals are n draws from the prior π, so the day's share of
+ * c scatters around π_c by π_c(1−π_c)/n on top of the calibration's error in π_c.
  * The estimate is min(p̂, B); the interval is ±1.96·se plus the sketch's rank error. It covers
  * sampling, not ATC's own bias under shift (3–4 points in Garg et al.'s benchmarks).
  */
@@ -188,7 +190,7 @@ export function classMixBound(
     const q = (predicted.get(c) ?? 0) / n;
     const p = (truth.get(c) ?? 0) / m;
     bound += Math.min(q, p);
-    variance += q <= p ? (q * (1 - q)) / n : (p * (1 - p)) / m;
+    variance += q <= p ? (q * (1 - q)) / n : p * (1 - p) * (1 / m + 1 / n);
   }
   return { bound, variance };
 }

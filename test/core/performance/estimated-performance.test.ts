@@ -100,7 +100,21 @@ describe('estimateAccuracy', () => {
     });
     expect(estimate?.method).toBe('ATC, capped by class mix');
     expect(estimate?.accuracy).toBeCloseTo(0.5, 12);
-    expect(estimate?.high).toBeLessThan(0.6);
+    expect(estimate?.high).toBeLessThan(0.65);
+  });
+
+  it("widens the cap's interval by the day's own draw of animals from the prior", () => {
+    // 100 images from a 50/50 prior: the day's share of dogs, its accuracy here, is 50% ± 9.8 points.
+    const estimate = estimateAccuracy({
+      calibration,
+      truth,
+      confidences: sketchOf(Array.from({ length: 100 }, () => 1)),
+      predicted: new Map([['dog', 100]]),
+      calibratedOn: ['day_1', 'day_2'],
+    });
+    expect((estimate?.high as number) - (estimate?.accuracy as number)).toBeGreaterThan(
+      1.96 * Math.sqrt(0.25 / 100),
+    );
   });
 
   it('bounds accuracy by Σ min(predicted share, label share)', () => {
