@@ -1,7 +1,7 @@
 import type { ContainerFacts, DecodedImage } from '../image/decoded-image.ts';
 import type { ImageFeatures } from './catalogue.ts';
 import { colourPass } from './colour-pass.ts';
-import { analysisFactor, boxDownsample, nativeTexture, sharpnessAndNoise } from './texture-pass.ts';
+import { textureFeatures } from './texture-pass.ts';
 
 /**
  * Every feature of one decoded image: one pass over the pixels for colour, one over the luma plane
@@ -10,10 +10,7 @@ import { analysisFactor, boxDownsample, nativeTexture, sharpnessAndNoise } from 
 export function extractFeatures(image: DecodedImage, container: ContainerFacts): ImageFeatures {
   const { width, height } = image;
   const colour = colourPass(image);
-  const native = nativeTexture(colour.luma, width, height);
-  const factor = analysisFactor(width, height);
-  const analysis = boxDownsample(colour.luma, width, height, factor);
-  const texture = sharpnessAndNoise(analysis.plane, analysis.width, analysis.height);
+  const texture = textureFeatures(colour.luma, width, height);
   const pixels = width * height;
 
   return {
@@ -23,9 +20,9 @@ export function extractFeatures(image: DecodedImage, container: ContainerFacts):
       height,
       sharpness: texture.sharpness,
       noise: texture.noise,
-      blockiness: native.blockiness,
-      'flat.fraction': native.flatFraction,
-      'isolated.fraction': native.isolatedFraction,
+      blockiness: texture.blockiness,
+      'flat.fraction': texture.flatFraction,
+      'isolated.fraction': texture.isolatedFraction,
       'file.bytes': container.bytes,
       'file.bytesPerPixel': container.bytes / pixels,
       'jpeg.quality': container.jpegQuality,
