@@ -70,7 +70,9 @@ let serialProfileSeconds = 0;
 async function throughput(label: string, jpegs: readonly Uint8Array[]) {
   const decoder = new SharpDecoder();
   const bare = (b: Uint8Array) => sharp(b).raw().toBuffer();
+  // The pipeline's path: the pixel budget reads the header, then the decode reuses it.
   const profile = async (b: Uint8Array) => {
+    await decoder.pixelsOf(b);
     const d = await decoder.decode(b);
     if (d.ok) extractFeatures(d.image, d.container);
   };

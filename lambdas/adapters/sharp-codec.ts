@@ -20,12 +20,20 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 sharp.concurrency(1);
 
 export class SharpDecoder implements ImageDecoder {
+  /**
+   * Headers read by pixelsOf, kept for the decode of the same bytes that follows: a header read is
+   * a libvips call of its own (~0.35 ms for a 500×375 JPEG, a fifth of its decode).
+   */
+  private readonly headers = new WeakMap<Uint8Array, Metadata>();
+
   constructor(private readonly maxPixels = DEFAULT_MAX_PIXELS) {}
 
   async pixelsOf(bytes: Uint8Array): Promise<number | undefined> {
     if (bytes.length === 0) return undefined;
     try {
-      const { width = 0, height = 0 } = await sharp(bytes, { limitInputPixels: false }).metadata();
+      const meta = await readHeader(bytes);
+      this.headers.set(bytes, meta);
+      const { width = 0, height = 0 } = meta;
       return width * height > this.maxPixels ? 0 : width * height;
     } catch {
       return undefined;
@@ -36,7 +44,8 @@ export class SharpDecoder implements ImageDecoder {
     if (bytes.length === 0) return unreadable('empty-file', 'the file is empty (0 bytes)');
     let meta: Metadata;
     try {
-      meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+      meta = this.headers.get(bytes) ?? (await readHeader(bytes));
+      this.headers.delete(bytes);
     } catch (error) {
       return unreadable('not-an-image', describe(error));
     }
@@ -75,6 +84,8 @@ export class SharpDecoder implements ImageDecoder {
     }
   }
 }
+
+const readHeader = (bytes: Uint8Array) => sharp(bytes, { limitInputPixels: false }).metadata();
 
 /** Keeps one colour channel (and alpha) of a grey image that libvips expanded to sRGB. */
 function squeezeGrey(image: DecodedImage): DecodedImage {

@@ -20,6 +20,15 @@ describe('SharpDecoder', () => {
     },
   );
 
+  it('decodes the same after pixelsOf has read the header, and forgets that header after', async () => {
+    const grey = await raw().toColourspace('b-w').png().toBuffer();
+    const fresh = await new SharpDecoder().decode(grey);
+    const reader = new SharpDecoder();
+    expect(await reader.pixelsOf(grey)).toBe(96 * 64);
+    expect(await reader.decode(grey)).toEqual(fresh);
+    expect(await reader.decode(grey)).toEqual(fresh);
+  });
+
   it('decodes a greyscale image to one channel and keeps grey semantics', async () => {
     const result = await decoder.decode(await raw().toColourspace('b-w').png().toBuffer());
     if (!result.ok) throw new Error(result.detail);
