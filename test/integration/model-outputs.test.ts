@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Message } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
@@ -13,8 +11,8 @@ import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.
 import { summarize } from '../../lambdas/core/profile/summary.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { scene, withGaussianNoise } from '../helpers/images.ts';
-import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
-import { deleteAll, receiveAll } from './queues.ts';
+import { fakeContext } from '../helpers/lambda.ts';
+import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -28,9 +26,6 @@ const DATASET = 'outputs';
 const IMAGES_PER_DAY = 40;
 let c: AwsClients;
 let r: PipelineResources;
-
-const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
-  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
 
 /** Day 1: the model splits cat/dog at confidences 0.55–0.99; day 2: every image "dog" at 1.0. */
 const outputOf = (day: number, i: number) =>

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,9 +14,9 @@ import type { makeHandler as makeLabelsHandler } from '../../lambdas/handlers/in
 import type { makeHandler as makeProfileHandler } from '../../lambdas/handlers/profile-images.ts';
 import type { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { boxBlur, scene, withGaussianNoise } from '../helpers/images.ts';
-import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
+import { fakeContext } from '../helpers/lambda.ts';
 import { actionsOf, synth } from '../helpers/stack.ts';
-import { deleteAll, receiveAll } from './queues.ts';
+import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -40,9 +40,6 @@ let profileHandler: ReturnType<typeof makeProfileHandler>;
 let monitorsHandler: ReturnType<typeof makeMonitorsHandler>;
 let labelsHandler: ReturnType<typeof makeLabelsHandler>;
 let labelStore: DynamoLabelStore;
-
-const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
-  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
 
 async function upload(
   key: string,

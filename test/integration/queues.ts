@@ -7,6 +7,10 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
 
+/** The Lambda event of messages received from a queue. */
+export const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
+  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
+
 /**
  * Receives until `expected` messages arrived (or the attempts run out; with `expected` 0, until a
  * receive comes back empty). moto delivers S3 notifications asynchronously, so a big upload needs
@@ -71,14 +75,7 @@ export async function deliverNotifications(
   if (messages.length !== expected)
     throw new Error(`expected ${expected} notifications, received ${messages.length}`);
   const batches: SQSEvent[] = [];
-  for (let i = 0; i < messages.length; i += 10)
-    batches.push(
-      sqsEvent(
-        messages
-          .slice(i, i + 10)
-          .map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })),
-      ),
-    );
+  for (let i = 0; i < messages.length; i += 10) batches.push(toSqsEvent(messages.slice(i, i + 10)));
   for (const batch of batches) {
     const { batchItemFailures } = await handler(batch, fakeContext);
     if (batchItemFailures.length > 0)

@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Message } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
 import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
@@ -12,8 +10,8 @@ import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { scene, withGaussianNoise } from '../helpers/images.ts';
-import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
-import { deleteAll, receiveAll } from './queues.ts';
+import { fakeContext } from '../helpers/lambda.ts';
+import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -27,9 +25,6 @@ const DATASET = 'validated';
 const IMAGES = 40;
 let c: AwsClients;
 let r: PipelineResources;
-
-const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
-  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
 
 /** Reference: cat/dog at confidences 0.55–0.99; day 1: every image "dog" at 1.0 (the demo's fault). */
 const outputOf = (reference: boolean, i: number) =>

@@ -1,11 +1,10 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
 import { scene, withGaussianNoise } from '../helpers/images.ts';
-import { fakeContext, sqsEvent } from '../helpers/lambda.ts';
-import { deleteAll, receiveAll } from './queues.ts';
+import { fakeContext } from '../helpers/lambda.ts';
+import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
@@ -23,8 +22,6 @@ const DAY = '2026-11-01';
 let c: AwsClients;
 let r: PipelineResources;
 
-const toSqsEvent = (messages: readonly Message[]): SQSEvent =>
-  sqsEvent(messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
 const objectEvents = (messages: readonly Message[]) =>
   messages.filter((m) => !(m.Body ?? '').includes('s3:TestEvent'));
 const put = (Key: string, Body: Uint8Array | string, Metadata: Record<string, string> = {}) =>

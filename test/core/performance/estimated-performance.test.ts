@@ -89,15 +89,19 @@ describe('estimateAccuracy', () => {
     expect(estimate?.accuracy).toBeLessThan(calibration.accuracy - 0.1);
   });
 
-  it('caps an over-confident collapse onto one class by the class mix', () => {
-    // Every image called "dog" at confidence 1.0: ATC alone would say 100%.
-    const estimate = estimateAccuracy({
+  /** Every one of 100 images called "dog" at confidence 1.0 (the demo's fault). */
+  const everyImageDogAtFullConfidence = () =>
+    estimateAccuracy({
       calibration,
       truth,
       confidences: sketchOf(Array.from({ length: 100 }, () => 1)),
       predicted: new Map([['dog', 100]]),
       calibratedOn: ['day_1', 'day_2'],
     });
+
+  it('caps an over-confident collapse onto one class by the class mix', () => {
+    // Every image called "dog" at confidence 1.0: ATC alone would say 100%.
+    const estimate = everyImageDogAtFullConfidence();
     expect(estimate?.method).toBe('ATC, capped by class mix');
     expect(estimate?.accuracy).toBeCloseTo(0.5, 12);
     expect(estimate?.high).toBeLessThan(0.65);
@@ -105,13 +109,7 @@ describe('estimateAccuracy', () => {
 
   it("widens the cap's interval by the day's own draw of animals from the prior", () => {
     // 100 images from a 50/50 prior: the day's share of dogs, its accuracy here, is 50% ± 9.8 points.
-    const estimate = estimateAccuracy({
-      calibration,
-      truth,
-      confidences: sketchOf(Array.from({ length: 100 }, () => 1)),
-      predicted: new Map([['dog', 100]]),
-      calibratedOn: ['day_1', 'day_2'],
-    });
+    const estimate = everyImageDogAtFullConfidence();
     expect((estimate?.high as number) - (estimate?.accuracy as number)).toBeGreaterThan(
       1.96 * Math.sqrt(0.25 / 100),
     );
