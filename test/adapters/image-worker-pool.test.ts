@@ -50,6 +50,22 @@ async function sampleFiles(): Promise<[string, Uint8Array][]> {
 }
 
 describe('ImageWorkerPool', () => {
+  it('copies bytes that are a view into a larger buffer instead of detaching the whole buffer', async () => {
+    // Prepare: the image sits in the first half of a buffer the caller still uses.
+    const jpeg = await encodeJpeg(scene(120, 90, 1));
+    const shared = new Uint8Array(jpeg.length * 2);
+    shared.set(jpeg);
+    const pool = poolOf({ workers: 1 });
+
+    // Act
+    const analysis = await pool.analyze(shared.subarray(0, jpeg.length), 'view.jpg');
+
+    // Assert
+    expect(analysis).toEqual(await analyzeImage(jpeg, new SharpDecoder()));
+    expect(shared.byteLength).toBe(jpeg.length * 2);
+    expect(shared.subarray(0, jpeg.length)).toEqual(new Uint8Array(jpeg));
+  });
+
   it('gives the same analysis as the main thread for good and bad images alike', async () => {
     // Prepare
     const files = await sampleFiles();

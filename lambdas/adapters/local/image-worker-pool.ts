@@ -124,11 +124,18 @@ export class ImageWorkerPool implements ImageAnalyzer {
   private post(slot: Slot, task: Task): void {
     slot.task = task;
     slot.worker.ref();
-    const message: AnalyzeTask = { id: task.id, key: task.key, bytes: task.bytes };
-    // The file's bytes move to the worker instead of being copied (Node copies a buffer it cannot
-    // move, such as a slice of its shared pool); shared memory is not moved, only shared.
-    const { buffer } = task.bytes;
-    slot.worker.postMessage(message, buffer instanceof ArrayBuffer ? [buffer] : []);
+    // The file's bytes move to the worker instead of being copied when they own their whole
+    // buffer. A view into a larger one (a slice of Node's shared Buffer pool, which Node 21+
+    // refuses to transfer) is copied first, so no other view's memory is detached.
+    const { bytes } = task;
+    const own =
+      bytes.buffer instanceof ArrayBuffer &&
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength
+        ? bytes
+        : new Uint8Array(bytes);
+    const message: AnalyzeTask = { id: task.id, key: task.key, bytes: own };
+    slot.worker.postMessage(message, [own.buffer as ArrayBuffer]);
   }
 
   private spawn(): Slot {
