@@ -27,6 +27,20 @@ export function parseWorkers(value: string): number {
 }
 
 /**
+ * Images a worker must have ahead of it to pay for its start: loading sharp and the feature code
+ * takes a worker ~0.3 s, about 30 images of main-thread profiling at 500×375 (docs/performance.md,
+ * "Local mode": 8 images took 1.95 s on the main thread and 3.05 s with 2 workers).
+ */
+export const IMAGES_PER_WORKER = 50;
+
+/**
+ * The workers to start for `images` images: what `--workers` asked for when it was given, else
+ * the default capped at one per IMAGES_PER_WORKER images (a handful stays on the main thread).
+ */
+export const workersFor = (images: number, workers: number, givenByUser: boolean): number =>
+  givenByUser ? workers : Math.min(workers, Math.floor(images / IMAGES_PER_WORKER));
+
+/**
  * Runs `task` with the image analyzer `--workers` asks for: none (analysis on the main thread) for
  * 0, else a pool of worker threads, terminated when the task ends, however it ends.
  */

@@ -1,7 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ImageWorkerPool } from '../../lambdas/adapters/local/image-worker-pool.ts';
-import { parseWorkers, withAnalyzer } from '../../lambdas/cli/workers.ts';
+import {
+  IMAGES_PER_WORKER,
+  parseWorkers,
+  withAnalyzer,
+  workersFor,
+} from '../../lambdas/cli/workers.ts';
 
 describe('--workers', () => {
   it('accepts 0 up to 4 per core and refuses anything else', () => {
@@ -9,6 +14,14 @@ describe('--workers', () => {
     expect([parseWorkers('0'), parseWorkers('1'), parseWorkers(String(max))]).toEqual([0, 1, max]);
     for (const value of ['-1', '', 'two', '1.5', '1e1', String(max + 1)])
       expect(() => parseWorkers(value), value).toThrow(/from 0 to \d+/);
+  });
+
+  it('keeps a handful of images on the main thread by default, but obeys an explicit --workers', () => {
+    expect(workersFor(8, 2, false)).toBe(0);
+    expect(workersFor(IMAGES_PER_WORKER, 2, false)).toBe(1);
+    expect(workersFor(1000, 2, false)).toBe(2);
+    expect(workersFor(8, 2, true)).toBe(2);
+    expect(workersFor(1000, 0, true)).toBe(0);
   });
 
   it('runs on the main thread for 0 workers', async () => {

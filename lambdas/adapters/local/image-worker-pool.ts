@@ -4,20 +4,10 @@
  * time on the main thread. The main thread reads the files, holds the pixel budget and builds the
  * profile in input order, so a run's results do not depend on the number of workers.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ImageAnalysis, ImageAnalyzer } from '../../ports/image-analyzer.ts';
 import { DEFAULT_MAX_PIXELS } from '../sharp-codec.ts';
 import type { AnalyzeTask, ImageWorkerSettings, WorkerMessage } from './image-worker-protocol.ts';
-
-/** `--workers` above this many per core only add threads that wait for a core. */
-export const MAX_WORKERS_PER_CORE = 4;
-
-/** The default worker count: one per core the process may use. */
-export const defaultWorkers = () => availableParallelism();
-
-/** The most workers allowed on this machine. */
-export const maxWorkers = () => MAX_WORKERS_PER_CORE * availableParallelism();
 
 export interface ImageWorkerPoolOptions {
   /** Worker threads (at least 1); each analyses one image at a time. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ModelOutput } from '../../core/profile/model-outputs.ts';
 import { progressBar } from '../progress.ts';
 import { print, shown } from '../terminal.ts';
-import { withAnalyzer, workersOption } from '../workers.ts';
+import { withAnalyzer, workersFor, workersOption } from '../workers.ts';
 
 interface ProfileOptions {
   output: string;
@@ -25,7 +25,7 @@ export function registerProfile(program: Command): void {
       'unspecified',
     )
     .addOption(workersOption())
-    .action(async (paths: string[], opts: ProfileOptions) => {
+    .action(async (paths: string[], opts: ProfileOptions, command: Command) => {
       const { expandPaths } = await import('../../adapters/local/image-folder.ts');
       const { SharpDecoder } = await import('../../adapters/sharp-codec.ts');
       const { encodeProfile } = await import('../../core/profile/profile-codec.ts');
@@ -45,7 +45,12 @@ export function registerProfile(program: Command): void {
       }
       const bar = progressBar('profiling');
       const started = performance.now();
-      const { profile, unreadable } = await withAnalyzer(opts.workers, (analyzer) =>
+      const workers = workersFor(
+        inputs.length,
+        opts.workers,
+        command.getOptionValueSource('workers') !== 'default',
+      );
+      const { profile, unreadable } = await withAnalyzer(workers, (analyzer) =>
         profileImages(inputs, {
           dataset: opts.dataset,
           window: { start: opts.window, end: opts.window },
