@@ -3,10 +3,10 @@ import path from 'node:path';
 import { listImageFiles } from '../adapters/local/image-folder.ts';
 import { encodeJpeg, resize, SharpDecoder } from '../adapters/sharp-codec.ts';
 import type { ImageFeatures } from '../core/features/catalogue.ts';
-import { extractFeatures } from '../core/features/extract-features.ts';
 import type { DecodedImage } from '../core/image/decoded-image.ts';
 import { SeededRandom } from '../core/sketches/random.ts';
-import { type CatDogModel, predictCatDog, trainCatDogModel } from './classifier.ts';
+import { analyzeImage } from '../use-cases/analyze-image.ts';
+import { predictCatDog, trainCatDogModel } from './classifier.ts';
 import { CAMERA_FAULT, type Corruption } from './corruptions.ts';
 import { type AnimalClass, syntheticPhoto } from './synthetic-photo.ts';
 
@@ -50,10 +50,11 @@ const TRAINING = '(training)';
 export const VALIDATION_LABELS = 'validation-labels.csv';
 
 const featureDecoder = new SharpDecoder();
+/** Features of an encoded photo, as the model sees a served image. */
 async function featuresOfBytes(bytes: Uint8Array, name: string): Promise<ImageFeatures> {
-  const decoded = await featureDecoder.decode(bytes);
-  if (!decoded.ok) throw new Error(`${name}: ${decoded.detail}`);
-  return extractFeatures(decoded.image, decoded.container);
+  const analysis = await analyzeImage(bytes, featureDecoder);
+  if (!analysis.ok) throw new Error(`${name}: ${analysis.detail}`);
+  return analysis.features;
 }
 const QUALITY = 90;
 
@@ -110,6 +111,8 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
   const counters = { cat: 0, dog: 0 };
   const images: ScenarioImage[] = [];
   const training: { features: ImageFeatures; animal: AnimalClass }[] = [];
+  // Features of each written image, computed from its bytes here rather than read back later.
+  const featuresOf = new Map<ScenarioImage, ImageFeatures>();
   for (const [i, item] of plan.entries()) {
     const source = photos?.[i];
     const animal = source?.animal ?? item.animal;
@@ -120,7 +123,6 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     const bytes = await encodeJpeg(image, QUALITY);
     options.onProgress?.(i + 1, plan.length);
     if (item.folder === TRAINING) {
-      // Features of the encoded photo, as the model sees a served image.
       training.push({ features: await featuresOfBytes(bytes, `training image ${i}`), animal });
       continue;
     }
@@ -128,9 +130,14 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     const file = `${animal}.${counters[animal]}.jpg`;
     await mkdir(path.join(root, item.folder), { recursive: true });
     await writeFile(path.join(root, item.folder, file), bytes);
-    images.push({ folder: item.folder, file, animal, faulty: item.faulty });
+    const written: ScenarioImage = { folder: item.folder, file, animal, faulty: item.faulty };
+    images.push(written);
+    featuresOf.set(written, await featuresOfBytes(bytes, file));
   }
-  await writePredictionsAndLabels(root, days, images, trainCatDogModel(training), settings.seed);
+  const model = trainCatDogModel(training);
+  const predict = (image: ScenarioImage) =>
+    predictCatDog(model, featuresOf.get(image) as ImageFeatures);
+  await writePredictionsAndLabels(root, days, images, predict, settings.seed);
   const scenario: Scenario = { root, days, images };
   await writeFile(manifestPath, `${JSON.stringify({ settings, scenario }, null, 1)}\n`);
   return scenario;
@@ -214,15 +221,13 @@ async function writePredictionsAndLabels(
   root: string,
   days: readonly string[],
   images: readonly ScenarioImage[],
-  model: CatDogModel,
+  predict: (image: ScenarioImage) => { prediction: string; confidence: number },
   seed: number,
 ) {
-  const featuresOf = async (image: ScenarioImage) =>
-    featuresOfBytes(await readFile(path.join(root, image.folder, image.file)), image.file);
   const predictFolder = async (folder: string) => {
     const lines = ['image,prediction,confidence'];
     for (const image of images.filter((i) => i.folder === folder)) {
-      const { prediction, confidence } = predictCatDog(model, await featuresOf(image));
+      const { prediction, confidence } = predict(image);
       lines.push(`${image.file},${prediction},${confidence.toFixed(4)}`);
     }
     await writeFile(path.join(root, folder, 'predictions.csv'), `${lines.join('\n')}\n`);
