@@ -130,7 +130,7 @@ export const NUMERIC_FEATURES = [
   spec(
     'sharpness',
     'variance of the Laplacian of luma at analysis scale',
-    'images are sharper or noisier',
+    'images are sharper, noisier or pixelated (hard block edges)',
     'images are blurrier',
   ),
   spec(
@@ -143,7 +143,7 @@ export const NUMERIC_FEATURES = [
     'blockiness',
     'luma step across 8-pixel block edges / step elsewhere',
     'images are blockier: heavy compression or pixelation',
-    'images are less blocky',
+    'the 8-pixel JPEG grid shows less: lighter compression, resizing, or block edges off that grid (pixelation at another scale)',
   ),
   spec(
     'flat.fraction',
