@@ -10,6 +10,7 @@
  * Precomputing a fleet's evaluation set in two worker processes (one per core):
  *
  *   npx tsx eval/fleet-lib.ts [--cameras 12] [--frames-per-day 20] [--size 160x120] [--seeds 1,2,3]
+ *                             [--scenes synthetic|photos]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import {
   renderFrame,
 } from '../lambdas/scenario/fleet.ts';
 import { featuresOf } from './detection-lib.ts';
+import { naturalPhotos } from './natural-photos.ts';
 
 export interface FleetImageFeatures {
   readonly camera: string;
@@ -60,7 +62,7 @@ const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
 const fleetDir = (spec: FleetSpec) =>
   path.join(
     CACHE,
-    `${CACHE_VERSION}-c${spec.cameras}-f${spec.framesPerDay}-${spec.width}x${spec.height}-seed${spec.seed}`,
+    `${CACHE_VERSION}${spec.photos?.length ? '-photos' : ''}-c${spec.cameras}-f${spec.framesPerDay}-${spec.width}x${spec.height}-seed${spec.seed}`,
   );
 const dayName = (day: number) => (day < 0 ? `reference${day}` : `day_${day}`);
 const unitFile = (spec: FleetSpec, unit: FleetUnit) =>
@@ -219,6 +221,7 @@ async function main(args: readonly string[]): Promise<void> {
     return;
   }
   const [width, height] = option('size', '160x120').split('x').map(Number) as [number, number];
+  const photos = option('scenes', 'synthetic') === 'photos' ? await naturalPhotos() : undefined;
   for (const seed of option('seeds', '1,2,3').split(',').map(Number)) {
     const spec: FleetSpec = {
       cameras: Number(option('cameras', '12')),
@@ -226,6 +229,7 @@ async function main(args: readonly string[]): Promise<void> {
       width,
       height,
       seed,
+      photos,
     };
     const started = performance.now();
     await precomputeFleet(spec);

@@ -12,6 +12,10 @@
  *    camera are counted as false.
  *
  *   npx tsx eval/fleet.ts [--seeds 1,2,3] [--fleets 12,100] [--config monitors.json] [--no-segments]
+ *                         [--scenes synthetic|photos]
+ *
+ * `--scenes photos` cuts each camera's scene out of natural photographs (eval/natural-photos.ts,
+ * fetched from Debian packages on first use) instead of drawing synthetic scenes.
  *
  * Frame features are cached in eval/.cache (eval/fleet-lib.ts), so trying another config is quick.
  */
@@ -45,6 +49,7 @@ import {
   precomputeFleet,
   SINGLE_FAULTY_CAMERA,
 } from './fleet-lib.ts';
+import { naturalPhotos } from './natural-photos.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -54,6 +59,10 @@ const option = (name: string, fallback: string) => {
 const SEEDS = option('seeds', '1,2,3').split(',').map(Number);
 const FLEETS = option('fleets', '12,100').split(',').map(Number);
 const SEGMENTED = !args.includes('--no-segments');
+const SCENES = option('scenes', 'synthetic');
+if (SCENES !== 'synthetic' && SCENES !== 'photos')
+  throw new Error(`--scenes is synthetic or photos, not ${SCENES}`);
+const PHOTOS = SCENES === 'photos' ? await naturalPhotos() : undefined;
 const DATASET = 'fleet';
 const dayLabel = (day: number) => `day_${String(day).padStart(2, '0')}`;
 
@@ -171,10 +180,11 @@ async function main(): Promise<void> {
     : DEFAULT_MONITOR_CONFIG;
   const started = performance.now();
   const fleets = EVAL_FLEETS.filter((f) => FLEETS.includes(f.cameras));
-  for (const fleet of fleets) for (const seed of SEEDS) await precomputeFleet({ ...fleet, seed });
+  for (const fleet of fleets)
+    for (const seed of SEEDS) await precomputeFleet({ ...fleet, seed, photos: PHOTOS });
 
   console.log(
-    `Fleets of fixed cameras, ${fleets[0]?.width}×${fleets[0]?.height} JPEG q90; reference = each fleet's frames of 4 earlier days; weather ±15% per day; seeds ${SEEDS.join(', ')}; ${SEGMENTED ? 'camera = segment' : 'no segment metadata'}.\n`,
+    `Fleets of fixed cameras, ${fleets[0]?.width}×${fleets[0]?.height} JPEG q90; scenes: ${PHOTOS ? `${PHOTOS.length} natural photographs (eval/natural-photos.ts)` : 'synthetic'}; reference = each fleet's frames of 4 earlier days; weather ±15% per day; seeds ${SEEDS.join(', ')}; ${SEGMENTED ? 'camera = segment' : 'no segment metadata'}.\n`,
   );
   console.log('### False alarms on clean fleet days\n');
   console.log('| fleet | clean days | days with any alert | what fired |');
@@ -185,10 +195,10 @@ async function main(): Promise<void> {
     let alerts = 0;
     const fired = new Map<string, number>();
     for (const seed of SEEDS) {
-      const root = await fleetRoot({ ...fleet, seed });
+      const root = await fleetRoot({ ...fleet, seed, photos: PHOTOS });
       const run = await runDays(
         root,
-        { ...fleet, seed },
+        { ...fleet, seed, photos: PHOTOS },
         config,
         CLEAN_DAYS.map((day) => ({ day })),
       ).finally(() => rm(root, { recursive: true, force: true }));
@@ -220,10 +230,10 @@ async function main(): Promise<void> {
   let cases = 0;
   let caught = 0;
   for (const fleet of fleets) {
-    const plans = evaluationFaults({ ...fleet, seed: 0 });
+    const plans = evaluationFaults({ ...fleet, seed: 0, photos: PHOTOS });
     const bySeed = new Map<number, MonitorResult[][]>();
     for (const seed of SEEDS) {
-      bySeed.set(seed, await faultyDays({ ...fleet, seed }, config, plans));
+      bySeed.set(seed, await faultyDays({ ...fleet, seed, photos: PHOTOS }, config, plans));
       process.stderr.write(`faults ${fleet.cameras} cameras seed ${seed} done\n`);
     }
     plans.forEach((plan, p) => {

@@ -172,6 +172,38 @@ export async function resize(
   return toDecoded(rawInput(image).resize(width, height, { kernel, fit: 'fill' }));
 }
 
+/**
+ * A width×height RGB view cut out of a photograph (the scenario's natural-photo scenes): the crop
+ * spans `span` of the photograph's width at the same aspect as the output (less if the photograph
+ * is not tall enough), its top-left corner placed at (x, y) ∈ [0, 1]² of the room left.
+ */
+export async function cropPhoto(
+  bytes: Uint8Array,
+  place: { readonly x: number; readonly y: number; readonly span: number },
+  width: number,
+  height: number,
+): Promise<DecodedImage> {
+  const { width: w = 0, height: h = 0 } = await readHeader(bytes);
+  const cropWidth = Math.max(
+    1,
+    Math.min(Math.round(w * place.span), Math.floor((h * width) / height)),
+  );
+  const cropHeight = Math.max(1, Math.round((cropWidth * height) / width));
+  const region = {
+    left: Math.floor(place.x * (w - cropWidth)),
+    top: Math.floor(place.y * (h - cropHeight)),
+    width: cropWidth,
+    height: cropHeight,
+  };
+  return toDecoded(
+    sharp(bytes)
+      .extract(region)
+      .resize(width, height, { fit: 'fill' })
+      .removeAlpha()
+      .toColourspace('srgb'),
+  );
+}
+
 /** Re-encodes as JPEG at the given quality and decodes again (compression artefacts). */
 export async function jpegRoundTrip(image: DecodedImage, quality: number): Promise<DecodedImage> {
   return toDecoded(sharp(await encodeJpeg(image, quality)));

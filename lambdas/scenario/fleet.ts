@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { cropPhoto } from '../adapters/sharp-codec.ts';
 import type { DecodedImage } from '../core/image/decoded-image.ts';
 import { SeededRandom, stableSeed } from '../core/sketches/random.ts';
 import {
@@ -29,6 +31,11 @@ export interface FleetSpec {
   readonly width: number;
   readonly height: number;
   readonly seed: number;
+  /**
+   * Photographs the cameras' scenes are cut from (camera k watches a seeded crop of photograph
+   * k mod P); synthetic scenes when absent.
+   */
+  readonly photos?: readonly string[] | undefined;
 }
 
 export interface FleetFaultPlan {
@@ -97,18 +104,20 @@ export const frameLight = (spec: FleetSpec, camera: string, day: number, frame: 
 const scenes = new Map<string, Promise<DecodedImage>>();
 
 function cameraScene(spec: FleetSpec, camera: string, blurred: boolean): Promise<DecodedImage> {
-  const key = `${spec.seed}/${spec.width}x${spec.height}/${camera}/${blurred ? 'blur' : 'sharp'}`;
+  const source = spec.photos?.length ? 'photos' : 'synthetic';
+  const key = `${source}/${spec.seed}/${spec.width}x${spec.height}/${camera}/${blurred ? 'blur' : 'sharp'}`;
   let scene = scenes.get(key);
   if (!scene) {
     scene = blurred
       ? cameraScene(spec, camera, false).then((sharp) => OPTICAL_BLUR(sharp, 0))
-      : Promise.resolve(renderScene(spec, camera));
+      : renderScene(spec, camera);
     scenes.set(key, scene);
   }
   return scene;
 }
 
-function renderScene(spec: FleetSpec, camera: string): DecodedImage {
+async function renderScene(spec: FleetSpec, camera: string): Promise<DecodedImage> {
+  if (spec.photos?.length) return photoScene(spec, camera, spec.photos);
   const sceneSeed = stableSeed(`scene ${spec.seed} ${camera}`);
   const animal = uniform(`animal ${spec.seed} ${camera}`) < 0.5 ? 'cat' : 'dog';
   return syntheticPhoto(spec.width + 2 * JITTER, spec.height + 2 * JITTER, sceneSeed, animal);
@@ -171,4 +180,23 @@ export async function* fleetDay(
       yield { camera, frame, image: await renderFrame(spec, camera, day, frame, kind) };
     }
   }
+}
+
+/**
+ * A camera's view of a photograph: cameras beyond the number of photographs watch other parts of
+ * them, each a seeded crop spanning 25–70% of the photograph's width.
+ */
+async function photoScene(
+  spec: FleetSpec,
+  camera: string,
+  photos: readonly string[],
+): Promise<DecodedImage> {
+  const index = cameraIds(spec).indexOf(camera);
+  const photo = photos[index % photos.length] as string;
+  const place = {
+    x: uniform(`crop x ${spec.seed} ${camera}`),
+    y: uniform(`crop y ${spec.seed} ${camera}`),
+    span: 0.25 + 0.45 * uniform(`crop span ${spec.seed} ${camera}`),
+  };
+  return cropPhoto(await readFile(photo), place, spec.width + 2 * JITTER, spec.height + 2 * JITTER);
 }
