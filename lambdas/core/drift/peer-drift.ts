@@ -45,6 +45,49 @@ const LIGHT_THRESHOLD_FEATURES = new Set([
 ]);
 /** Angles: a log ratio means nothing for them, and a near-grey scene's hue angle is unstable. */
 const CIRCULAR_FEATURES = new Set(['hue.circularMean']);
+/**
+ * Measured on the chromatic pixels only. In a grey scene (a textured wall, a greyscale camera) those
+ * are a handful of pixels that sensor noise coloured, so their hues say nothing about the scene.
+ */
+const CHROMATIC_ONLY_FEATURES = new Set(['hue.circularMean', 'hue.concentration']);
+/** Below this share of chromatic pixels in its baseline, a segment's hue is noise (see above). */
+const MIN_CHROMATIC_SHARE = 0.05;
+/** The light level itself: a fault that blows out or crushes a camera's pixels still shows here. */
+const LIGHT_LEVEL_FEATURES = new Set([
+  'brightness.mean',
+  'brightness.stddev',
+  'luma.mean',
+  'luma.contrast',
+]);
+/**
+ * A segment whose share of blown-out (or crushed-black) pixels moved by more than this against a
+ * baseline is meeting light it clips differently: a bright scene on a sunny midday loses its
+ * colour and texture to white. Its colour and texture moves against its peers are that clipping,
+ * so only its light-level features are compared with its peers on that baseline.
+ */
+const CLIPPING_MOVE = 0.05;
+/**
+ * Texture measures with a fixed threshold or a fixed floor (sensor noise, a step of one level, a
+ * JPEG encoder), and sharpness, which light moves by its square down to the noise floor: light
+ * moves them by amounts no log ratio makes equal across a fleet. Their fleet move is judged only
+ * on light the fleet's history has met (fleetLightMet); sharpness against contrast stays judged.
+ */
+const LIGHT_NONLINEAR_FEATURES = new Set([
+  'sharpness',
+  'noise',
+  'flat.fraction',
+  'isolated.fraction',
+  'entropy',
+  'file.bytes',
+  'file.bytesPerPixel',
+]);
+/** How far (log units) today's fleet light may lie beyond its history's before those are set aside. */
+const LIGHT_MARGIN = 0.05;
+/**
+ * Shares of pixels: a move below 0.1% of the pixels (one isolated pixel in a 160×120 frame is
+ * 0.005%) is not one to compare, so the log ratio's offset is at least this.
+ */
+const PIXEL_SHARE_RESOLUTION = 1e-3;
 
 /** The D that always counts as a real change of the segment, however few its images. */
 const MIN_PEER_D = 0.5;
@@ -73,6 +116,8 @@ export function evaluatePeerDrift(
   const alpha = monitor.alpha / active.length;
   for (const kind of monitor.baselines) {
     if (kind === 'fixed') continue;
+    const clipping = new Set(active.filter((s) => clippingMoved(s, kind)).map((s) => s.segment));
+    const lightMet = fleetLightMet(active, kind, alpha);
     const features = new Set(active.flatMap((s) => [...s.profile.numeric.keys()]));
     for (const feature of features) {
       if (monitor.features !== 'all' && !monitor.features.includes(feature)) continue;
@@ -85,7 +130,9 @@ export function evaluatePeerDrift(
       const residuals = shifts.map((s) => s.delta - common);
       const peerSpread = MAD_TO_SIGMA * median(residuals.map(Math.abs));
       const { ownSpread, commonMoves } = pastShifts(active, feature, kind, alpha);
-      const fleet = fleetMove(monitor, feature, kind, common, commonMoves);
+      const fleet =
+        (lightMet || !LIGHT_NONLINEAR_FEATURES.has(feature)) &&
+        fleetMove(monitor, feature, kind, common, commonMoves);
       if (fleet) results.push(fleet);
       const critical = studentTQuantile(monitor.peerAlpha / (2 * shifts.length), shifts.length - 1);
       shifts.forEach((shift, i) => {
@@ -96,6 +143,7 @@ export function evaluatePeerDrift(
         // A segment is first held to its own past residuals: some cameras answer the weather
         // differently from the fleet (a bright scene clips on sunny days).
         if (own === undefined) return;
+        if (clipping.has(shift.segment) && !LIGHT_LEVEL_FEATURES.has(feature)) return;
         const spread = Math.max(peerSpread, OWN_SPREAD_FACTOR * own);
         const z =
           spread > 0 ? Math.abs(residual) / spread : residual === 0 ? 0 : Number.POSITIVE_INFINITY;
@@ -281,6 +329,49 @@ function lightInvariantFleetMove(
   );
 }
 
+const medianOf = (profile: DatasetProfile | undefined, feature: string): number | undefined => {
+  const column = profile?.numeric.get(feature);
+  return column && column.moments.count > 0 ? column.sketch.quantile(0.5) : undefined;
+};
+
+/** Whether the segment's baseline has enough chromatic pixels for its hue to mean something. */
+function chromatic(baseline: DatasetProfile | undefined): boolean {
+  return (medianOf(baseline, 'chromatic.fraction') ?? 1) >= MIN_CHROMATIC_SHARE;
+}
+
+/** Whether the segment's share of blown-out or crushed pixels moved by more than CLIPPING_MOVE. */
+function clippingMoved(segment: SegmentDay, kind: 'reference' | 'trailing'): boolean {
+  const base = segment.baselines[kind];
+  return ['overexposed.fraction', 'dark.fraction'].some((feature) => {
+    const before = medianOf(base, feature);
+    const after = medianOf(segment.profile, feature);
+    return before !== undefined && after !== undefined && Math.abs(after - before) > CLIPPING_MOVE;
+  });
+}
+
+/**
+ * Whether today's fleet-wide light move (the median camera's luma.mean shift) lies within the light
+ * moves of the history days, give or take LIGHT_MARGIN. Outside it the fleet meets light its
+ * history never showed, and how light moves the threshold-bound texture measures is unknown.
+ */
+function fleetLightMet(
+  segments: readonly SegmentDay[],
+  kind: 'reference' | 'trailing',
+  alpha: number,
+): boolean {
+  const today = segments
+    .map((s) => shiftOf(s, s.profile, 'luma.mean', kind, alpha))
+    .filter((x): x is Shift => x !== undefined);
+  if (today.length === 0) return true;
+  const { commonMoves } = pastShifts(segments, 'luma.mean', kind, alpha);
+  if (commonMoves.length === 0) return true;
+  const light = median(today.map((s) => s.delta));
+  return (
+    light >= Math.min(0, ...commonMoves) - LIGHT_MARGIN &&
+    light <= Math.max(0, ...commonMoves) + LIGHT_MARGIN
+  );
+}
+
 function shiftOf(
   segment: SegmentDay,
   day: DatasetProfile,
@@ -291,10 +382,12 @@ function shiftOf(
   const base: NumericColumn | undefined = segment.baselines[kind]?.numeric.get(feature);
   const column = day.numeric.get(feature);
   if (!base || !column || base.moments.count === 0 || column.moments.count === 0) return undefined;
+  if (CHROMATIC_ONLY_FEATURES.has(feature) && !chromatic(segment.baselines[kind])) return undefined;
   const before = base.sketch.quantile(0.5);
   const after = column.sketch.quantile(0.5);
   const iqr = base.sketch.quantile(0.75) - base.sketch.quantile(0.25);
-  const delta = relativeShift(before, after, iqr);
+  const resolution = feature.endsWith('.fraction') ? PIXEL_SHARE_RESOLUTION : 0;
+  const delta = relativeShift(before, after, Math.max(iqr, resolution));
   const n = base.sketch.n;
   const m = column.sketch.n;
   const floor =

@@ -25,7 +25,16 @@ const FRAMES = 20;
 const scenes = Array.from({ length: CAMERAS }, (_, c) => randomFeatures(new SeededRandom(100 + c)));
 const camera = (c: number) => `cam${String(c + 1).padStart(2, '0')}`;
 
-function frame(c: number, light: number, random: SeededRandom, blur = 1): ImageFeatures {
+/** Sets a camera's frame features after the light is applied (what a test's cameras have in common). */
+type Edit = (camera: number, numeric: Record<string, number | undefined>) => void;
+
+function frame(
+  c: number,
+  light: number,
+  random: SeededRandom,
+  blur = 1,
+  edit?: Edit,
+): ImageFeatures {
   const scene = scenes[c] as ImageFeatures;
   const numeric = { ...scene.numeric } as Record<string, number | undefined>;
   for (const [name, value] of Object.entries(numeric)) {
@@ -39,6 +48,7 @@ function frame(c: number, light: number, random: SeededRandom, blur = 1): ImageF
           : 1;
     numeric[name] = value * scale * jitter * (name === 'sharpness' ? blur : 1);
   }
+  edit?.(c, numeric);
   return { ...scene, numeric } as ImageFeatures;
 }
 
@@ -56,6 +66,7 @@ function fleetDay(
     silent?: number;
     blurAll?: number;
     light?: number;
+    edit?: Edit;
   } = {},
 ): FleetDay {
   const random = new SeededRandom(seed);
@@ -67,7 +78,11 @@ function fleetDay(
     const p = emptyProfile({ dataset: `fleet/${id}`, window: { start: name, end: name } });
     const darken = c === options.faulty ? (options.darken ?? 1) : 1;
     for (let f = 0; f < FRAMES; f++)
-      addImage(p, `${name}/${id}/${f}.jpg`, frame(c, light * darken, random, options.blurAll));
+      addImage(
+        p,
+        `${name}/${id}/${f}.jpg`,
+        frame(c, light * darken, random, options.blurAll, options.edit),
+      );
     segments.set(id, p);
   }
   const whole = mergeAll([...segments.values()].map((p) => ({ ...p, dataset: 'fleet' })));
@@ -152,6 +167,115 @@ describe('evaluateNight on a fleet of fixed cameras', () => {
         summary: 'cam05: sent no images today; trailing median 20',
       },
     ]);
+  });
+});
+
+describe('peer and fleet tests on what natural scenes do', () => {
+  // Found on a fleet cut from natural photographs (eval/fleet.ts --scenes photos): each of these
+  // named a healthy camera, or the whole fleet, on a clean day.
+  // randomFeatures draws every feature on one of three scales; these tests need real pixel shares.
+  const shares =
+    (edit: Edit): Edit =>
+    (c, n) => {
+      n['dark.fraction'] = 0.01;
+      n['overexposed.fraction'] = 0.02;
+      edit(c, n);
+    };
+  const day = (name: string, seed: number, options: Parameters<typeof fleetDay>[2] = {}) =>
+    fleetDay(name, seed, { ...options, edit: shares(options.edit ?? (() => {})) });
+  const days = (edit: Edit, light?: (i: number) => number) => ({
+    reference: day('reference', 1, { edit, light: light?.(0) }),
+    trailing: [2, 3, 4].map((seed, i) => day(`day_${seed}`, seed, { edit, light: light?.(i + 1) })),
+  });
+  const named = (fired: ReturnType<typeof judge>, camera: string, feature: string) =>
+    fired.some((r) => r.fired && r.segment === camera && r.feature === feature);
+
+  it('does not name a camera for one isolated pixel per frame, but does for dead pixels', () => {
+    const none: Edit = (_, n) => {
+      n['isolated.fraction'] = 0;
+    };
+    const { reference, trailing } = days(none);
+    const withShare = (share: number) =>
+      judge(
+        reference,
+        trailing,
+        day('today', 30, {
+          edit: (c, n) => {
+            n['isolated.fraction'] = c === 2 ? share : 0;
+          },
+        }),
+      );
+    expect(named(withShare(1 / 18_656), 'cam03', 'isolated.fraction')).toBe(false);
+    expect(named(withShare(0.002), 'cam03', 'isolated.fraction')).toBe(true);
+  });
+
+  it("explains a camera's colour change by its pixels blowing out, and still judges its light", () => {
+    const usual: Edit = (_, n) => {
+      n['overexposed.fraction'] = 0.02;
+    };
+    const { reference, trailing } = days(usual);
+    const today = (blownOut: number, light = 1) =>
+      judge(
+        reference,
+        trailing,
+        day('today', 31, {
+          faulty: 3,
+          darken: light,
+          edit: (c, n) => {
+            n['overexposed.fraction'] = c === 3 ? blownOut : 0.02;
+            if (c === 3) n['saturation.mean'] = (n['saturation.mean'] as number) * 0.5;
+          },
+        }),
+      );
+    expect(named(today(0.02), 'cam04', 'saturation.mean')).toBe(true);
+    expect(named(today(0.6), 'cam04', 'saturation.mean')).toBe(false);
+    expect(named(today(0.6, 1.5), 'cam04', 'brightness.mean')).toBe(true);
+  });
+
+  it('ignores the hue of a grey camera, whose few coloured pixels are sensor noise', () => {
+    const withChroma =
+      (share: number, concentration: number): Edit =>
+      (c, n) => {
+        if (c !== 4) return;
+        n['chromatic.fraction'] = share;
+        n['hue.concentration'] = concentration;
+      };
+    for (const [share, expected] of [
+      [0.0002, false],
+      [0.5, true],
+    ] as const) {
+      const { reference, trailing } = days(withChroma(share, 0.3));
+      const fired = judge(reference, trailing, day('today', 32, { edit: withChroma(share, 0.9) }));
+      expect(named(fired, 'cam05', 'hue.concentration')).toBe(expected);
+    }
+  });
+
+  it('judges the fleet-wide move of noise only on light its history has met', () => {
+    // Sensor noise is a floor light does not scale: a fleet's noise moves little with the light,
+    // and a day far darker than any before moves it by an amount the history cannot calibrate.
+    const noiseAt =
+      (light: number): Edit =>
+      (c, n) => {
+        n.noise = (1 + c / 10) * (2 + 3 * light);
+      };
+    const lights = [1, 1.02, 0.99, 1.01];
+    const history = {
+      reference: day('reference', 1, { light: lights[0], edit: noiseAt(lights[0] as number) }),
+      trailing: [2, 3, 4].map((seed, i) =>
+        day(`day_${seed}`, seed, {
+          light: lights[i + 1],
+          edit: noiseAt(lights[i + 1] as number),
+        }),
+      ),
+    };
+    const fleetNoise = (light: number, noiseLight: number) =>
+      judge(
+        history.reference,
+        history.trailing,
+        day('today', 33, { light, edit: noiseAt(noiseLight) }),
+      ).some((r) => r.fired && !r.segment && r.feature === 'noise');
+    expect(fleetNoise(0.75, 0.75)).toBe(false);
+    expect(fleetNoise(1, 0.4)).toBe(true);
   });
 });
 
