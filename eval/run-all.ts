@@ -6,6 +6,7 @@ const scripts = [
   'eval/stddev-band.ts',
   'eval/detection.ts',
   'eval/fleet.ts',
+  'eval/fleet.ts --scenes photos',
   'eval/load-run.ts',
   'eval/label-memory.ts',
   'eval/night-memory.ts',
@@ -14,7 +15,9 @@ const scripts = [
 let failed = false;
 for (const script of scripts) {
   console.log(`\n### ${script}\n`);
-  const result = spawnSync('npx', ['tsx', script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync('npx', ['tsx', ...script.split(' '), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   failed ||= result.status !== 0;
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import type { DecodedImage } from '../../lambdas/core/image/decoded-image.ts';
 import {
@@ -114,5 +118,41 @@ describe('simulated camera fleet', () => {
       expect(samePixels(frame.image, first[i]!.image)).toBe(true);
     const otherSeed = await framesOf({ ...SPEC, seed: 8 }, -2, fault);
     expect(samePixels(otherSeed[0]!.image, first[0]!.image)).toBe(false);
+  });
+
+  it("cuts each camera's scene out of photographs when given some, one crop per camera", async () => {
+    // Two "photographs" of one flat colour each, a greyscale PNG and an RGB JPEG: every pixel of a
+    // camera's scene comes from its own photograph (camera k watches photograph k mod 2).
+    const folder = await mkdtemp(path.join(tmpdir(), 'driftwatch-photos-'));
+    const grey = path.join(folder, 'grey.png');
+    const red = path.join(folder, 'red.jpg');
+    await sharp({ create: { width: 640, height: 400, channels: 3, background: '#5a5a5a' } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(grey);
+    await sharp({ create: { width: 500, height: 700, channels: 3, background: '#c03020' } })
+      .jpeg({ quality: 95 })
+      .toFile(red);
+    try {
+      const spec: FleetSpec = { ...SPEC, photos: [grey, red] };
+      const frames = await framesOf(spec, 1);
+      expect(frames[0]?.image).toMatchObject({ width: 96, height: 72, channels: 3 });
+      const redness = (camera: string) => {
+        const image = frames.find((f) => f.camera === camera)?.image as DecodedImage;
+        let r = 0;
+        let b = 0;
+        for (let i = 0; i < image.pixels.length; i += 3) {
+          r += image.pixels[i] as number;
+          b += image.pixels[i + 2] as number;
+        }
+        return r / b;
+      };
+      expect(redness('cam001')).toBeCloseTo(1, 1);
+      expect(redness('cam003')).toBeCloseTo(1, 1);
+      expect(redness('cam002')).toBeGreaterThan(4);
+      expect(redness('cam004')).toBeGreaterThan(4);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
