@@ -3,7 +3,8 @@
  * and corrupted images → per-image features (through real JPEG encoding and sharp decoding), then
  * day profiles evaluated with the shipped monitors exactly as the nightly use case does.
  */
-import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
+import { readFile } from 'node:fs/promises';
+import { cropPhoto, encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
 import { buildBaselines } from '../lambdas/core/drift/baselines.ts';
 import { alignedShares } from '../lambdas/core/drift/categorical-distances.ts';
 import { whylabsHellinger } from '../lambdas/core/drift/compare-profiles.ts';
@@ -28,6 +29,8 @@ const decoder = new SharpDecoder();
 export interface ImageSize {
   readonly width: number;
   readonly height: number;
+  /** Natural photographs to cut clean images from (eval/natural-photos.ts); synthetic when absent. */
+  readonly photos?: readonly string[] | undefined;
 }
 
 /** Features of one image after a real JPEG round trip, as a camera upload would be profiled. */
@@ -37,14 +40,25 @@ export async function featuresOf(image: DecodedImage): Promise<ImageFeatures> {
   return extractFeatures(decoded.image, decoded.container);
 }
 
-export function cleanImage(size: ImageSize, seed: number): DecodedImage {
-  return syntheticPhoto(
-    size.width,
-    size.height,
-    seed,
-    new SeededRandom(seed).next() < 0.5 ? 'cat' : 'dog',
-  );
+export async function cleanImage(size: ImageSize, seed: number): Promise<DecodedImage> {
+  const random = new SeededRandom(seed);
+  if (!size.photos?.length)
+    return syntheticPhoto(size.width, size.height, seed, random.next() < 0.5 ? 'cat' : 'dog');
+  // A random view of a random photograph: any part of it, spanning 20–100% of its width.
+  const photo = size.photos[Math.floor(random.next() * size.photos.length)] as string;
+  const place = { x: random.next(), y: random.next(), span: 0.2 + 0.8 * random.next() };
+  return cropPhoto(await photoBytes(photo), place, size.width, size.height);
 }
+
+const photoCache = new Map<string, Promise<Buffer>>();
+const photoBytes = (file: string) => {
+  let bytes = photoCache.get(file);
+  if (!bytes) {
+    bytes = readFile(file);
+    photoCache.set(file, bytes);
+  }
+  return bytes;
+};
 
 export async function cleanFeatures(
   size: ImageSize,
@@ -53,7 +67,7 @@ export async function cleanFeatures(
 ): Promise<ImageFeatures[]> {
   const out: ImageFeatures[] = [];
   for (const seed of seeds) {
-    out.push(await featuresOf(cleanImage(size, seed)));
+    out.push(await featuresOf(await cleanImage(size, seed)));
     onImage?.();
   }
   return out;
@@ -86,7 +100,7 @@ export async function corruptedFeatures(
     'severity3-half': [],
   };
   for (const [i, seed] of seeds.entries()) {
-    const clean = cleanImage(size, seed);
+    const clean = await cleanImage(size, seed);
     const sev3 = await featuresOf(await spec.severity3(clean, seed));
     out.severity3.push(sev3);
     out.severity1.push(await featuresOf(await spec.severity1(clean, seed)));

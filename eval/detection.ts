@@ -6,7 +6,10 @@
  *    corrupted), plus severity 1, 25-image days and days with 50% corrupted images;
  *  - the WhyLabs default (Hellinger > 0.7 on 30 equal-width bins) on the same days.
  *
- *   npx tsx eval/detection.ts [--seeds 3] [--size 320x240] [--clean-days 50]
+ *   npx tsx eval/detection.ts [--seeds 3] [--size 320x240] [--clean-days 50] [--scenes synthetic|photos]
+ *
+ * `--scenes photos` cuts every image, clean and corrupted, out of natural photographs (a random
+ * view of one of 20, eval/natural-photos.ts) instead of drawing synthetic scenes.
  *
  * Per-image features are computed once per seed (through real JPEG encoding and sharp decoding) and
  * cached in eval/.cache, so re-running with another config is instant. Seeds run in parallel workers.
@@ -34,6 +37,7 @@ import {
   VARIANTS,
   type Variant,
 } from './detection-lib.ts';
+import { naturalPhotos } from './natural-photos.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -42,14 +46,25 @@ const option = (name: string, fallback: string) => {
 };
 const SEEDS = Number(option('seeds', '3'));
 const [W, H] = option('size', '320x240').split('x').map(Number) as [number, number];
-const SIZE: ImageSize = { width: W, height: H };
+const SCENES = option('scenes', 'synthetic');
+if (SCENES !== 'synthetic' && SCENES !== 'photos')
+  throw new Error(`--scenes is synthetic or photos, not ${SCENES}`);
+const SIZE: ImageSize = {
+  width: W,
+  height: H,
+  photos: SCENES === 'photos' ? await naturalPhotos() : undefined,
+};
 const CLEAN_DAYS = Number(option('clean-days', '50'));
 const DAILY_SIZES = [25, 100, 1000];
 const REFERENCE_SIZE = 500;
 const POOL_SIZE = 3000;
 const CORRUPTED_PER_DAY = 100;
 const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
-const cacheFile = (seed: number) => path.join(CACHE, `detection-v1-${W}x${H}-seed${seed}.json`);
+const cacheFile = (seed: number) =>
+  path.join(
+    CACHE,
+    `detection-v1${SCENES === 'photos' ? '-photos' : ''}-${W}x${H}-seed${seed}.json`,
+  );
 
 interface SeedFeatures {
   reference: ImageFeatures[];
@@ -101,7 +116,17 @@ async function ensureSeeds(seeds: number[]): Promise<void> {
     new Promise<void>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', self, '--compute-seed', String(seed), '--size', `${W}x${H}`],
+        [
+          '--import',
+          'tsx',
+          self,
+          '--compute-seed',
+          String(seed),
+          '--size',
+          `${W}x${H}`,
+          '--scenes',
+          SCENES,
+        ],
         {
           stdio: ['ignore', 'inherit', 'inherit'],
         },
@@ -172,7 +197,7 @@ async function main(): Promise<void> {
   const data = await Promise.all(seeds.map(async (s) => (await loadSeed(s)) as SeedFeatures));
 
   console.log(
-    `Images ${W}×${H}, JPEG q90; reference ${REFERENCE_SIZE} images; clean days drawn from a pool of ${POOL_SIZE} per seed; seeds ${seeds.join(', ')}.\n`,
+    `Images ${W}×${H}, JPEG q90, ${SIZE.photos ? `cut from ${SIZE.photos.length} natural photographs` : 'synthetic scenes'}; reference ${REFERENCE_SIZE} images; clean days drawn from a pool of ${POOL_SIZE} per seed; seeds ${seeds.join(', ')}.\n`,
   );
   console.log('### False alarms on clean days\n');
   console.log(
