@@ -8,8 +8,8 @@ import { buildDigest, type Digest } from '../core/drift/digest.ts';
 import { evaluateNight } from '../core/drift/evaluate-night.ts';
 import type { MonitorConfig } from '../core/drift/monitor-config.ts';
 import { bySeverity, type MonitorResult } from '../core/drift/monitor-result.ts';
-import type { SegmentDay } from '../core/drift/peer-drift.ts';
 import { NEW_MODEL_VERSION } from '../core/drift/prediction-drift.ts';
+import type { SegmentDay } from '../core/drift/segment-shifts.ts';
 import type { EstimatedPerformance } from '../core/performance/estimated-performance.ts';
 import { evaluateEstimatedPerformance } from '../core/performance/evaluate-performance.ts';
 import {

@@ -3,7 +3,8 @@ import type { Baselines } from './baselines.ts';
 import { evaluateMonitors } from './evaluate-monitors.ts';
 import type { MonitorConfig } from './monitor-config.ts';
 import type { MonitorResult } from './monitor-result.ts';
-import { evaluatePeerDrift, type SegmentDay } from './peer-drift.ts';
+import { evaluatePeerDrift } from './peer-drift.ts';
+import type { SegmentDay } from './segment-shifts.ts';
 
 /**
  * One dataset-day's image monitors: the whole dataset against its baselines, then every segment

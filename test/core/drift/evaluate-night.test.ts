@@ -3,7 +3,7 @@ import { type Baselines, buildBaselines } from '../../../lambdas/core/drift/base
 import { evaluateMonitors } from '../../../lambdas/core/drift/evaluate-monitors.ts';
 import { evaluateNight } from '../../../lambdas/core/drift/evaluate-night.ts';
 import { DEFAULT_MONITOR_CONFIG } from '../../../lambdas/core/drift/monitor-config.ts';
-import type { SegmentDay } from '../../../lambdas/core/drift/peer-drift.ts';
+import type { SegmentDay } from '../../../lambdas/core/drift/segment-shifts.ts';
 import type { ImageFeatures } from '../../../lambdas/core/features/catalogue.ts';
 import {
   addImage,
