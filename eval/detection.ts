@@ -63,7 +63,7 @@ const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
 const cacheFile = (seed: number) =>
   path.join(
     CACHE,
-    `detection-v1${SCENES === 'photos' ? '-photos' : ''}-${W}x${H}-seed${seed}.json`,
+    `detection-v2${SCENES === 'photos' ? '-photos' : ''}-${W}x${H}-seed${seed}.json`,
   );
 
 interface SeedFeatures {

@@ -55,8 +55,9 @@ export const FAULT_DAY = 4;
 export const SINGLE_FAULTY_CAMERA = 'cam002';
 const PIXEL_FAULTS: readonly FrameFault[] = ['blur', 'darkening', 'pixelation', 'noise'];
 
-// Bump when lambdas/scenario/fleet.ts changes its pixels: the cache does not notice on its own.
-const CACHE_VERSION = 'fleet-v1';
+// Bump when lambdas/scenario/fleet.ts changes its pixels or a feature is added or changed: the
+// cache does not notice on its own.
+const CACHE_VERSION = 'fleet-v2';
 const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
 
 const fleetDir = (spec: FleetSpec) =>

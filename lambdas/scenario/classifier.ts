@@ -23,7 +23,9 @@ export function trainCatDogModel(
   examples: readonly { features: ImageFeatures; animal: AnimalClass }[],
   epochs = 400,
 ): CatDogModel {
-  // Size and file facts say nothing about the animal; leave them out.
+  // Size and file facts say nothing about the animal; leave them out. repeated.fraction came after
+  // the demo's figures were measured (docs/monitors.md): left out, the model and every figure
+  // measured on its predictions stay as they were.
   const names = NUMERIC_FEATURE_NAMES.filter(
     (n) =>
       ![
@@ -34,6 +36,7 @@ export function trainCatDogModel(
         'channels',
         'file.bytes',
         'jpeg.quality',
+        'repeated.fraction',
       ].includes(n),
   );
   const rows = examples.map((e) => vectorOf(e.features, names));

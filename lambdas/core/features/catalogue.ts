@@ -157,6 +157,12 @@ export const NUMERIC_FEATURES = [
     'there are more isolated dead, stuck or impulse pixels',
     'there are fewer isolated pixels',
   ),
+  spec(
+    'repeated.fraction',
+    'fraction of rows that repeat the row above (nearest-neighbour enlargement)',
+    'rows repeat: images are pixelated or digitally enlarged',
+    'fewer rows repeat',
+  ),
   // file and container
   spec('file.bytes', 'file size in bytes', 'files are larger', 'files are smaller'),
   spec(

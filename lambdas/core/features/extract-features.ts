@@ -23,6 +23,7 @@ export function extractFeatures(image: DecodedImage, container: ContainerFacts):
       blockiness: texture.blockiness,
       'flat.fraction': texture.flatFraction,
       'isolated.fraction': texture.isolatedFraction,
+      'repeated.fraction': texture.repeatedFraction,
       'file.bytes': container.bytes,
       'file.bytesPerPixel': container.bytes / pixels,
       'jpeg.quality': container.jpegQuality,

@@ -17,6 +17,12 @@ const ISOLATED_STEP = 48;
 const FLAT_STEP = 1;
 /** JPEG block size: steps between columns (rows) 8k − 1 and 8k cross a block boundary. */
 const BLOCK = 8;
+/**
+ * A row repeats the one above when its mean step down is below this share of the largest mean
+ * step among the row pairs within REPEAT_WINDOW of it.
+ */
+const REPEAT_RATIO = 0.25;
+const REPEAT_WINDOW = 2;
 
 /** Integer box-downsampling factor for the analysis plane: ceil(long edge / 640). */
 export function analysisFactor(width: number, height: number): number {
@@ -58,6 +64,7 @@ export interface NativeTexture {
   readonly blockiness: number;
   readonly flatFraction: number;
   readonly isolatedFraction: number;
+  readonly repeatedFraction: number;
 }
 
 export interface SharpnessAndNoise {
@@ -75,6 +82,12 @@ class TextureSums {
   laplacian = 0;
   laplacian2 = 0;
   noise = 0;
+  /** Σ |ΔY| down from each row to the next (row pair y, y + 1). */
+  readonly rowSteps: Float64Array;
+
+  constructor(height: number) {
+    this.rowSteps = new Float64Array(Math.max(0, height - 1));
+  }
 }
 
 /**
@@ -109,7 +122,7 @@ function verticalSteps(
   width: number,
   edge: boolean,
   t: TextureSums,
-): void {
+): number {
   let sum = 0;
   let flat = 0;
   for (let i = row, end = row + width; i < end; i++) {
@@ -120,6 +133,7 @@ function verticalSteps(
   t.steps += sum;
   t.flatPairs += flat;
   if (edge) t.blockEdgeSteps += sum;
+  return sum;
 }
 
 /**
@@ -215,13 +229,13 @@ function laplacianAndNoise(plane: Float32Array, row: number, width: number, t: T
 
 /** One pass over the rows of the native plane; with `analysis`, also sharpness and noise sums. */
 function texturePass(luma: Float32Array, width: number, height: number, analysis: boolean) {
-  const t = new TextureSums();
+  const t = new TextureSums(height);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const blockEdgeBelow = (y & (BLOCK - 1)) === BLOCK - 1;
     if (y === 0 || y === height - 1 || width < 3) {
       horizontalSteps(luma, row, width, t);
-      if (y + 1 < height) verticalSteps(luma, row, width, blockEdgeBelow, t);
+      if (y + 1 < height) t.rowSteps[y] = verticalSteps(luma, row, width, blockEdgeBelow, t);
       continue;
     }
     const downwards = interiorRow(luma, row, width, t);
@@ -233,6 +247,7 @@ function texturePass(luma: Float32Array, width: number, height: number, analysis
     // Block edges: the pairs across columns 8k − 1 | 8k, and every pair down from rows 8k − 1.
     t.blockEdgeSteps += blockEdgeSteps(luma, row, width);
     if (blockEdgeBelow) t.blockEdgeSteps += downwards + downFirst + downLast;
+    t.rowSteps[y] = downwards + downFirst + downLast;
     if (analysis) laplacianAndNoise(luma, row, width, t);
   }
   return t;
@@ -255,7 +270,29 @@ function nativeFeatures(t: TextureSums, width: number, height: number): NativeTe
     blockiness,
     flatFraction: pairs > 0 ? t.flatPairs / pairs : 1,
     isolatedFraction: interior > 0 ? t.isolated / interior : 0,
+    repeatedFraction: repeatedFraction(t.rowSteps),
   };
+}
+
+/**
+ * Share of row pairs that repeat: Σ|ΔY| down from row y is below REPEAT_RATIO × the largest such
+ * sum among the row pairs within REPEAT_WINDOW (not counting itself). Enlarging an image by
+ * nearest neighbour (pixelation, a digital zoom) repeats rows and columns alike: at scale 0.6 two
+ * rows in five, at 0.4 three in five, each beside a real step. In a natural image one row's
+ * change is rarely a quarter of its neighbours' (docs/features.md has the figures). Rows alone are
+ * counted: their sums fall out of the pass for free, where columns would cost a write per pixel.
+ */
+function repeatedFraction(rowSteps: Float64Array): number {
+  const n = rowSteps.length;
+  if (n < 2) return 0;
+  let repeated = 0;
+  for (let y = 0; y < n; y++) {
+    let largest = 0;
+    for (let j = Math.max(0, y - REPEAT_WINDOW); j <= Math.min(n - 1, y + REPEAT_WINDOW); j++)
+      if (j !== y && (rowSteps[j] as number) > largest) largest = rowSteps[j] as number;
+    if ((rowSteps[y] as number) < REPEAT_RATIO * largest) repeated++;
+  }
+  return repeated / n;
 }
 
 /**
@@ -273,7 +310,7 @@ function analysisFeatures(t: TextureSums, width: number, height: number): Sharpn
   };
 }
 
-/** Blockiness, flat-pair fraction and isolated-pixel fraction on the native luma plane. */
+/** Blockiness, flat-pair, isolated-pixel and repeated-row fractions on the native luma plane. */
 export function nativeTexture(luma: Float32Array, width: number, height: number): NativeTexture {
   return nativeFeatures(texturePass(luma, width, height, false), width, height);
 }
@@ -284,7 +321,7 @@ export function sharpnessAndNoise(
   width: number,
   height: number,
 ): SharpnessAndNoise {
-  const t = new TextureSums();
+  const t = new TextureSums(0);
   for (let y = 1; y + 1 < height; y++) if (width > 2) laplacianAndNoise(plane, y * width, width, t);
   return analysisFeatures(t, width, height);
 }

@@ -131,7 +131,7 @@ describe('evaluateMonitors with configured monitors', () => {
   const trailing = [1, 2, 3, 4].map((s) => profileOf(featureStream(100, 20 + s)));
 
   it('checks a summary metric against a fixed range and a trailing stddev band', () => {
-    const day = profileOf(withFeature(featureStream(100, 7), 'hue.mean', (v) => v + 30));
+    const day = profileOf(withFeature(featureStream(100, 7), 'hue.mean', (v) => v + 60));
     const results = evaluateMonitors(config, day, baselinesOf(reference, trailing));
     const byMonitor = Object.fromEntries(results.map((r) => [r.monitor, r]));
     expect(byMonitor.exposure).toMatchObject({ fired: true, direction: 'up', threshold: 110 });

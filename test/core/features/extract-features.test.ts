@@ -125,6 +125,17 @@ describe('extractFeatures', () => {
     expect(f['isolated.fraction']).toBeCloseTo(50 / (98 * 98), 3);
   });
 
+  it('counts the rows a nearest-neighbour enlargement repeats, and none in a noisy scene', () => {
+    const noisy = withGaussianNoise(scene(120, 90, 8), 3);
+    expect(features(noisy)['repeated.fraction']).toBeLessThan(0.02);
+    // Every other source row twice: rows 3k and 3k + 1 are equal, 45 of the 134 row pairs.
+    const enlarged = greyImage(120, 135, (x, y) => {
+      const source = Math.floor((2 * y) / 3);
+      return 128 + 60 * Math.sin(x / 3 + source * 1.7);
+    });
+    expect(features(enlarged)['repeated.fraction']).toBe(45 / 134);
+  });
+
   it('measures sharpness and noise at the analysis scale, so an upscaled copy scores the same', () => {
     // Prepare: a 600×400 noisy scene and the same scene upscaled ×3 by pixel replication (1800×1200)
     const small = withGaussianNoise(scene(600, 400, 6), 8);

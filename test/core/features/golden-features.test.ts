@@ -32,6 +32,7 @@ const EXACT = new Set([
   'chromatic.fraction',
   'flat.fraction',
   'isolated.fraction',
+  'repeated.fraction',
 ]);
 /** Square roots of variances: cancellation near zero amplifies a reordered sum's last bits. */
 const STDDEV = new Set([
