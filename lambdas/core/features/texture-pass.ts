@@ -18,8 +18,8 @@ const FLAT_STEP = 1;
 /** JPEG block size: steps between columns (rows) 8k − 1 and 8k cross a block boundary. */
 const BLOCK = 8;
 /**
- * A row repeats the one above when its mean step down is below this share of the largest mean
- * step among the row pairs within REPEAT_WINDOW of it.
+ * Row y + 1 repeats row y when the step between them (Σ|ΔY|) is below this share of the largest
+ * step among the row pairs within REPEAT_WINDOW of theirs.
  */
 const REPEAT_RATIO = 0.25;
 const REPEAT_WINDOW = 2;
@@ -278,8 +278,8 @@ function nativeFeatures(t: TextureSums, width: number, height: number): NativeTe
  * Share of row pairs that repeat: Σ|ΔY| down from row y is below REPEAT_RATIO × the largest such
  * sum among the row pairs within REPEAT_WINDOW (not counting itself). Enlarging an image by
  * nearest neighbour (pixelation, a digital zoom) repeats rows and columns alike: at scale 0.6 two
- * rows in five, at 0.4 three in five, each beside a real step. In a natural image one row's
- * change is rarely a quarter of its neighbours' (docs/features.md has the figures). Rows alone are
+ * rows in five, at 0.4 three in five, each beside a real step. In a natural image a row's
+ * step is rarely below a quarter of its neighbours' (docs/features.md has the figures). Rows alone are
  * counted: their sums fall out of the pass for free, where columns would cost a write per pixel.
  */
 function repeatedFraction(rowSteps: Float64Array): number {
