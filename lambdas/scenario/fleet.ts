@@ -104,7 +104,7 @@ export const frameLight = (spec: FleetSpec, camera: string, day: number, frame: 
 const scenes = new Map<string, Promise<DecodedImage>>();
 
 function cameraScene(spec: FleetSpec, camera: string, blurred: boolean): Promise<DecodedImage> {
-  const source = spec.photos?.length ? 'photos' : 'synthetic';
+  const source = spec.photos?.length ? spec.photos.join('|') : 'synthetic';
   const key = `${source}/${spec.seed}/${spec.width}x${spec.height}/${camera}/${blurred ? 'blur' : 'sharp'}`;
   let scene = scenes.get(key);
   if (!scene) {
