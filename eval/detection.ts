@@ -37,7 +37,7 @@ import {
   VARIANTS,
   type Variant,
 } from './detection-lib.ts';
-import { naturalPhotos } from './natural-photos.ts';
+import { naturalPhotos, scenesOption } from './natural-photos.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -46,9 +46,7 @@ const option = (name: string, fallback: string) => {
 };
 const SEEDS = Number(option('seeds', '3'));
 const [W, H] = option('size', '320x240').split('x').map(Number) as [number, number];
-const SCENES = option('scenes', 'synthetic');
-if (SCENES !== 'synthetic' && SCENES !== 'photos')
-  throw new Error(`--scenes is synthetic or photos, not ${SCENES}`);
+const SCENES = scenesOption(args);
 const SIZE: ImageSize = {
   width: W,
   height: H,

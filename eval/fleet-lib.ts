@@ -26,7 +26,7 @@ import {
   renderFrame,
 } from '../lambdas/scenario/fleet.ts';
 import { featuresOf } from './detection-lib.ts';
-import { naturalPhotos } from './natural-photos.ts';
+import { naturalPhotos, scenesOption } from './natural-photos.ts';
 
 export interface FleetImageFeatures {
   readonly camera: string;
@@ -222,7 +222,7 @@ async function main(args: readonly string[]): Promise<void> {
     return;
   }
   const [width, height] = option('size', '160x120').split('x').map(Number) as [number, number];
-  const photos = option('scenes', 'synthetic') === 'photos' ? await naturalPhotos() : undefined;
+  const photos = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
   for (const seed of option('seeds', '1,2,3').split(',').map(Number)) {
     const spec: FleetSpec = {
       cameras: Number(option('cameras', '12')),

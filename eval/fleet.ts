@@ -49,7 +49,7 @@ import {
   precomputeFleet,
   SINGLE_FAULTY_CAMERA,
 } from './fleet-lib.ts';
-import { naturalPhotos } from './natural-photos.ts';
+import { naturalPhotos, scenesOption } from './natural-photos.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -59,10 +59,7 @@ const option = (name: string, fallback: string) => {
 const SEEDS = option('seeds', '1,2,3').split(',').map(Number);
 const FLEETS = option('fleets', '12,100').split(',').map(Number);
 const SEGMENTED = !args.includes('--no-segments');
-const SCENES = option('scenes', 'synthetic');
-if (SCENES !== 'synthetic' && SCENES !== 'photos')
-  throw new Error(`--scenes is synthetic or photos, not ${SCENES}`);
-const PHOTOS = SCENES === 'photos' ? await naturalPhotos() : undefined;
+const PHOTOS = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
 const DATASET = 'fleet';
 const dayLabel = (day: number) => `day_${String(day).padStart(2, '0')}`;
 

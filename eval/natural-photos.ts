@@ -1,7 +1,8 @@
 /**
- * Natural photographs for the fleet evaluation's photo scenes (`eval/fleet.ts --scenes photos`):
- * the synthetic scenes are drawn shapes, and a fleet's monitors must also hold on what real cameras
- * see (skies, foliage, faces, macro shots with soft backgrounds). No photograph is committed; they
+ * Natural photographs for the evaluations' photo scenes (`eval/fleet.ts --scenes photos`,
+ * `eval/detection.ts --scenes photos`): the synthetic scenes are drawn shapes, and the monitors
+ * must also hold on what real cameras see (skies, foliage, faces, macro shots with soft
+ * backgrounds). No photograph is committed; they
  * come from two Debian packages, fetched with `apt-get download` (no root needed) and unpacked with
  * `dpkg-deb -x` into eval/.cache/photos:
  *   - mate-backgrounds (nature/*.jpg: 12 photographs, GPL/CC licensed wallpapers);
@@ -55,6 +56,17 @@ const SOURCES: readonly { package: string; folder: string; files: readonly strin
 ];
 
 const EXPECTED = SOURCES.reduce((n, s) => n + s.files.length, 0);
+
+export type Scenes = 'synthetic' | 'photos';
+
+/** The `--scenes` option of an evaluation: `synthetic` (the default) or `photos`. */
+export function scenesOption(args: readonly string[]): Scenes {
+  const i = args.indexOf('--scenes');
+  const value = i >= 0 ? args[i + 1] : 'synthetic';
+  if (value !== 'synthetic' && value !== 'photos')
+    throw new Error(`--scenes is synthetic or photos, not ${value}`);
+  return value;
+}
 
 /** The photographs' paths, sorted; fetches them first when the folder is incomplete. */
 export async function naturalPhotos(): Promise<string[]> {
