@@ -5,6 +5,7 @@ const scripts = [
   'eval/kll-accuracy.ts',
   'eval/stddev-band.ts',
   'eval/detection.ts',
+  'eval/detection.ts --scenes photos',
   'eval/fleet.ts',
   'eval/fleet.ts --scenes photos',
   'eval/load-run.ts',
