@@ -1,23 +1,18 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
-import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
 import { summarize } from '../../lambdas/core/profile/summary.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext } from '../helpers/lambda.ts';
-import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
+import { deleteAll, deliverNotifications, receiveAll } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
   labelsHandlerOn,
+  monitorsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
 } from './resources.ts';
@@ -63,16 +58,7 @@ describe('model outputs on moto_server', () => {
           }),
         );
       }
-    const profileHandler = profileHandlerOn(c, r);
-    const messages = (await receiveAll(c.sqs, r.imagesQueueUrl, 2 * IMAGES_PER_DAY + 1)).filter(
-      (m) => !(m.Body ?? '').includes('s3:TestEvent'),
-    );
-    for (let i = 0; i < messages.length; i += 10)
-      expect(
-        (await profileHandler(toSqsEvent(messages.slice(i, i + 10)), fakeContext))
-          .batchItemFailures,
-      ).toEqual([]);
-    await deleteAll(c.sqs, r.imagesQueueUrl, messages);
+    await deliverNotifications(c.sqs, r.imagesQueueUrl, 2 * IMAGES_PER_DAY, profileHandlerOn(c, r));
 
     // Day 1 is labelled: the 32 most confident predictions were right (80%).
     const rows = ['image,label'];
@@ -88,31 +74,13 @@ describe('model outputs on moto_server', () => {
         Body: rows.join('\n'),
       }),
     );
-    const labelMessages = (await receiveAll(c.sqs, r.labelsQueueUrl, 2)).filter(
-      (m) => !(m.Body ?? '').includes('s3:TestEvent'),
-    );
     const now = () => new Date('2026-11-03T02:30:00Z');
-    const labelsHandler = labelsHandlerOn(c, r, { now });
-    expect((await labelsHandler(toSqsEvent(labelMessages), fakeContext)).batchItemFailures).toEqual(
-      [],
-    );
-    await deleteAll(c.sqs, r.labelsQueueUrl, labelMessages);
+    await deliverNotifications(c.sqs, r.labelsQueueUrl, 1, labelsHandlerOn(c, r, { now }));
 
     // Act: the nights of both days, with the label store wired as the stack wires it.
     const profiles = new DynamoProfileStore(c.db, r.table);
     const labels = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
-    const monitors = makeMonitorsHandler({
-      profiles,
-      nights: new DynamoNightStore(c.db, r.table),
-      notifier: new SnsNotifier(c.sns, r.topicArn),
-      labels,
-      config: DEFAULT_MONITOR_CONFIG,
-      now,
-      timeZone: 'UTC',
-      datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'Test' }),
-    });
+    const monitors = monitorsHandlerOn(c, r, now, { profiles, labels });
     const run = await monitors(
       { dataset: DATASET, from: '2026-11-01', to: '2026-11-02' },
       fakeContext,

@@ -1,22 +1,17 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLabelStore } from '../../lambdas/adapters/aws/dynamo-label-store.ts';
-import { DynamoNightStore } from '../../lambdas/adapters/aws/dynamo-night-store.ts';
 import { DynamoProfileStore } from '../../lambdas/adapters/aws/dynamo-profile-store.ts';
-import { SnsNotifier } from '../../lambdas/adapters/aws/sns-notifier.ts';
 import { encodeJpeg } from '../../lambdas/adapters/sharp-codec.ts';
-import { DEFAULT_MONITOR_CONFIG } from '../../lambdas/core/drift/monitor-config.ts';
-import { makeHandler as makeMonitorsHandler } from '../../lambdas/handlers/run-monitors.ts';
 import { scene, withGaussianNoise } from '../helpers/images.ts';
 import { fakeContext } from '../helpers/lambda.ts';
-import { deleteAll, receiveAll, toSqsEvent } from './queues.ts';
+import { deleteAll, deliverNotifications, receiveAll } from './queues.ts';
 import {
   type AwsClients,
   clientsFor,
   createPipelineResources,
   labelsHandlerOn,
+  monitorsHandlerOn,
   type PipelineResources,
   profileHandlerOn,
 } from './resources.ts';
@@ -58,16 +53,7 @@ describe('a labelled reference on moto_server', () => {
           }),
         );
       }
-    const profileHandler = profileHandlerOn(c, r);
-    const messages = (await receiveAll(c.sqs, r.imagesQueueUrl, 2 * IMAGES + 1)).filter(
-      (m) => !(m.Body ?? '').includes('s3:TestEvent'),
-    );
-    for (let i = 0; i < messages.length; i += 10)
-      expect(
-        (await profileHandler(toSqsEvent(messages.slice(i, i + 10)), fakeContext))
-          .batchItemFailures,
-      ).toEqual([]);
-    await deleteAll(c.sqs, r.imagesQueueUrl, messages);
+    await deliverNotifications(c.sqs, r.imagesQueueUrl, 2 * IMAGES, profileHandlerOn(c, r));
 
     // The reference's labels: the 36 most confident predictions right (90%), named by S3 key.
     const rows = ['image,label'];
@@ -83,15 +69,8 @@ describe('a labelled reference on moto_server', () => {
         Body: rows.join('\n'),
       }),
     );
-    const labelMessages = (await receiveAll(c.sqs, r.labelsQueueUrl, 2)).filter(
-      (m) => !(m.Body ?? '').includes('s3:TestEvent'),
-    );
     const now = () => new Date('2026-11-02T02:30:00Z');
-    const labelsHandler = labelsHandlerOn(c, r, { now });
-    expect((await labelsHandler(toSqsEvent(labelMessages), fakeContext)).batchItemFailures).toEqual(
-      [],
-    );
-    await deleteAll(c.sqs, r.labelsQueueUrl, labelMessages);
+    await deliverNotifications(c.sqs, r.labelsQueueUrl, 1, labelsHandlerOn(c, r, { now }));
 
     // The labels made the reference's calibration record and no performance day or message.
     const labels = new DynamoLabelStore(c.db, r.table, c.s3, r.bucket);
@@ -102,18 +81,7 @@ describe('a labelled reference on moto_server', () => {
 
     // Act: the first production night, before any of its labels.
     const profiles = new DynamoProfileStore(c.db, r.table);
-    const monitors = makeMonitorsHandler({
-      profiles,
-      nights: new DynamoNightStore(c.db, r.table),
-      notifier: new SnsNotifier(c.sns, r.topicArn),
-      labels,
-      config: DEFAULT_MONITOR_CONFIG,
-      now,
-      timeZone: 'UTC',
-      datasetsActiveOn: (day) => profiles.datasetsActiveOn(day),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'Test' }),
-    });
+    const monitors = monitorsHandlerOn(c, r, now, { profiles, labels });
     const run = await monitors(
       { dataset: DATASET, from: '2026-11-01', to: '2026-11-01' },
       fakeContext,
