@@ -6,6 +6,7 @@
  *   npx tsx bench/feature-passes.ts [--images 40] [--width 500 --height 375]
  */
 import sharp from 'sharp';
+import { numberOption } from '../eval/options.ts';
 import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
 import { colourPass } from '../lambdas/core/features/colour-pass.ts';
 import { extractFeatures } from '../lambdas/core/features/extract-features.ts';
@@ -14,13 +15,9 @@ import type { Decoded } from '../lambdas/core/image/decoded-image.ts';
 import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const IMAGES = option('images', 40);
-const WIDTH = option('width', 500);
-const HEIGHT = option('height', 375);
+const IMAGES = numberOption(args, 'images', 40);
+const WIDTH = numberOption(args, 'width', 500);
+const HEIGHT = numberOption(args, 'height', 375);
 const BATCH = 8;
 const ROUNDS = 40;
 

@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { numberOption } from '../eval/options.ts';
 import { FileNightStore } from '../lambdas/adapters/local/file-night-store.ts';
 import { FileNotifier } from '../lambdas/adapters/local/file-notifier.ts';
 import { FileProfileStore } from '../lambdas/adapters/local/file-profile-store.ts';
@@ -30,12 +31,8 @@ import type { ProfileStore } from '../lambdas/ports/profile-store.ts';
 import { runNight } from '../lambdas/use-cases/run-night.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const CAMERAS = option('cameras', 100);
-const IMAGES = option('images', 100_000);
+const CAMERAS = numberOption(args, 'cameras', 100);
+const IMAGES = numberOption(args, 'images', 100_000);
 const TRAILING = 7;
 /** Partials the night reads per camera: the rollup plus the tail committed after it. */
 const PARTIALS_PER_CAMERA = 10;

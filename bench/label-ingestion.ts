@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { numberOption } from '../eval/options.ts';
 import { keys } from '../lambdas/adapters/aws/table-schema.ts';
 import { fakeContext, s3EventBody, sqsEvent } from '../test/helpers/lambda.ts';
 import { startMoto } from '../test/integration/moto.ts';
@@ -10,12 +11,8 @@ import {
 } from '../test/integration/resources.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const N = option('labels', 20_000);
-const LATENCY_MS = option('latency-ms', 0);
+const N = numberOption(args, 'labels', 20_000);
+const LATENCY_MS = numberOption(args, 'latency-ms', 0);
 const DATASET = 'pets';
 const DAYS = 7;
 const log = (message: string) => process.stderr.write(`${message}\n`);

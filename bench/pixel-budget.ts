@@ -13,6 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { optionalOption } from '../eval/options.ts';
 import { PROFILE_FUNCTION } from '../infra/definitions.ts';
 import { DynamoPartialCommitter } from '../lambdas/adapters/aws/dynamo-partial-committer.ts';
 import { S3ObjectStore } from '../lambdas/adapters/aws/s3-object-store.ts';
@@ -26,10 +27,6 @@ import { clientsFor, createPipelineResources } from '../test/integration/resourc
 
 const SIDE = 7000;
 const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const log = (message: string) => process.stderr.write(`${message}\n`);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -49,17 +46,18 @@ interface RunResult {
 
 /** One invocation in this process: the handler on `count` images, pixel budget or none. */
 async function runOnce(): Promise<RunResult> {
-  const c = clientsFor(option('endpoint') as string);
-  const bucket = option('bucket') as string;
-  const count = Number(option('count'));
-  const budget = option('budget') === 'none' ? undefined : Number(option('budget'));
-  const prefix = option('prefix') as string;
+  const c = clientsFor(optionalOption(args, 'endpoint') as string);
+  const bucket = optionalOption(args, 'bucket') as string;
+  const count = Number(optionalOption(args, 'count'));
+  const budget =
+    optionalOption(args, 'budget') === 'none' ? undefined : Number(optionalOption(args, 'budget'));
+  const prefix = optionalOption(args, 'prefix') as string;
   let profiled = 0;
   const handler = makeHandler({
     bucket,
     maxPixelsInFlight: budget,
     objects: new S3ObjectStore(c.s3),
-    committer: new DynamoPartialCommitter(c.db, option('table') as string),
+    committer: new DynamoPartialCommitter(c.db, optionalOption(args, 'table') as string),
     decoder: new SharpDecoder(),
     timeZone: 'UTC',
     recordTtlDays: 90,
@@ -100,7 +98,7 @@ async function runOnce(): Promise<RunResult> {
 }
 
 async function main() {
-  const images = Number(option('images') ?? 10);
+  const images = Number(optionalOption(args, 'images') ?? 10);
   const moto = await startMoto();
   try {
     const c = clientsFor(moto.endpoint);

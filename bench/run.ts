@@ -8,6 +8,7 @@
  *   npx tsx bench/run.ts --folder-only      # local mode's folder throughput (folder-throughput.ts)
  */
 import sharp from 'sharp';
+import { numberOption } from '../eval/options.ts';
 import { maxRankError } from '../eval/rank-error.ts';
 import { PARTIAL_SETTLE_SECONDS, ROLLUP_EVERY_COMMITS } from '../infra/definitions.ts';
 import { encodeJpeg, SharpDecoder } from '../lambdas/adapters/sharp-codec.ts';
@@ -35,15 +36,11 @@ import { syntheticPhoto } from '../lambdas/scenario/synthetic-photo.ts';
 import { folderThroughputRows } from './folder-throughput.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const IMAGES = option('images', 500);
+const IMAGES = numberOption(args, 'images', 500);
 const PROFILING_ONLY = args.includes('--profiling-only');
-const PARTIALS = option('partials', 10_000);
-const FOLDER_IMAGES = option('folder-images', 1000);
-const FOLDER_ROUNDS = option('folder-rounds', 3);
+const PARTIALS = numberOption(args, 'partials', 10_000);
+const FOLDER_IMAGES = numberOption(args, 'folder-images', 1000);
+const FOLDER_ROUNDS = numberOption(args, 'folder-rounds', 3);
 const FOLDER_ONLY = args.includes('--folder-only');
 const IN_FLIGHT = 4;
 const log = (message: string) => process.stderr.write(`${message}\n`);

@@ -38,21 +38,18 @@ import {
   type Variant,
 } from './detection-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
+import { stringOption } from './options.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
-const SEEDS = Number(option('seeds', '3'));
-const [W, H] = option('size', '320x240').split('x').map(Number) as [number, number];
+const SEEDS = Number(stringOption(args, 'seeds', '3'));
+const [W, H] = stringOption(args, 'size', '320x240').split('x').map(Number) as [number, number];
 const SCENES = scenesOption(args);
 const SIZE: ImageSize = {
   width: W,
   height: H,
   photos: SCENES === 'photos' ? await naturalPhotos() : undefined,
 };
-const CLEAN_DAYS = Number(option('clean-days', '50'));
+const CLEAN_DAYS = Number(stringOption(args, 'clean-days', '50'));
 const DAILY_SIZES = [25, 100, 1000];
 const REFERENCE_SIZE = 500;
 const POOL_SIZE = 3000;
@@ -185,7 +182,7 @@ async function main(): Promise<void> {
     await computeSeed(Number(args[computeSeedArg + 1]));
     return;
   }
-  const configFile = option('config', '');
+  const configFile = stringOption(args, 'config', '');
   const config = configFile
     ? parseMonitorConfig(JSON.parse(await readFile(configFile, 'utf8')))
     : DEFAULT_MONITOR_CONFIG;

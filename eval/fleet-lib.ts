@@ -27,6 +27,7 @@ import {
 } from '../lambdas/scenario/fleet.ts';
 import { featuresOf } from './detection-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
+import { stringOption } from './options.ts';
 
 export interface FleetImageFeatures {
   readonly camera: string;
@@ -211,22 +212,21 @@ function runWorker(spec: FleetSpec, units: readonly FleetUnit[]): Promise<void> 
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  const option = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-  };
-  const work = option('compute', '');
+  const work = stringOption(args, 'compute', '');
   if (work) {
     const { spec, units } = JSON.parse(work) as { spec: FleetSpec; units: FleetUnit[] };
     await computeUnits(spec, units);
     return;
   }
-  const [width, height] = option('size', '160x120').split('x').map(Number) as [number, number];
+  const [width, height] = stringOption(args, 'size', '160x120').split('x').map(Number) as [
+    number,
+    number,
+  ];
   const photos = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
-  for (const seed of option('seeds', '1,2,3').split(',').map(Number)) {
+  for (const seed of stringOption(args, 'seeds', '1,2,3').split(',').map(Number)) {
     const spec: FleetSpec = {
-      cameras: Number(option('cameras', '12')),
-      framesPerDay: Number(option('frames-per-day', '20')),
+      cameras: Number(stringOption(args, 'cameras', '12')),
+      framesPerDay: Number(stringOption(args, 'frames-per-day', '20')),
       width,
       height,
       seed,

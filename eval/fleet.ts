@@ -50,14 +50,11 @@ import {
   SINGLE_FAULTY_CAMERA,
 } from './fleet-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
+import { stringOption } from './options.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
-const SEEDS = option('seeds', '1,2,3').split(',').map(Number);
-const FLEETS = option('fleets', '12,100').split(',').map(Number);
+const SEEDS = stringOption(args, 'seeds', '1,2,3').split(',').map(Number);
+const FLEETS = stringOption(args, 'fleets', '12,100').split(',').map(Number);
 const SEGMENTED = !args.includes('--no-segments');
 const PHOTOS = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
 const DATASET = 'fleet';
@@ -171,7 +168,7 @@ const describeFired = (fired: readonly MonitorResult[]) => [
 ];
 
 async function main(): Promise<void> {
-  const configFile = option('config', '');
+  const configFile = stringOption(args, 'config', '');
   const config = configFile
     ? parseMonitorConfig(JSON.parse(await readFile(configFile, 'utf8')))
     : DEFAULT_MONITOR_CONFIG;

@@ -15,12 +15,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { optionalOption } from './options.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const MB = Number(option('--mb')) || 100;
+const MB = Number(optionalOption(args, 'mb')) || 100;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(option('--root') ?? path.join(here, '..'));
+const root = path.resolve(optionalOption(args, 'root') ?? path.join(here, '..'));
 
 const good = (i: number) => `img_${i}.jpg`;
 const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;

@@ -26,10 +26,10 @@ import type { PerformanceRecord } from '../lambdas/core/performance/performance-
 import type { LabelStore } from '../lambdas/ports/label-store.ts';
 import type { PredictionIndex } from '../lambdas/ports/prediction-index.ts';
 import { ingestLabels } from '../lambdas/use-cases/ingest-labels.ts';
+import { optionalOption } from './options.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const MB = Number(option('--mb')) || 100;
+const MB = Number(optionalOption(args, 'mb')) || 100;
 
 /** One annotation line per format (three annotators per image); every 10,000th line is broken. */
 const LINES: Record<
@@ -203,7 +203,8 @@ async function main() {
       `| format | file | rows | items | labelled | method | bad rows (first) | peak RSS growth |\n|---|---:|---:|---:|---:|---|---|---:|`,
     );
   try {
-    const formats = (option('--formats')?.split(',') ?? Object.keys(LINES)) as LabelFormat[];
+    const formats = (optionalOption(args, 'formats')?.split(',') ??
+      Object.keys(LINES)) as LabelFormat[];
     for (const format of formats) {
       const file = path.join(dir, `labels.${format}`);
       await writeFile(file, format, MB * 2 ** 20);

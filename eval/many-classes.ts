@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { optionalOption } from './options.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const CLASSES = Number(option('--classes')) || 800;
+const CLASSES = Number(optionalOption(args, 'classes')) || 800;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const checkout = path.resolve(option('--root') ?? path.join(here, '..'));
+const checkout = path.resolve(optionalOption(args, 'root') ?? path.join(here, '..'));
 
 /** Two days of CLASSES / 2 images each: image i labelled class-2i, predicted class-(2i+1) when odd. */
 async function buildRoot(root: string) {

@@ -28,22 +28,19 @@ import { dominantVersion } from '../lambdas/core/profile/model-outputs.ts';
 import { type FolderRun, runFolder } from '../lambdas/local/run-folder.ts';
 import { buildScenario, type Scenario } from '../lambdas/scenario/build-scenario.ts';
 import { REFERENCE_DAY } from '../lambdas/use-cases/profile-batch.ts';
+import { stringOption } from './options.ts';
 import { simulateEstimatedAlerts, simulatePerformanceAlerts } from './performance-alerts-lib.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
-const SEED = Number(option('seed', '1'));
+const SEED = Number(stringOption(args, 'seed', '1'));
 const outOf = (seed: number) => path.resolve(`eval/.cache/demo${seed === 1 ? '' : `-seed${seed}`}`);
-const OUT = path.resolve(option('out', outOf(SEED)));
-const MORE_SEEDS = option('seeds', '')
+const OUT = path.resolve(stringOption(args, 'out', outOf(SEED)));
+const MORE_SEEDS = stringOption(args, 'seeds', '')
   .split(',')
   .filter((x) => x.trim() !== '')
   .map(Number)
   .filter((x) => x !== SEED);
-const TRIALS = Number(option('trials', '10000'));
+const TRIALS = Number(stringOption(args, 'trials', '10000'));
 const DATASET = 'cats-vs-dogs';
 const FAULT_FROM = 4;
 
