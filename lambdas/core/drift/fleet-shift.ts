@@ -8,6 +8,7 @@ import type { MonitorResult } from './monitor-result.ts';
 import {
   MIN_PEER_EFFECT,
   median,
+  medianOf,
   pastShifts,
   rms,
   type SegmentDay,
@@ -92,11 +93,10 @@ export function lightInvariantFleetMove(
   const move = (s: SegmentDay, day: DatasetProfile): number | undefined => {
     const base = s.baselines[kind];
     const ratio = (p: DatasetProfile | undefined) => {
-      const sharp = p?.numeric.get('sharpness');
-      const contrast = p?.numeric.get('luma.contrast');
-      if (!sharp || !contrast || sharp.moments.count === 0 || contrast.moments.count === 0)
-        return undefined;
-      const value = sharp.sketch.quantile(0.5) / contrast.sketch.quantile(0.5) ** 2;
+      const sharp = medianOf(p, 'sharpness');
+      const contrast = medianOf(p, 'luma.contrast');
+      if (sharp === undefined || contrast === undefined) return undefined;
+      const value = sharp / contrast ** 2;
       return value > 0 && Number.isFinite(value) ? value : undefined;
     };
     const before = ratio(base);
