@@ -38,11 +38,11 @@ import {
   type Variant,
 } from './detection-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
-import { stringOption } from './options.ts';
+import { sizeOption, stringOption } from './options.ts';
 
 const args = process.argv.slice(2);
 const SEEDS = Number(stringOption(args, 'seeds', '3'));
-const [W, H] = stringOption(args, 'size', '320x240').split('x').map(Number) as [number, number];
+const { width: W, height: H } = sizeOption(args, '320x240');
 const SCENES = scenesOption(args);
 const SIZE: ImageSize = {
   width: W,

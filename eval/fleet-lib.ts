@@ -27,10 +27,12 @@ import {
 } from '../lambdas/scenario/fleet.ts';
 import { featuresOf } from './detection-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
-import { stringOption } from './options.ts';
+import { sizeOption, stringOption } from './options.ts';
 
 export interface FleetImageFeatures {
   readonly camera: string;
+  /** The frame's place in the camera's day, 0 … framesPerDay − 1. */
+  readonly frame: number;
   /** The object key a camera upload would have: day_<d>/<camera>/frame_<n>.jpg. */
   readonly key: string;
   readonly features: ImageFeatures;
@@ -142,7 +144,7 @@ export async function fleetDayFeatures(
     for (const camera of sending) {
       const features = byCondition.get(conditionOf(camera) as FrameCondition)?.[camera]?.[frame];
       if (!features) throw new Error(`no features for ${camera} frame ${frame} of day ${day}`);
-      out.push({ camera, key: frameKey(day, camera, frame), features });
+      out.push({ camera, frame, key: frameKey(day, camera, frame), features });
     }
   }
   return out;
@@ -218,10 +220,7 @@ async function main(args: readonly string[]): Promise<void> {
     await computeUnits(spec, units);
     return;
   }
-  const [width, height] = stringOption(args, 'size', '160x120').split('x').map(Number) as [
-    number,
-    number,
-  ];
+  const { width, height } = sizeOption(args, '160x120');
   const photos = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
   for (const seed of stringOption(args, 'seeds', '1,2,3').split(',').map(Number)) {
     const spec: FleetSpec = {

@@ -11,8 +11,9 @@
  *    A one-camera fault counts as caught only when an alert names cam002; alerts naming a healthy
  *    camera are counted as false.
  *
- *   npx tsx eval/fleet.ts [--seeds 1,2,3] [--fleets 12,100] [--config monitors.json] [--no-segments]
- *                         [--scenes synthetic|photos]
+ *   npx tsx eval/fleet.ts [--seeds 1,2,3] [--fleets 12,100] [--config monitors.json]
+ *                         [--scenes synthetic|photos] [--size 640x480] [--reference-frames 5]
+ *                         [--no-segments] [--flat-reference]
  *
  * `--scenes photos` cuts each camera's scene out of natural photographs (eval/natural-photos.ts,
  * fetched from Debian packages on first use) instead of drawing synthetic scenes.
@@ -50,12 +51,18 @@ import {
   SINGLE_FAULTY_CAMERA,
 } from './fleet-lib.ts';
 import { naturalPhotos, scenesOption } from './natural-photos.ts';
-import { stringOption } from './options.ts';
+import { numberOption, optionalOption, sizeOption, stringOption } from './options.ts';
 
 const args = process.argv.slice(2);
 const SEEDS = stringOption(args, 'seeds', '1,2,3').split(',').map(Number);
 const FLEETS = stringOption(args, 'fleets', '12,100').split(',').map(Number);
 const SEGMENTED = !args.includes('--no-segments');
+/** The reference as one flat folder: cameras carry segments from day 1 only. */
+const FLAT_REFERENCE = args.includes('--flat-reference');
+/** Reference frames per camera and reference day (the issue's held-out fleet: 5, i.e. 240 images). */
+const REFERENCE_FRAMES = numberOption(args, 'reference-frames', Number.POSITIVE_INFINITY);
+/** Frame size for every fleet; each fleet's own (160×120) when not given. */
+const SIZE = optionalOption(args, 'size') === undefined ? undefined : sizeOption(args, '');
 const PHOTOS = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
 const DATASET = 'fleet';
 const dayLabel = (day: number) => `day_${String(day).padStart(2, '0')}`;
@@ -82,6 +89,7 @@ async function storeDay(
   }
   if (asReference) {
     await profiles.saveReference(DATASET, whole);
+    if (FLAT_REFERENCE) return;
     for (const [camera, p] of cameras)
       await profiles.saveReference(segmentScope(DATASET, camera), p);
     return;
@@ -91,11 +99,17 @@ async function storeDay(
     await profiles.savePartial(segmentScope(DATASET, camera), day, 'local', p);
 }
 
-/** A fleet's stores in a fresh folder, with its reference profiled. */
+/**
+ * A fleet's stores in a fresh folder, with its reference profiled: REFERENCE_FRAMES frames per camera
+ * from each reference day, spread evenly over the day.
+ */
 async function fleetRoot(spec: FleetSpec): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'driftwatch-fleet-eval-'));
+  const step = Math.max(1, Math.floor(spec.framesPerDay / REFERENCE_FRAMES));
+  const kept = (f: FleetImageFeatures) => f.frame % step === Math.floor(step / 2);
   const reference: FleetImageFeatures[] = [];
-  for (const day of REFERENCE_DAYS) reference.push(...(await fleetDayFeatures(spec, day)));
+  for (const day of REFERENCE_DAYS)
+    reference.push(...(await fleetDayFeatures(spec, day)).filter(kept));
   await storeDay(new FileProfileStore(root), 'reference', reference, true);
   return root;
 }
@@ -173,7 +187,10 @@ async function main(): Promise<void> {
     ? parseMonitorConfig(JSON.parse(await readFile(configFile, 'utf8')))
     : DEFAULT_MONITOR_CONFIG;
   const started = performance.now();
-  const fleets = EVAL_FLEETS.filter((f) => FLEETS.includes(f.cameras));
+  const fleets = EVAL_FLEETS.filter((f) => FLEETS.includes(f.cameras)).map((f) => ({
+    ...f,
+    ...SIZE,
+  }));
   for (const fleet of fleets)
     for (const seed of SEEDS) await precomputeFleet({ ...fleet, seed, photos: PHOTOS });
 

@@ -17,3 +17,14 @@ export function optionalOption(args: readonly string[], name: string): string | 
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 }
+
+/** `--size WxH` (e.g. 640x480) as pixel dimensions; a malformed value is an error, not NaN. */
+export function sizeOption(
+  args: readonly string[],
+  fallback: string,
+): { width: number; height: number } {
+  const value = stringOption(args, 'size', fallback);
+  const match = /^(\d+)x(\d+)$/.exec(value);
+  if (!match) throw new Error(`--size takes WIDTHxHEIGHT, e.g. 640x480, not "${value}"`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}

@@ -21,6 +21,15 @@ export function strength(effect: number): string {
   return effect >= 0.6 ? 'sharply' : effect >= 0.3 ? 'clearly' : 'slightly';
 }
 
+/**
+ * "sharply" / "clearly" / "slightly" for a move against peers, from its log ratio r: the relative
+ * change |e^r − 1| beyond the fleet's own move (50% and 20%; the peer test needs |r| > 0.1).
+ */
+export function relativeStrength(logRatio: number): string {
+  const change = Math.abs(Math.expm1(logRatio));
+  return change >= 0.5 ? 'sharply' : change >= 0.2 ? 'clearly' : 'slightly';
+}
+
 /** Plain words for a numeric drift: "sharpness fell sharply against the reference: images are blurrier". */
 export function explainNumericDrift(
   feature: string,

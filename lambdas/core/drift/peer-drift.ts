@@ -1,6 +1,6 @@
 import { numericFeatureSpec } from '../features/catalogue.ts';
 import { studentTQuantile } from '../stats/student-t.ts';
-import { baselineLabel, strength } from './explain.ts';
+import { baselineLabel, relativeStrength } from './explain.ts';
 import {
   fleetLightMet,
   fleetMove,
@@ -27,8 +27,9 @@ import {
  * (relativeShift), a log ratio that weather moves equally for every camera. The fleet's
  * common move is the median δ; a segment fires when its residual r_s = δ_s − median(δ) is an outlier
  * among its peers, |r_s| > t_{S−1}(1 − α/(2S)) · 1.4826 · MAD(r) (robust z with a t critical value
- * for a spread estimated from S segments, Bonferroni over them) — or of its own past residuals on
- * its trailing days, whichever is larger — exceeds MIN_PEER_EFFECT, and the segment itself really
+ * for a spread estimated from S segments, Bonferroni over them; at 100 × α for a move beyond ln 2)
+ * — or of its own past residuals on its trailing days, whichever is larger — exceeds
+ * MIN_PEER_EFFECT, and the segment itself really
  * changed: its own D beats the independent-draw KS floor at α/S, or 0.5 (half its images moved
  * past its baseline) where a few frames a day cannot reach that floor. It must hold against every
  * baseline the segment has (its reference and its trailing days).
@@ -72,6 +73,15 @@ const LIGHT_LEVEL_FEATURES = new Set([
  */
 const CLIPPING_MOVE = 0.05;
 
+/**
+ * A move by a factor of 2 or more beyond the fleet's (|r| ≥ ln 2) needs less evidence: the peer
+ * critical value at GROSS_ALPHA_FACTOR × peerAlpha. A camera whose sharpness wobbles ±13% with the
+ * weather has a spread that hides even a five-fold loss from the strict bound (z 4.8 < 7.8, natural
+ * photo fleet at 640×480), while no clean fleet day has moved a segment by more than 0.59 beyond
+ * its peers (docs/monitors.md).
+ */
+const GROSS_PEER_EFFECT = Math.LN2;
+const GROSS_ALPHA_FACTOR = 100;
 /** The D that always counts as a real change of the segment, however few its images. */
 const MIN_PEER_D = 0.5;
 /** Past residuals come from a few days: their RMS is scaled up before it bounds today's. */
@@ -113,7 +123,10 @@ export function evaluatePeerDrift(
         (lightMet || !LIGHT_NONLINEAR_FEATURES.has(feature)) &&
         fleetMove(monitor, feature, kind, common, commonMoves);
       if (fleet) results.push(fleet);
-      const critical = studentTQuantile(monitor.peerAlpha / (2 * shifts.length), shifts.length - 1);
+      const criticalAt = (alpha: number) =>
+        studentTQuantile(Math.min(0.5, alpha) / (2 * shifts.length), shifts.length - 1);
+      const strict = criticalAt(monitor.peerAlpha);
+      const gross = criticalAt(GROSS_ALPHA_FACTOR * monitor.peerAlpha);
       shifts.forEach((shift, i) => {
         const id = `${shift.segment}\u0000${feature}`;
         compared.set(id, (compared.get(id) ?? 0) + 1);
@@ -126,6 +139,7 @@ export function evaluatePeerDrift(
         const spread = Math.max(peerSpread, OWN_SPREAD_FACTOR * own);
         const z =
           spread > 0 ? Math.abs(residual) / spread : residual === 0 ? 0 : Number.POSITIVE_INFINITY;
+        const critical = Math.abs(residual) >= GROSS_PEER_EFFECT ? gross : strict;
         const fired =
           z > critical &&
           Math.abs(residual) > MIN_PEER_EFFECT &&
@@ -195,7 +209,7 @@ function peerResult(
     severity: monitor.severity ?? (shift.d >= 0.6 ? 'high' : 'medium'),
     direction: up ? 'up' : 'down',
     summary:
-      `${shift.segment}: ${feature} ${up ? 'rose' : 'fell'} ${strength(Math.min(1, Math.abs(residual)))} against its peers` +
+      `${shift.segment}: ${feature} ${up ? 'rose' : 'fell'} ${relativeStrength(residual)} against its peers` +
       `${meaning} (median ${fmt(shift.before)} → ${fmt(shift.after)} against ${baselineLabel(kind)}; ` +
       `the fleet moved ${signedPct(common)}, this segment ${signedPct(shift.delta)})`,
   };

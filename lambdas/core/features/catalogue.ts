@@ -164,12 +164,19 @@ export const NUMERIC_FEATURES = [
     'fewer rows repeat',
   ),
   // file and container
-  spec('file.bytes', 'file size in bytes', 'files are larger', 'files are smaller'),
+  // At a fixed size and JPEG quality a file's size is its fine detail: a defocused camera is often
+  // named first by its files shrinking.
+  spec(
+    'file.bytes',
+    'file size in bytes',
+    'files are larger: more fine detail or noise, or lighter compression',
+    'files are smaller: less fine detail (blur, a plainer view) or heavier compression',
+  ),
   spec(
     'file.bytesPerPixel',
     'file bytes / (width × height)',
-    'files are less compressed',
-    'files are more compressed',
+    'more bytes per pixel: more fine detail or noise, or lighter compression',
+    'fewer bytes per pixel: less fine detail (blur, a plainer view) or heavier compression',
   ),
   spec(
     'jpeg.quality',

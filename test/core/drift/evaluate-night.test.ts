@@ -250,6 +250,28 @@ describe('peer and fleet tests on what natural scenes do', () => {
     }
   });
 
+  it('names a camera that lost most of its sharpness even when its sharpness always wobbled', () => {
+    // cam04 answers the weather differently from its peers by ±6% a day: its own past residuals
+    // widen its spread so much that a five-fold loss is under the strict bound (z ≈ 6 < 7.8).
+    const wobble =
+      (factor: number): Edit =>
+      (c, n) => {
+        if (c === 3) n.sharpness = (n.sharpness as number) * factor;
+      };
+    const reference = day('reference', 1);
+    const trailing = [1.06, 0.94, 1.06, 0.94].map((factor, i) =>
+      day(`day_${i + 2}`, i + 2, { edit: wobble(factor) }),
+    );
+    const sharpnessNamed = (today: number) =>
+      named(
+        judge(reference, trailing, day('today', 34, { edit: wobble(today) })),
+        'cam04',
+        'sharpness',
+      );
+    expect(sharpnessNamed(0.2)).toBe(true);
+    expect(sharpnessNamed(0.6)).toBe(false);
+  });
+
   it('judges the fleet-wide move of noise only on light its history has met', () => {
     // Sensor noise is a floor light does not scale: a fleet's noise moves little with the light,
     // and a day far darker than any before moves it by an amount the history cannot calibrate.
