@@ -1,5 +1,12 @@
 import { compareDays } from '../core/drift/baselines.ts';
-import { type ReportDay, renderReport, thumbnailKeys } from '../core/report/render-report.ts';
+import { mergeAll } from '../core/profile/dataset-profile.ts';
+import { segmentScope } from '../core/profile/segments.ts';
+import {
+  type ReportDay,
+  type ReportSegmentProfiles,
+  renderReport,
+  thumbnailKeys,
+} from '../core/report/render-report.ts';
 import type { LabelStore } from '../ports/label-store.ts';
 import type { NightStore } from '../ports/night-store.ts';
 import type { ProfileStore } from '../ports/profile-store.ts';
@@ -15,6 +22,8 @@ export interface BuildReportDeps {
 
 /** Days of history a report shows before the focus day. */
 export const REPORT_DAYS = 30;
+/** Earlier days merged into an alerted segment's baseline when it has no reference of its own. */
+const SEGMENT_TRAILING_DAYS = 7;
 
 /**
  * The report of one night: the focus day's alerts, every feature's status, the distributions and
@@ -47,6 +56,7 @@ export async function buildReport(
     focusDay,
     days: reportDays,
     reference: await deps.profiles.loadReference(dataset),
+    segmentProfiles: await alertedSegmentProfiles(dataset, reportDays, deps.profiles),
     thumbnails: new Map<string, string>(),
   };
   for (const key of thumbnailKeys(input)) {
@@ -54,4 +64,39 @@ export async function buildReport(
     if (uri) input.thumbnails.set(key, uri);
   }
   return renderReport(input);
+}
+
+/**
+ * The focus day's profile of every segment with a drift alert, with the segment's reference as its
+ * baseline, or its last SEGMENT_TRAILING_DAYS days merged when the reference carries no segments.
+ */
+async function alertedSegmentProfiles(
+  dataset: string,
+  days: readonly ReportDay[],
+  profiles: ProfileStore,
+): Promise<Map<string, ReportSegmentProfiles>> {
+  const focus = days.at(-1);
+  const out = new Map<string, ReportSegmentProfiles>();
+  const alerted = new Set(
+    (focus?.results ?? []).flatMap((r) =>
+      r.fired && r.kind === 'drift' && r.segment ? [r.segment] : [],
+    ),
+  );
+  for (const segment of alerted) {
+    const scope = segmentScope(dataset, segment);
+    const day = focus && (await profiles.loadDayProfile(scope, focus.day));
+    if (!day) continue;
+    const reference = await profiles.loadReference(scope);
+    if (reference) {
+      out.set(segment, { day, baseline: reference, baselineName: 'reference' });
+      continue;
+    }
+    const earlier = [];
+    for (const d of days.slice(0, -1).slice(-SEGMENT_TRAILING_DAYS)) {
+      const p = await profiles.loadDayProfile(scope, d.day);
+      if (p) earlier.push(p);
+    }
+    out.set(segment, { day, baseline: mergeAll(earlier), baselineName: 'trailing days' });
+  }
+  return out;
 }

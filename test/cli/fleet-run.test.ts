@@ -29,7 +29,7 @@ async function writeDay(root: string, folder: string, day: number, faulty?: stri
 }
 
 describe('driftwatch run on a fleet with one sub-folder per camera', () => {
-  it('names the one faulty camera in the JSON alerts, the digest and the report', async () => {
+  it('names the one faulty camera in the JSON alerts, the digest and the report, with its own charts', async () => {
     await withTempDir(async (root) => {
       await writeDay(root, 'reference', -1);
       for (const day of [1, 2, 3]) await writeDay(root, `day_${day}`, day);
@@ -53,6 +53,8 @@ describe('driftwatch run on a fleet with one sub-folder per camera', () => {
       const report = await readFile(json.report, 'utf8');
       expect(report).toContain('data-segment="cam003" data-alerts="');
       expect(report).not.toMatch(/data-segment="cam00[^3]" data-alerts="[1-9]/);
+      // What moved is drawn from cam003's own frames against its own reference.
+      expect(report).toMatch(/<h3>cam003 · [a-z.]+<\/h3>/);
       expect(digest).toContain('BY SEGMENT');
       expect(digest).toContain('cam003 (');
       expect(digest).not.toMatch(/cam00[^3] \(/);

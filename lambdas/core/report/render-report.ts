@@ -34,6 +34,17 @@ export interface ReportDay {
   readonly estimated?: EstimatedPerformance | undefined;
 }
 
+/**
+ * An alerted segment's profiles on the focus day, so its cards show the camera's own frames rather
+ * than the whole fleet's (where one camera of many barely moves the distribution).
+ */
+export interface ReportSegmentProfiles {
+  readonly day: DatasetProfile;
+  readonly baseline?: DatasetProfile | undefined;
+  /** "reference" or "trailing days". */
+  readonly baselineName: string;
+}
+
 export interface ReportInput {
   readonly dataset: string;
   readonly generatedAt: string;
@@ -41,6 +52,8 @@ export interface ReportInput {
   readonly focusDay: string;
   readonly days: readonly ReportDay[];
   readonly reference?: DatasetProfile | undefined;
+  /** Profiles of the segments with a drift alert on the focus day. */
+  readonly segmentProfiles?: ReadonlyMap<string, ReportSegmentProfiles> | undefined;
   /** Image key → small data: URI, for the extreme images of drifted features. */
   readonly thumbnails: ReadonlyMap<string, string>;
 }
@@ -60,27 +73,54 @@ const num = (x: number | undefined) =>
         ? x.toFixed(1)
         : x.toPrecision(3);
 
+const margin = (r: MonitorResult) => r.score / (r.threshold || 1);
+
+/** The focus day's fired drift result of each drifted feature with the largest margin. */
+function strongestByFeature(input: ReportInput): Map<string, MonitorResult> {
+  const focus = input.days.find((d) => d.day === input.focusDay);
+  const strongest = new Map<string, MonitorResult>();
+  for (const r of focus?.results ?? []) {
+    if (!r.fired || r.kind !== 'drift' || !r.feature) continue;
+    const best = strongest.get(r.feature);
+    if (!best || margin(r) > margin(best)) strongest.set(r.feature, r);
+  }
+  return strongest;
+}
+
 /** Features whose drift monitor fired on the focus day, strongest first. */
 export function driftedFeatures(input: ReportInput): string[] {
-  const focus = input.days.find((d) => d.day === input.focusDay);
-  const fired = (focus?.results ?? []).filter((r) => r.fired && r.kind === 'drift' && r.feature);
-  const strength = new Map<string, number>();
-  for (const r of fired)
-    strength.set(
-      r.feature as string,
-      Math.max(strength.get(r.feature as string) ?? 0, r.score / (r.threshold || 1)),
-    );
-  return [...strength.keys()].sort(
-    (a, b) => (strength.get(b) as number) - (strength.get(a) as number),
+  const strongest = strongestByFeature(input);
+  return [...strongest.keys()].sort(
+    (a, b) => margin(strongest.get(b) as MonitorResult) - margin(strongest.get(a) as MonitorResult),
   );
+}
+
+/**
+ * The profiles a drifted feature's card draws: the segment's own when its strongest alert names a
+ * segment whose profiles were loaded, else the whole dataset's against the reference.
+ */
+function cardProfiles(
+  input: ReportInput,
+  strongest: MonitorResult,
+): {
+  day?: DatasetProfile | undefined;
+  baseline?: DatasetProfile | undefined;
+  baselineName: string;
+} {
+  const segment = strongest.segment ? input.segmentProfiles?.get(strongest.segment) : undefined;
+  if (segment) return segment;
+  return {
+    day: input.days.find((d) => d.day === input.focusDay)?.profile,
+    baseline: input.reference,
+    baselineName: 'reference',
+  };
 }
 
 /** Keys of the extreme images worth a thumbnail: lowest and highest of each drifted numeric feature. */
 export function thumbnailKeys(input: ReportInput, perFeature = 3): string[] {
-  const focus = input.days.find((d) => d.day === input.focusDay)?.profile;
   const keys = new Set<string>();
-  for (const feature of driftedFeatures(input)) {
-    const column = focus?.numeric.get(feature);
+  for (const [feature, strongest] of strongestByFeature(input)) {
+    const column = cardProfiles(input, strongest).day?.numeric.get(feature);
     for (const e of [
       ...(column?.lowest ?? []).slice(0, perFeature),
       ...(column?.highest ?? []).slice(0, perFeature),
@@ -106,7 +146,7 @@ export function renderReport(input: ReportInput): string {
     summarySection(input, focus, fired),
     segmentsSection(focus),
     overviewSection(input, focus, drifted),
-    driftedSection(input, focus, drifted),
+    driftedSection(input, drifted),
     `<section><h2>Images per day</h2>${figure(
       'counts',
       countsChart(
@@ -245,11 +285,24 @@ function overviewSection(
       const median = (s: KllSketch | undefined) =>
         s && !s.isEmpty() ? s.quantile(0.5) : undefined;
       const status = drifted.includes(feature)
-        ? '<span class="chip drift">drift</span>'
+        ? `<span class="chip drift">${escapeHtml(driftWhere(focus, feature))}</span>`
         : '<span class="chip ok">ok</span>';
       return `<tr><td>${escapeHtml(feature)}</td><td>${status}</td>${cellFor('reference')}${cellFor('trailing')}<td>${num(median(ref?.sketch))} → ${num(median(day?.sketch))}</td><td class="meaning">${escapeHtml(numericFeatureSpec(feature)?.description ?? 'categorical')}</td></tr>`;
     });
   return `<section><h2>Every feature on ${escapeHtml(input.focusDay)}</h2><table class="overview"><thead><tr><th>feature</th><th>status</th><th>vs reference (score / threshold)</th><th>vs trailing days</th><th>median reference → day</th><th>what it measures</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+/**
+ * "drift" when the whole dataset drifted on the feature; "drift in cam07, cam09 +2" when only
+ * segments did (the scores beside it are the whole dataset's, under their thresholds).
+ */
+function driftWhere(focus: ReportDay | undefined, feature: string): string {
+  const fired = (focus?.results ?? []).filter(
+    (r) => r.fired && r.kind === 'drift' && r.feature === feature,
+  );
+  if (fired.some((r) => !r.segment)) return 'drift';
+  const segments = [...new Set(fired.map((r) => r.segment as string))];
+  return `drift in ${segments.slice(0, 2).join(', ')}${segments.length > 2 ? ` +${segments.length - 2}` : ''}`;
 }
 
 function densities(base: KllSketch, day: KllSketch, bins = 24) {
@@ -268,20 +321,18 @@ function densities(base: KllSketch, day: KllSketch, bins = 24) {
   };
 }
 
-function driftedSection(
-  input: ReportInput,
-  focus: ReportDay | undefined,
-  drifted: readonly string[],
-): string {
+function driftedSection(input: ReportInput, drifted: readonly string[]): string {
   if (drifted.length === 0) return '';
+  const strongestOf = strongestByFeature(input);
   const cards = drifted.map((feature) => {
-    const strongest = (focus?.results ?? [])
-      .filter((r) => r.feature === feature && r.fired)
-      .sort((a, b) => b.score / b.threshold - a.score / a.threshold)[0] as MonitorResult;
-    const baseSketch =
-      (strongest.baseline === 'reference' ? input.reference : undefined)?.numeric.get(feature)
-        ?.sketch ?? input.reference?.numeric.get(feature)?.sketch;
-    const column = focus?.profile?.numeric.get(feature);
+    const strongest = strongestOf.get(feature) as MonitorResult;
+    const profiles = cardProfiles(input, strongest);
+    const baseSketch = profiles.baseline?.numeric.get(feature)?.sketch;
+    const column = profiles.day?.numeric.get(feature);
+    const who =
+      strongest.segment && input.segmentProfiles?.has(strongest.segment)
+        ? `${strongest.segment} · `
+        : '';
     const chart =
       baseSketch && column && !baseSketch.isEmpty() && !column.sketch.isEmpty()
         ? (() => {
@@ -293,7 +344,7 @@ function driftedSection(
                 bins: d.labels,
                 baseline: d.baseline,
                 day: d.day,
-                baselineName: 'reference',
+                baselineName: profiles.baselineName,
                 dayName: input.focusDay,
               }),
               { feature },
@@ -313,7 +364,7 @@ function driftedSection(
     const gallery = column
       ? `<div class="thumbs">${thumbs(column.lowest, 'lowest')}${thumbs(column.highest, 'highest')}</div>`
       : '';
-    return `<article class="drifted"><h3>${escapeHtml(feature)}</h3><p>${escapeHtml(strongest.summary)}.</p>${chart}${gallery}</article>`;
+    return `<article class="drifted"><h3>${escapeHtml(who + feature)}</h3><p>${escapeHtml(strongest.summary)}.</p>${chart}${gallery}</article>`;
   });
   return `<section><h2>What moved</h2><div class="grid">${cards.join('')}</div></section>`;
 }
