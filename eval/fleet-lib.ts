@@ -66,7 +66,7 @@ const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
 const fleetDir = (spec: FleetSpec) =>
   path.join(
     CACHE,
-    `${CACHE_VERSION}${spec.photos?.length ? '-photos' : ''}-c${spec.cameras}-f${spec.framesPerDay}-${spec.width}x${spec.height}-seed${spec.seed}`,
+    `${CACHE_VERSION}${spec.photos?.length ? '-photos' : ''}-c${spec.cameras}-f${spec.framesPerDay}-${spec.width}x${spec.height}${spec.dusk === undefined ? '' : `-dusk${spec.dusk}`}-seed${spec.seed}`,
   );
 const dayName = (day: number) => (day < 0 ? `reference${day}` : `day_${day}`);
 const unitFile = (spec: FleetSpec, unit: FleetUnit) =>

@@ -13,7 +13,7 @@
  *
  *   npx tsx eval/fleet.ts [--seeds 1,2,3] [--fleets 12,100] [--config monitors.json]
  *                         [--scenes synthetic|photos] [--size 640x480] [--reference-frames 5]
- *                         [--no-segments] [--flat-reference]
+ *                         [--dusk 0.5] [--no-segments] [--flat-reference]
  *
  * `--scenes photos` cuts each camera's scene out of natural photographs (eval/natural-photos.ts,
  * fetched from Debian packages on first use) instead of drawing synthetic scenes.
@@ -38,7 +38,7 @@ import {
 } from '../lambdas/core/profile/dataset-profile.ts';
 import { segmentScope } from '../lambdas/core/profile/segments.ts';
 import type { FleetFaultPlan, FleetSpec } from '../lambdas/scenario/fleet.ts';
-import { REFERENCE_DAYS } from '../lambdas/scenario/fleet.ts';
+import { DUSK as DEFAULT_DUSK, REFERENCE_DAYS } from '../lambdas/scenario/fleet.ts';
 import { runNight } from '../lambdas/use-cases/run-night.ts';
 import {
   CLEAN_DAYS,
@@ -61,6 +61,8 @@ const SEGMENTED = !args.includes('--no-segments');
 const FLAT_REFERENCE = args.includes('--flat-reference');
 /** Reference frames per camera and reference day (the issue's held-out fleet: 5, i.e. 240 images). */
 const REFERENCE_FRAMES = numberOption(args, 'reference-frames', Number.POSITIVE_INFINITY);
+/** Daylight at the first and last frame of a day (lambdas/scenario/fleet.ts: 0.85 when absent). */
+const DUSK = optionalOption(args, 'dusk') === undefined ? undefined : numberOption(args, 'dusk', 0);
 /** Frame size for every fleet; each fleet's own (160×120) when not given. */
 const SIZE = optionalOption(args, 'size') === undefined ? undefined : sizeOption(args, '');
 const PHOTOS = scenesOption(args) === 'photos' ? await naturalPhotos() : undefined;
@@ -190,12 +192,13 @@ async function main(): Promise<void> {
   const fleets = EVAL_FLEETS.filter((f) => FLEETS.includes(f.cameras)).map((f) => ({
     ...f,
     ...SIZE,
+    dusk: DUSK,
   }));
   for (const fleet of fleets)
     for (const seed of SEEDS) await precomputeFleet({ ...fleet, seed, photos: PHOTOS });
 
   console.log(
-    `Fleets of fixed cameras, ${fleets[0]?.width}×${fleets[0]?.height} JPEG q90; scenes: ${PHOTOS ? `${PHOTOS.length} natural photographs (eval/natural-photos.ts)` : 'synthetic'}; reference = each fleet's frames of 4 earlier days; weather ±15% per day; seeds ${SEEDS.join(', ')}; ${SEGMENTED ? 'camera = segment' : 'no segment metadata'}.\n`,
+    `Fleets of fixed cameras, ${fleets[0]?.width}×${fleets[0]?.height} JPEG q90; scenes: ${PHOTOS ? `${PHOTOS.length} natural photographs (eval/natural-photos.ts)` : 'synthetic'}; reference = each fleet's frames of 4 earlier days; weather ±15% per day; daylight ${DUSK ?? DEFAULT_DUSK} at dawn and dusk, 1 at midday; seeds ${SEEDS.join(', ')}; ${SEGMENTED ? 'camera = segment' : 'no segment metadata'}.\n`,
   );
   console.log('### False alarms on clean fleet days\n');
   console.log('| fleet | clean days | days with any alert | what fired |');

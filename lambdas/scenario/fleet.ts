@@ -31,6 +31,8 @@ export interface FleetSpec {
   readonly width: number;
   readonly height: number;
   readonly seed: number;
+  /** Daylight at the first and last frame of a day, against 1 at midday (default 0.85). */
+  readonly dusk?: number | undefined;
   /**
    * Photographs the cameras' scenes are cut from (camera k watches a seeded crop of photograph
    * k mod P); synthetic scenes when absent.
@@ -84,10 +86,13 @@ const uniform = (name: string): number => new SeededRandom(stableSeed(name)).nex
 export const dayWeather = (fleetSeed: number, day: number): number =>
   1 - WEATHER_RANGE + 2 * WEATHER_RANGE * uniform(`weather ${fleetSeed} ${day}`);
 
-/** Daylight over the frames of a day: 0.85 at the first and last frame, 1 at midday. */
-export function timeOfDay(frame: number, framesPerDay: number): number {
+/** Daylight at the first and last frame of a day unless the fleet says otherwise. */
+export const DUSK = 0.85;
+
+/** Daylight over the frames of a day: `dusk` at the first and last frame, 1 at midday. */
+export function timeOfDay(frame: number, framesPerDay: number, dusk = DUSK): number {
   const t = framesPerDay > 1 ? frame / (framesPerDay - 1) : 0.5;
-  return 0.85 + 0.15 * Math.sin(Math.PI * t);
+  return dusk + (1 - dusk) * Math.sin(Math.PI * t);
 }
 
 /** The camera's own exposure setting, constant over time, uniform in [0.9, 1.1]. */
@@ -97,7 +102,7 @@ export const cameraExposure = (fleetSeed: number, camera: string): number =>
 /** The light factor of one frame, before any darkening fault. */
 export const frameLight = (spec: FleetSpec, camera: string, day: number, frame: number): number =>
   dayWeather(spec.seed, day) *
-  timeOfDay(frame, spec.framesPerDay) *
+  timeOfDay(frame, spec.framesPerDay, spec.dusk) *
   cameraExposure(spec.seed, camera);
 
 // Scene generation is the slow part: one scene per camera (and one blurred copy), kept in memory.

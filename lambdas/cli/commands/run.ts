@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { byExceedance } from '../../core/drift/monitor-result.ts';
 import { aggregationMethodText } from '../../core/labels/aggregation-text.ts';
-import type { DayReport, FolderRun } from '../../local/run-folder.ts';
+import type { AlertSummary, DayReport, FolderRun } from '../../local/run-folder.ts';
 import { formatNumber, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 import { print, printJson, shown, warn } from '../terminal.ts';
@@ -131,7 +132,7 @@ export function toJson(run: FolderRun) {
 }
 
 function alertedFeatures(day: DayReport): string {
-  const strongest = [...day.alerts].sort((a, b) => b.score / b.threshold - a.score / a.threshold);
+  const strongest = [...day.alerts].sort(byExceedance);
   const features = [
     ...new Set(
       strongest.map((a) => `${a.segment ? `${a.segment}: ` : ''}${a.feature ?? a.monitor}`),
@@ -188,16 +189,23 @@ export function printRun(run: FolderRun): void {
     print(
       `\n── ${d.digest.subject}${d.digestStatus === 'already-sent' ? '  (sent on an earlier run)' : ''}`,
     );
-    const strongest = [...d.alerts]
-      .sort((a, b) => b.score / b.threshold - a.score / a.threshold)
-      .slice(0, 5);
-    for (const a of strongest) {
-      print(
-        `   ${a.severity.padEnd(6)} ${a.summary} (${formatNumber(a.score)} ${a.score < a.threshold ? '<' : '>'} ${formatNumber(a.threshold)} vs ${a.baseline})`,
-      );
+    // One line per problem (segment, monitor, feature), as in the digest, with every baseline it
+    // fired against; the strongest problems first.
+    const problems = new Map<string, AlertSummary[]>();
+    for (const a of [...d.alerts].sort(byExceedance)) {
+      const key = `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`;
+      problems.set(key, [...(problems.get(key) ?? []), a]);
     }
-    if (d.alerts.length > strongest.length)
-      print(`   … and ${d.alerts.length - strongest.length} more in the digest`);
+    const shownProblems = [...problems.values()].slice(0, 5);
+    for (const [first, ...more] of shownProblems as [AlertSummary, ...AlertSummary[]][]) {
+      const scores = [first, ...more].map(
+        (a) =>
+          `${formatNumber(a.score)} ${a.score < a.threshold ? '<' : '>'} ${formatNumber(a.threshold)} vs ${a.baseline}`,
+      );
+      print(`   ${first.severity.padEnd(6)} ${first.summary} (${scores.join('; ')})`);
+    }
+    if (problems.size > shownProblems.length)
+      print(`   … and ${problems.size - shownProblems.length} more in the digest`);
   }
   for (const f of run.labelFiles) {
     print(

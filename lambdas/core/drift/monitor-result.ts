@@ -21,11 +21,30 @@ export interface MonitorResult {
 
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 
-/** Most severe first, then strongest (score / threshold), then by monitor and feature. */
+/**
+ * How far a fired result went past its threshold, as a ratio: score / threshold, or threshold /
+ * score for a lower bound (a camera's volume ratio 0 < 0.2 is infinitely far, not 0).
+ */
+export function exceedance(r: Pick<MonitorResult, 'score' | 'threshold'>): number {
+  if (r.score < r.threshold) return r.score > 0 ? r.threshold / r.score : Number.POSITIVE_INFINITY;
+  return r.score / (r.threshold || 1);
+}
+
+/** Strongest first by exceedance (safe with infinite ratios). */
+export function byExceedance(
+  a: Pick<MonitorResult, 'score' | 'threshold'>,
+  b: Pick<MonitorResult, 'score' | 'threshold'>,
+): number {
+  const x = exceedance(a);
+  const y = exceedance(b);
+  return x === y ? 0 : x > y ? -1 : 1;
+}
+
+/** Fired results: most severe first, then strongest (exceedance), then by monitor and feature. */
 export function bySeverity(a: MonitorResult, b: MonitorResult): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    b.score / (b.threshold || 1) - a.score / (a.threshold || 1) ||
+    byExceedance(a, b) ||
     a.monitor.localeCompare(b.monitor) ||
     (a.feature ?? '').localeCompare(b.feature ?? '')
   );

@@ -1,4 +1,4 @@
-import type { MonitorResult } from '../drift/monitor-result.ts';
+import { byExceedance, type MonitorResult } from '../drift/monitor-result.ts';
 import { NUMERIC_FEATURE_NAMES, numericFeatureSpec } from '../features/catalogue.ts';
 import { cell, foldMatrix } from '../performance/confusion-matrix.ts';
 import type { EstimatedPerformance } from '../performance/estimated-performance.ts';
@@ -73,8 +73,6 @@ const num = (x: number | undefined) =>
         ? x.toFixed(1)
         : x.toPrecision(3);
 
-const margin = (r: MonitorResult) => r.score / (r.threshold || 1);
-
 /** The focus day's fired drift result of each drifted feature with the largest margin. */
 function strongestByFeature(input: ReportInput): Map<string, MonitorResult> {
   const focus = input.days.find((d) => d.day === input.focusDay);
@@ -82,7 +80,7 @@ function strongestByFeature(input: ReportInput): Map<string, MonitorResult> {
   for (const r of focus?.results ?? []) {
     if (!r.fired || r.kind !== 'drift' || !r.feature) continue;
     const best = strongest.get(r.feature);
-    if (!best || margin(r) > margin(best)) strongest.set(r.feature, r);
+    if (!best || byExceedance(r, best) < 0) strongest.set(r.feature, r);
   }
   return strongest;
 }
@@ -90,8 +88,8 @@ function strongestByFeature(input: ReportInput): Map<string, MonitorResult> {
 /** Features whose drift monitor fired on the focus day, strongest first. */
 export function driftedFeatures(input: ReportInput): string[] {
   const strongest = strongestByFeature(input);
-  return [...strongest.keys()].sort(
-    (a, b) => margin(strongest.get(b) as MonitorResult) - margin(strongest.get(a) as MonitorResult),
+  return [...strongest.keys()].sort((a, b) =>
+    byExceedance(strongest.get(a) as MonitorResult, strongest.get(b) as MonitorResult),
   );
 }
 

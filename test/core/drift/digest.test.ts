@@ -159,13 +159,14 @@ describe('buildDigest with segments', () => {
         }),
       ],
     });
-    expect(digest?.subject).toBe('[Driftwatch] yard 2026-11-28: 2 segments (cam07, cam05)');
+    // A silent camera comes first: its volume ratio 0 is infinitely far below its bound of 0.2.
+    expect(digest?.subject).toBe('[Driftwatch] yard 2026-11-28: 2 segments (cam05, cam07)');
     const text = digest?.text ?? '';
     expect(text).toContain('BY SEGMENT');
     expect(text).toContain('cam07 (1 problem)');
     expect(text).toContain('cam05: sent no images today; trailing median 20.');
     expect(text).toContain('volume-ratio 0.000 < 0.200 vs trailing');
-    expect(digest?.alerts.map((a) => a.segment)).toEqual(['cam07', 'cam05']);
+    expect(digest?.alerts.map((a) => a.segment)).toEqual(['cam05', 'cam07']);
   });
 
   it('tells the same alert in two segments apart in the fingerprint', () => {
