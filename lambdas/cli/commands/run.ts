@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { problemKey } from '../../core/drift/digest.ts';
 import { byExceedance } from '../../core/drift/monitor-result.ts';
 import { aggregationMethodText } from '../../core/labels/aggregation-text.ts';
 import type { AlertSummary, DayReport, FolderRun } from '../../local/run-folder.ts';
@@ -168,9 +169,7 @@ export function printRun(run: FolderRun): void {
     d.performance ? String(d.performance.metrics.labelled) : '–',
     pct(d.performance?.metrics.accuracy),
     pct(d.estimatedPerformance?.accuracy),
-    d.alerts.length
-      ? `ALERT (${new Set(d.alerts.map((a) => `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`)).size})`
-      : 'ok',
+    d.alerts.length ? `ALERT (${new Set(d.alerts.map(problemKey)).size})` : 'ok',
     alertedFeatures(d) || '–',
   ]);
   print(
@@ -193,7 +192,7 @@ export function printRun(run: FolderRun): void {
     // fired against; the strongest problems first.
     const problems = new Map<string, AlertSummary[]>();
     for (const a of [...d.alerts].sort(byExceedance)) {
-      const key = `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`;
+      const key = problemKey(a);
       problems.set(key, [...(problems.get(key) ?? []), a]);
     }
     const shownProblems = [...problems.values()].slice(0, 5);

@@ -46,6 +46,13 @@ export function plainText(value: string, maxLength = 200): string {
     : cleaned;
 }
 
+/** One problem of a digest: a monitor on a feature of a segment, whatever baselines it fired against. */
+export const problemKey = (a: {
+  readonly segment?: string | undefined;
+  readonly monitor: string;
+  readonly feature?: string | undefined;
+}): string => `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`;
+
 export function fingerprintOf(fired: readonly MonitorResult[]): string {
   return [
     ...new Set(
@@ -106,7 +113,7 @@ export function buildDigest(options: {
   // One line per (segment, monitor, feature), listing every baseline it fired against.
   const groups = new Map<string, (DigestAlert & { comparator: string })[]>();
   for (const a of alerts) {
-    const key = `${a.segment ?? ''}|${a.monitor}|${a.feature ?? ''}`;
+    const key = problemKey(a);
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   const wholeGroups = [...groups.values()].filter((g) => !(g[0] as DigestAlert).segment);

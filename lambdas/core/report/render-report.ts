@@ -104,9 +104,11 @@ function cardProfiles(
   day?: DatasetProfile | undefined;
   baseline?: DatasetProfile | undefined;
   baselineName: string;
+  /** The segment whose profiles these are; absent for the whole dataset. */
+  segment?: string;
 } {
   const segment = strongest.segment ? input.segmentProfiles?.get(strongest.segment) : undefined;
-  if (segment) return segment;
+  if (segment) return { ...segment, segment: strongest.segment };
   return {
     day: input.days.find((d) => d.day === input.focusDay)?.profile,
     baseline: input.reference,
@@ -327,10 +329,7 @@ function driftedSection(input: ReportInput, drifted: readonly string[]): string 
     const profiles = cardProfiles(input, strongest);
     const baseSketch = profiles.baseline?.numeric.get(feature)?.sketch;
     const column = profiles.day?.numeric.get(feature);
-    const who =
-      strongest.segment && input.segmentProfiles?.has(strongest.segment)
-        ? `${strongest.segment} · `
-        : '';
+    const who = profiles.segment ? `${profiles.segment} · ` : '';
     const chart =
       baseSketch && column && !baseSketch.isEmpty() && !column.sketch.isEmpty()
         ? (() => {
